@@ -1,0 +1,20 @@
+with
+
+source as (
+    select * from {{ source('raw_hubspot', 'deals__stage_history') }}
+),
+
+renamed as (
+    select
+        cast(deal_id as {{ dbt.type_string() }}) as deal_id,
+        cast(stage_id as {{ dbt.type_string() }}) as stage_id,
+        {{ to_utc_timestamp('changed_at') }} as entered_at,
+        source_type
+    from source
+),
+
+final as (
+    select * from renamed
+)
+
+select * from final

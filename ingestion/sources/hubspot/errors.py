@@ -1,0 +1,29 @@
+"""Errors the HubSpot source raises with a cause a person can act on, and never the token."""
+
+from requests import HTTPError
+
+
+class HubSpotSourceError(RuntimeError):
+    """The HubSpot API refused or failed a request that the load cannot do without."""
+
+
+def explain_http_error(error: HTTPError, path: str) -> HubSpotSourceError:
+    """Turn a failed request into an error that names the cause (not the credentials)."""
+    status = error.response.status_code if error.response is not None else None
+    if status == 401:
+        reason = (
+            "HubSpot rejected the access token (HTTP 401). Set sources.hubspot.access_token "
+            "in .dlt/secrets.toml or SOURCES__HUBSPOT__ACCESS_TOKEN."
+        )
+    elif status == 403:
+        reason = (
+            "HubSpot refused access (HTTP 403): the private app lacks a scope this "
+            "source reads (crm.objects.owners.read, crm.objects.deals.read)."
+        )
+    elif status == 429:
+        reason = "HubSpot kept rate-limiting the requests (HTTP 429) after every retry."
+    elif status is not None and status >= 500:
+        reason = f"HubSpot kept failing with HTTP {status} after every retry."
+    else:
+        reason = f"HubSpot answered HTTP {status}."
+    return HubSpotSourceError(f"{reason} Request: GET {path}")

@@ -1,0 +1,36 @@
+"""Where the warehouse files live: one absolute path for dlt, dbt and Dagster alike.
+
+A relative path resolves differently under dbt (project folder), Dagster and pytest, so every
+consumer derives its paths from here, and `SALESPULSE_HOME` is exported as an absolute path
+before dbt runs.
+"""
+
+import os
+from pathlib import Path
+
+from ingestion import PROJECT_ROOT
+
+BUILD_FILE = "build.duckdb"
+SERVING_FILE = "serving.duckdb"
+
+
+def salespulse_home() -> Path:
+    """`$SALESPULSE_HOME`, made absolute; defaults to `warehouse/` under the project."""
+    configured = os.environ.get("SALESPULSE_HOME")
+    home = Path(configured).expanduser() if configured else PROJECT_ROOT / "warehouse"
+    return home.resolve()
+
+
+def build_warehouse_path() -> Path:
+    """The DuckDB file that ingestion and dbt write; only the pipeline opens it."""
+    return salespulse_home() / BUILD_FILE
+
+
+def serving_warehouse_path() -> Path:
+    """The DuckDB file that readers open read-only; replaced only by publish."""
+    return salespulse_home() / SERVING_FILE
+
+
+def dlt_pipelines_dir() -> Path:
+    """dlt's local pipeline state, kept beside the warehouse instead of the home directory."""
+    return salespulse_home() / "dlt_pipelines"

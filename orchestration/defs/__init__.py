@@ -1,0 +1,1 @@
+"""Dagster definitions by concern; assembled in orchestration/definitions.py."""

@@ -1,0 +1,50 @@
+"""The publish step: the last asset of every refresh, run only once every mart was built and
+every blocking check (dbt tests of severity error) passed upstream in the same run."""
+
+import json
+
+from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
+
+from ingestion.warehouse import build_warehouse_path, serving_warehouse_path
+from orchestration.defs.publish.serving import publish_marts
+from orchestration.defs.transformation.project import dbt_project
+from orchestration.settings import BUILD_WAREHOUSE_POOL
+
+
+def mart_relations() -> list[tuple[str, str]]:
+    """(schema, table) of every dbt model under models/marts, from the parsed manifest."""
+    manifest = json.loads(dbt_project.manifest_path.read_text())
+    return sorted(
+        (node["schema"], node["name"])
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node["fqn"][1:2] == ["marts"]
+    )
+
+
+@asset(
+    key=AssetKey(["serving", "warehouse"]),
+    deps=[AssetKey([schema, name]) for schema, name in mart_relations()],
+    group_name="publish",
+    owners=["team:data-engineering"],
+    kinds={"duckdb"},
+    pool=BUILD_WAREHOUSE_POOL,
+    description=(
+        "The serving warehouse that BI tools read: the marts, copied into a new DuckDB file "
+        "that is renamed over serving.duckdb, so readers see the last good version whole."
+    ),
+)
+def serving_warehouse(context: AssetExecutionContext) -> MaterializeResult:
+    published = publish_marts(
+        build_path=build_warehouse_path(),
+        serving_path=serving_warehouse_path(),
+        marts=mart_relations(),
+        run_id=context.run.run_id,
+    )
+    for table in published:
+        context.log.info(f"published {table.relation}: {table.row_count} rows")
+    return MaterializeResult(
+        metadata={
+            "path": str(serving_warehouse_path()),
+            "tables": {t.relation: t.row_count for t in published},
+        }
+    )

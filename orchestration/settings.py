@@ -1,0 +1,30 @@
+"""Settings the orchestration shares with dbt: read from the environment, with the defaults of
+dbt_project.yml, so that the schedule and the marts agree on the reporting time zone."""
+
+import os
+
+BUILD_WAREHOUSE_POOL = "build_warehouse"  # DuckDB allows one writer: every writer runs in this pool
+NIGHTLY_CRON = "0 2 * * *"
+
+
+def reporting_timezone() -> str:
+    """IANA zone for the schedule and for bucketing timestamps (dbt var reporting_timezone)."""
+    return os.environ.get("SALESPULSE_REPORTING_TIMEZONE", "UTC")
+
+
+def dbt_vars() -> dict[str, str]:
+    """dbt vars that the environment overrides; the rest keep dbt_project.yml's defaults."""
+    overrides = {
+        "reporting_timezone": os.environ.get("SALESPULSE_REPORTING_TIMEZONE"),
+        "reporting_currency": os.environ.get("SALESPULSE_REPORTING_CURRENCY"),
+        "as_of_date": os.environ.get("SALESPULSE_AS_OF_DATE"),
+    }
+    return {name: value for name, value in overrides.items() if value}
+
+
+FULL_REFRESH_TAG = "salespulse/full_refresh"
+
+
+def is_full_refresh(run_tags: dict[str, str]) -> bool:
+    """A run tagged for a full refresh rebuilds raw tables and incremental models from scratch."""
+    return run_tags.get(FULL_REFRESH_TAG) == "true"
