@@ -47,14 +47,20 @@ employed_months as (
     from reps
     inner join months
         on
-            months.month_end_date >= reps.start_date
-            and (reps.end_date is null or months.month_start_date <= reps.end_date)
+            reps.start_date <= months.month_end_date
+            and (reps.end_date is null or reps.end_date >= months.month_start_date)
 ),
 
 rep_months as (
-    select rep_id, month_start_date from employed_months
+    select
+        rep_id,
+        month_start_date
+    from employed_months
     union
-    select rep_id, month_start_date from monthly_closes
+    select
+        rep_id,
+        month_start_date
+    from monthly_closes
 ),
 
 final as (
