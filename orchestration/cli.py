@@ -75,8 +75,10 @@ def _run(args: argparse.Namespace) -> int:
         summary = _execute_nightly_job(full_refresh=args.full_refresh)
     _print_run_summary(summary, time.monotonic() - started)
     if not summary.succeeded:
-        failed = ", ".join(summary.failed_steps + summary.checks_failed) or "see the event log"
-        print(f"salespulse: the refresh failed ({failed}); serving is unchanged", file=sys.stderr)
+        causes = [f"{step}: {cause}" for step, cause in summary.failed_steps.items()]
+        causes += [f"check {check} failed" for check in summary.checks_failed]
+        reason = "; ".join(causes) or "see the event log"
+        print(f"salespulse: the refresh failed ({reason}); serving is unchanged", file=sys.stderr)
         return 1
     from orchestration.serving_report import kpi_summary
 

@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass, field
 
 from dagster import DagsterEventType, DagsterInstance, DagsterRunStatus, InitLoggerContext, logger
+from dagster._utils.error import SerializableErrorInfo
 
 
 class StepProgressHandler(logging.Handler):
@@ -31,9 +32,7 @@ class StepProgressHandler(logging.Handler):
                 f"  ✓ {step} ({time.monotonic() - self.started.get(step, time.monotonic()):.1f}s)"
             )
         elif kind == DagsterEventType.STEP_FAILURE:
-            error = event.step_failure_data.error
-            message = error.message.strip().splitlines()[-1] if error else "failed"
-            self._print(f"  ✗ {step}: {message}")
+            self._print(f"  ✗ {step}: {root_cause(event.step_failure_data.error)}")
         elif kind == DagsterEventType.STEP_SKIPPED:
             self._print(f"  - {step} skipped (an upstream step failed)")
         elif kind == DagsterEventType.ASSET_CHECK_EVALUATION:
@@ -43,6 +42,16 @@ class StepProgressHandler(logging.Handler):
 
     def _print(self, line: str) -> None:
         print(line, file=self.stream, flush=True)
+
+
+def root_cause(error: SerializableErrorInfo | None) -> str:
+    """The first line of the innermost error: what went wrong, not Dagster's wrapping of it."""
+    if error is None:
+        return "failed"
+    while error.cause is not None or error.context is not None:
+        error = error.cause or error.context
+    lines = [line.strip() for line in error.message.strip().splitlines() if line.strip()]
+    return lines[0] if lines else error.cls_name or "failed"
 
 
 @logger(description="One line per step and failed check, for the salespulse command.")
@@ -58,7 +67,7 @@ class RunSummary:
 
     succeeded: bool
     step_seconds: dict[str, float] = field(default_factory=dict)
-    failed_steps: list[str] = field(default_factory=list)
+    failed_steps: dict[str, str] = field(default_factory=dict)
     checks_passed: int = 0
     checks_failed: list[str] = field(default_factory=list)
     rows_loaded: int = 0
@@ -79,7 +88,7 @@ class RunSummary:
                 began = started.get(event.step_key, entry.timestamp)
                 summary.step_seconds[event.step_key] = entry.timestamp - began
             elif kind == DagsterEventType.STEP_FAILURE:
-                summary.failed_steps.append(event.step_key)
+                summary.failed_steps[event.step_key] = root_cause(event.step_failure_data.error)
             elif kind == DagsterEventType.ASSET_CHECK_EVALUATION:
                 evaluation = event.event_specific_data
                 if evaluation.passed:

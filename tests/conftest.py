@@ -1,0 +1,59 @@
+"""Fixtures shared by the integration and end-to-end tests: a temporary warehouse, the dbt
+manifest, and the demo company served on a free localhost port."""
+
+import datetime as dt
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+# Before anything imports the orchestration: no test may touch the project's own warehouse/.
+_SESSION_HOME = Path(tempfile.mkdtemp(prefix="salespulse-test-home-"))
+os.environ["SALESPULSE_HOME"] = str(_SESSION_HOME)
+os.environ.pop("DAGSTER_HOME", None)
+
+DEMO_AS_OF = dt.date(2026, 6, 30)
+DEMO_TOKEN = "test-token-never-logged"
+
+
+@pytest.fixture(scope="session")
+def dbt_manifest() -> Path:
+    """Parse the dbt project once per session, as `dagster dev` and the CLI do."""
+    from orchestration.defs.transformation.project import dbt_project, prepare_manifest
+
+    prepare_manifest()
+    return dbt_project.manifest_path
+
+
+@pytest.fixture(scope="session")
+def demo_company():
+    from simulator import generate_company
+
+    return generate_company(seed=7, scale="small", as_of=DEMO_AS_OF)
+
+
+@pytest.fixture(scope="session")
+def demo_api(demo_company) -> Iterator:
+    from simulator.server import DemoApi
+
+    with DemoApi(demo_company, token=DEMO_TOKEN) as api:
+        yield api
+
+
+@pytest.fixture
+def warehouse_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh SALESPULSE_HOME for one test."""
+    home = tmp_path / "warehouse"
+    monkeypatch.setenv("SALESPULSE_HOME", str(home))
+    return home
+
+
+@pytest.fixture
+def sources_on_demo_api(demo_api, monkeypatch: pytest.MonkeyPatch):
+    """Point the dlt sources at the demo company, and the marts at its as-of date."""
+    monkeypatch.setenv("SOURCES__HUBSPOT__BASE_URL", demo_api.base_url)
+    monkeypatch.setenv("SOURCES__HUBSPOT__ACCESS_TOKEN", DEMO_TOKEN)
+    monkeypatch.setenv("SALESPULSE_AS_OF_DATE", DEMO_AS_OF.isoformat())
+    return demo_api

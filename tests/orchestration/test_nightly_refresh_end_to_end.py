@@ -1,0 +1,214 @@
+"""The nightly refresh from the demo company to the serving warehouse, checked against the
+simulator's own truth, and the guarantees of write-audit-publish."""
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+import time
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+from dagster import AssetKey, AssetSelection
+
+from ingestion.warehouse import build_warehouse_path, serving_warehouse_path
+
+pytestmark = pytest.mark.e2e
+
+MART = "sales.rep_performance_monthly"
+SERVING_KEY = AssetKey(["serving", "warehouse"])
+
+
+def _read_mart(serving: Path) -> pd.DataFrame:
+    with duckdb.connect(str(serving), read_only=True) as con:
+        return con.execute(f"select * from {MART} order by rep_id, month_start_date").df()
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def first_run(tmp_path_factory, run_nightly_job, demo_api, demo_company):
+    """One full nightly run on a fresh warehouse, shared by the read-only tests below."""
+    home = tmp_path_factory.mktemp("e2e") / "warehouse"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SALESPULSE_HOME", str(home))
+        patch.setenv("SOURCES__HUBSPOT__BASE_URL", demo_api.base_url)
+        patch.setenv("SOURCES__HUBSPOT__ACCESS_TOKEN", "test-token-never-logged")
+        patch.setenv("SALESPULSE_AS_OF_DATE", demo_company.as_of.isoformat())
+        result = run_nightly_job()
+        yield result, home
+
+
+def test_the_nightly_job_publishes_the_mart(first_run):
+    result, home = first_run
+    assert result.success
+    assert (home / "serving.duckdb").exists()
+    assert len(_read_mart(home / "serving.duckdb")) > 0
+
+
+def test_bookings_won_and_lost_match_the_simulators_truth(first_run, demo_company):
+    _, home = first_run
+    mart = _read_mart(home / "serving.duckdb")
+    truth = demo_company.truth_rep_monthly()
+    truth["month_start_date"] = pd.to_datetime(truth["month_start"]).dt.date
+    mart["month_start_date"] = pd.to_datetime(mart["month_start_date"]).dt.date
+
+    merged = mart.merge(truth, on=["rep_id", "month_start_date"], how="outer", indicator=True)
+    # Every truth row is in the mart; mart rows without truth are months with nothing closed.
+    assert not (merged["_merge"] == "right_only").any()
+    only_mart = merged[merged["_merge"] == "left_only"]
+    assert (only_mart["won_deals_x"] == 0).all() and (only_mart["lost_deals_x"] == 0).all()
+
+    both = merged[merged["_merge"] == "both"]
+    assert (both["won_deals_x"] == both["won_deals_y"]).all()
+    assert (both["lost_deals_x"] == both["lost_deals_y"]).all()
+    mart_cents = both["bookings_x"].map(lambda v: Decimal(str(v)).quantize(Decimal("0.01")))
+    assert (mart_cents == both["bookings_y"].map(Decimal)).all()
+    assert both["bookings_y"].map(Decimal).sum() > 0
+
+
+def test_win_rate_is_won_over_closed_and_null_when_nothing_closed(first_run):
+    _, home = first_run
+    mart = _read_mart(home / "serving.duckdb")
+    closed = mart["won_deals"] + mart["lost_deals"]
+
+    assert mart.loc[closed == 0, "win_rate"].isna().all()
+    assert (closed == 0).any(), "the demo company should have rep-months with nothing closed"
+    expected = mart.loc[closed > 0, "won_deals"] / closed[closed > 0]
+    assert (mart.loc[closed > 0, "win_rate"] - expected).abs().max() < 1e-12
+
+
+def test_a_second_run_gives_the_same_marts(
+    run_nightly_job, first_run, tmp_path, demo_api, demo_company, monkeypatch
+):
+    _, first_home = first_run
+    home = tmp_path / "warehouse"
+    shutil.copytree(first_home, home)
+    monkeypatch.setenv("SALESPULSE_HOME", str(home))
+    monkeypatch.setenv("SOURCES__HUBSPOT__BASE_URL", demo_api.base_url)
+    monkeypatch.setenv("SOURCES__HUBSPOT__ACCESS_TOKEN", "test-token-never-logged")
+    monkeypatch.setenv("SALESPULSE_AS_OF_DATE", demo_company.as_of.isoformat())
+
+    assert run_nightly_job().success
+
+    pd.testing.assert_frame_equal(
+        _read_mart(home / "serving.duckdb"), _read_mart(first_home / "serving.duckdb")
+    )
+    with duckdb.connect(str(home / "serving.duckdb"), read_only=True) as con:
+        runs = con.execute("select count(distinct run_id) from salespulse.publications").fetchone()[
+            0
+        ]
+    assert runs == 2  # the publication log keeps its history
+
+
+def test_a_failing_dbt_test_stops_publication_and_keeps_the_old_serving_file(
+    run_nightly_job, first_run, tmp_path, monkeypatch
+):
+    _, first_home = first_run
+    home = tmp_path / "warehouse"
+    shutil.copytree(first_home, home)
+    monkeypatch.setenv("SALESPULSE_HOME", str(home))
+    serving = serving_warehouse_path()
+    before = (_digest(serving), serving.stat().st_mtime_ns)
+    # A deal in a currency the marts cannot convert must stop the build, never be summed.
+    with duckdb.connect(str(build_warehouse_path())) as con:
+        con.execute(
+            "update raw_hubspot.deals set deal_currency_code = 'EUR' "
+            "where id = (select min(id) from raw_hubspot.deals where dealstage = 'closedwon')"
+        )
+
+    result = run_nightly_job(selection=AssetSelection.all() - AssetSelection.groups("raw_hubspot"))
+
+    assert not result.success
+    failed_checks = [
+        evaluation.asset_check_key.name
+        for evaluation in result.get_asset_check_evaluations()
+        if not evaluation.passed
+    ]
+    assert any("currency" in name for name in failed_checks)
+    assert SERVING_KEY not in {
+        event.asset_key for event in result.get_asset_materialization_events()
+    }
+    assert (_digest(serving), serving.stat().st_mtime_ns) == before
+    assert not list(home.glob(".serving.duckdb.*.tmp*"))
+
+
+READER = textwrap.dedent(
+    """
+    import sys, time, duckdb
+    serving, stop_flag = sys.argv[1], sys.argv[2]
+    import os
+    reads = 0
+    while not os.path.exists(stop_flag):
+        with duckdb.connect(serving, read_only=True) as con:
+            con.execute("select sum(bookings) from sales.rep_performance_monthly").fetchone()
+        reads += 1
+        time.sleep(0.02)
+    print(reads)
+    """
+)
+
+
+def test_a_reader_is_never_blocked_or_broken_by_a_running_refresh(
+    run_nightly_job, first_run, tmp_path, demo_api, demo_company, monkeypatch
+):
+    _, first_home = first_run
+    home = tmp_path / "warehouse"
+    shutil.copytree(first_home, home)
+    monkeypatch.setenv("SALESPULSE_HOME", str(home))
+    monkeypatch.setenv("SOURCES__HUBSPOT__BASE_URL", demo_api.base_url)
+    monkeypatch.setenv("SOURCES__HUBSPOT__ACCESS_TOKEN", "test-token-never-logged")
+    monkeypatch.setenv("SALESPULSE_AS_OF_DATE", demo_company.as_of.isoformat())
+    stop_flag = tmp_path / "stop"
+    reader = subprocess.Popen(
+        [sys.executable, "-c", READER, str(home / "serving.duckdb"), str(stop_flag)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        time.sleep(0.5)
+        assert run_nightly_job().success
+    finally:
+        stop_flag.touch()
+        out, err = reader.communicate(timeout=60)
+    assert reader.returncode == 0, err
+    assert int(out.strip()) > 10  # it read throughout the refresh, including the publish
+
+
+def test_dbt_unit_tests_of_the_metric_formulas_pass(first_run, tmp_path, monkeypatch):
+    """Production runs exclude dbt unit tests; here they run against a built warehouse."""
+    _, first_home = first_run
+    home = tmp_path / "warehouse"
+    shutil.copytree(first_home, home)
+    dbt = Path(sys.executable).parent / "dbt"
+    project_dir = Path(__file__).resolve().parents[2] / "dbt_project"
+
+    result = subprocess.run(
+        [
+            str(dbt),
+            "test",
+            "--select",
+            "test_type:unit",
+            "--profiles-dir",
+            str(project_dir),
+            "--project-dir",
+            str(project_dir),
+            "--target-path",
+            str(tmp_path / "target"),
+        ],
+        env={**os.environ, "SALESPULSE_HOME": str(home)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert "PASS=2" in result.stdout

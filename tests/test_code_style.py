@@ -1,0 +1,40 @@
+"""The house style is checked by the tests, so CI enforces it: ruff for Python, sqlfluff (dbt
+templater) for the dbt SQL."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+def _run(*command: str, cwd: Path = PROJECT_ROOT, env: dict | None = None):
+    return subprocess.run(
+        command, cwd=cwd, capture_output=True, text=True, timeout=600, env=env or os.environ.copy()
+    )
+
+
+def test_ruff_lint_passes():
+    result = _run(str(BIN / "ruff"), "check", ".")
+    assert result.returncode == 0, result.stdout
+
+
+def test_ruff_format_is_applied():
+    result = _run(str(BIN / "ruff"), "format", "--check", ".")
+    assert result.returncode == 0, result.stdout
+
+
+def test_sqlfluff_lints_the_dbt_project(tmp_path):
+    env = {**os.environ, "SALESPULSE_HOME": str(tmp_path)}
+    result = _run(
+        str(BIN / "sqlfluff"),
+        "lint",
+        "models",
+        "tests",
+        "macros",
+        cwd=PROJECT_ROOT / "dbt_project",
+        env=env,
+    )
+    assert result.returncode == 0, result.stdout[-5000:]
