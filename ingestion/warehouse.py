@@ -34,3 +34,8 @@ def serving_warehouse_path() -> Path:
 def dlt_pipelines_dir() -> Path:
     """dlt's local pipeline state, kept beside the warehouse instead of the home directory."""
     return salespulse_home() / "dlt_pipelines"
+
+
+def parquet_path() -> Path:
+    """The published marts as Parquet: a link that publish switches to each new folder."""
+    return salespulse_home() / "parquet"

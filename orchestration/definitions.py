@@ -1,26 +1,43 @@
-"""The SalesPulse code location: ingestion, transformation and publish assets in one graph,
-with the nightly job and its schedule. Loaded by `dagster dev -w workspace.yaml` and by the
-`salespulse` command."""
+"""The SalesPulse code location: ingestion, transformation and publish assets in one graph, with
+their checks, the nightly and intraday jobs, their schedules and the alerting sensors. Loaded by
+`dagster dev -w workspace.yaml` and by the `salespulse` command."""
 
-from dagster import Definitions, colored_console_logger
+from dagster import AssetSelection, Definitions, colored_console_logger
 from dagster_dbt import DbtCliResource
 from dagster_dlt import DagsterDltResource
 
-from orchestration.defs.automation.jobs import nightly_refresh, nightly_refresh_schedule
+from orchestration.defs.automation.alerts import alert_on_run_failure
+from orchestration.defs.automation.jobs import (
+    intraday_refresh,
+    intraday_refresh_schedule,
+    nightly_refresh,
+    nightly_refresh_schedule,
+)
+from orchestration.defs.checks.freshness import with_freshness_policy
+from orchestration.defs.checks.reconciliation import bookings_reconcile_with_staging
+from orchestration.defs.checks.volume import volume_checks
 from orchestration.defs.ingestion.assets import hubspot_raw_tables
-from orchestration.defs.publish.assets import serving_warehouse
+from orchestration.defs.publish.assets import mart_keys, serving_warehouse
 from orchestration.defs.transformation.assets import salespulse_dbt_models
 from orchestration.defs.transformation.project import dbt_project
 from orchestration.progress import step_progress_logger
 
+raw_keys = sorted(hubspot_raw_tables.keys, key=lambda key: key.to_user_string())
+
 defs = Definitions(
     assets=[hubspot_raw_tables, salespulse_dbt_models, serving_warehouse],
-    jobs=[nightly_refresh],
-    schedules=[nightly_refresh_schedule],
+    asset_checks=[bookings_reconcile_with_staging, volume_checks(raw_keys)],
+    jobs=[nightly_refresh, intraday_refresh],
+    schedules=[nightly_refresh_schedule, intraday_refresh_schedule],
+    sensors=[alert_on_run_failure],
     resources={
         "dlt": DagsterDltResource(),
         "dbt": DbtCliResource(project_dir=dbt_project),
     },
     # `console` is Dagster's default; `progress` prints one line per step for the CLI.
     loggers={"console": colored_console_logger, "progress": step_progress_logger},
+).map_resolved_asset_specs(
+    # Cross-cutting policy: what BI reads, and what it is built from, must be fresh.
+    func=with_freshness_policy,
+    selection=AssetSelection.assets(*raw_keys, *mart_keys()),
 )

@@ -6,6 +6,23 @@ import os
 BUILD_WAREHOUSE_POOL = "build_warehouse"  # DuckDB allows one writer: every writer runs in this pool
 NIGHTLY_CRON = "0 2 * * *"
 
+# Raw tables that change during the working day; the intraday refresh reloads only these and
+# rebuilds only what depends on them.
+FAST_MOVING_RAW_TABLES = ("deals", "contacts", "calls", "emails", "meetings", "tasks")
+
+
+def intraday_cron() -> str:
+    """Every SALESPULSE_INTRADAY_INTERVAL_MINUTES (default 60), during 07:00-19:59."""
+    minutes = int(os.environ.get("SALESPULSE_INTRADAY_INTERVAL_MINUTES", "60"))
+    if minutes <= 0 or (minutes < 60 and 60 % minutes) or (minutes >= 60 and minutes % 60):
+        raise ValueError(
+            "SALESPULSE_INTRADAY_INTERVAL_MINUTES must divide an hour (5, 10, 15, 20, 30) "
+            f"or be whole hours (60, 120, ...), not {minutes}"
+        )
+    if minutes < 60:
+        return f"*/{minutes} 7-19 * * *"
+    return f"0 7-19/{minutes // 60} * * *"
+
 
 def reporting_timezone() -> str:
     """IANA zone for the schedule and for bucketing timestamps (dbt var reporting_timezone)."""

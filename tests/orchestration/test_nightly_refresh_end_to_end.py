@@ -90,7 +90,7 @@ def test_a_second_run_gives_the_same_marts(
 ):
     _, first_home = first_run
     home = tmp_path / "warehouse"
-    shutil.copytree(first_home, home)
+    shutil.copytree(first_home, home, symlinks=True)
     monkeypatch.setenv("SALESPULSE_HOME", str(home))
     monkeypatch.setenv("SOURCES__HUBSPOT__BASE_URL", demo_api.base_url)
     monkeypatch.setenv("SOURCES__HUBSPOT__ACCESS_TOKEN", "test-token-never-logged")
@@ -113,7 +113,7 @@ def test_a_failing_dbt_test_stops_publication_and_keeps_the_old_serving_file(
 ):
     _, first_home = first_run
     home = tmp_path / "warehouse"
-    shutil.copytree(first_home, home)
+    shutil.copytree(first_home, home, symlinks=True)
     monkeypatch.setenv("SALESPULSE_HOME", str(home))
     serving = serving_warehouse_path()
     before = (_digest(serving), serving.stat().st_mtime_ns)
@@ -161,7 +161,7 @@ def test_a_reader_is_never_blocked_or_broken_by_a_running_refresh(
 ):
     _, first_home = first_run
     home = tmp_path / "warehouse"
-    shutil.copytree(first_home, home)
+    shutil.copytree(first_home, home, symlinks=True)
     monkeypatch.setenv("SALESPULSE_HOME", str(home))
     monkeypatch.setenv("SOURCES__HUBSPOT__BASE_URL", demo_api.base_url)
     monkeypatch.setenv("SOURCES__HUBSPOT__ACCESS_TOKEN", "test-token-never-logged")
@@ -187,7 +187,7 @@ def test_dbt_unit_tests_of_the_metric_formulas_pass(first_run, tmp_path, monkeyp
     """Production runs exclude dbt unit tests; here they run against a built warehouse."""
     _, first_home = first_run
     home = tmp_path / "warehouse"
-    shutil.copytree(first_home, home)
+    shutil.copytree(first_home, home, symlinks=True)
     dbt = Path(sys.executable).parent / "dbt"
     project_dir = Path(__file__).resolve().parents[2] / "dbt_project"
 

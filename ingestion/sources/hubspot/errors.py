@@ -6,6 +6,15 @@ from requests import HTTPError
 class HubSpotSourceError(RuntimeError):
     """The HubSpot API refused or failed a request that the load cannot do without."""
 
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+    @property
+    def is_transient(self) -> bool:
+        """Rate limits and server errors may pass; a refused token or scope will not."""
+        return self.status == 429 or (self.status is not None and self.status >= 500)
+
 
 def explain_http_error(error: HTTPError, path: str) -> HubSpotSourceError:
     """Turn a failed request into an error that names the cause (not the credentials)."""
@@ -26,4 +35,4 @@ def explain_http_error(error: HTTPError, path: str) -> HubSpotSourceError:
         reason = f"HubSpot kept failing with HTTP {status} after every retry."
     else:
         reason = f"HubSpot answered HTTP {status}."
-    return HubSpotSourceError(f"{reason} Request: GET {path}")
+    return HubSpotSourceError(f"{reason} Request: GET {path}", status=status)

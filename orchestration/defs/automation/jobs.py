@@ -1,13 +1,41 @@
-"""The nightly refresh and its schedule."""
+"""The nightly and intraday refreshes and their schedules."""
 
-from dagster import AssetSelection, DefaultScheduleStatus, ScheduleDefinition, define_asset_job
+from dagster import (
+    AssetKey,
+    AssetSelection,
+    DefaultScheduleStatus,
+    ScheduleDefinition,
+    define_asset_job,
+)
 
-from orchestration.settings import NIGHTLY_CRON, reporting_timezone
+from orchestration.defs.ingestion.assets import hubspot_raw_tables
+from orchestration.settings import (
+    FAST_MOVING_RAW_TABLES,
+    NIGHTLY_CRON,
+    intraday_cron,
+    reporting_timezone,
+)
 
 nightly_refresh = define_asset_job(
     name="nightly_refresh",
     selection=AssetSelection.all(),
-    description="Ingest every source, build and test the marts, publish them if every check passed.",
+    description="Ingest every source, build and test the marts, publish if every check passed.",
+)
+
+
+def fast_moving_raw_keys() -> list[AssetKey]:
+    return [key for key in hubspot_raw_tables.keys if key.path[-1] in FAST_MOVING_RAW_TABLES]
+
+
+def fast_moving_selection() -> AssetSelection:
+    """The fast-moving raw tables and everything downstream of them, ending in the publish."""
+    return AssetSelection.assets(*fast_moving_raw_keys()).downstream()
+
+
+intraday_refresh = define_asset_job(
+    name="intraday_refresh",
+    selection=fast_moving_selection(),
+    description="Reload the fast-moving sources, rebuild what depends on them, publish.",
 )
 
 nightly_refresh_schedule = ScheduleDefinition(
@@ -17,4 +45,13 @@ nightly_refresh_schedule = ScheduleDefinition(
     execution_timezone=reporting_timezone(),
     default_status=DefaultScheduleStatus.RUNNING,
     description="The nightly refresh at 02:00 in the reporting time zone.",
+)
+
+intraday_refresh_schedule = ScheduleDefinition(
+    name="intraday_refresh_schedule",
+    job=intraday_refresh,
+    cron_schedule=intraday_cron(),
+    execution_timezone=reporting_timezone(),
+    default_status=DefaultScheduleStatus.RUNNING,
+    description="The intraday refresh during the working day (SALESPULSE_INTRADAY_INTERVAL_MINUTES).",
 )

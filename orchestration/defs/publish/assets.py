@@ -5,7 +5,7 @@ import json
 
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 
-from ingestion.warehouse import build_warehouse_path, serving_warehouse_path
+from ingestion.warehouse import build_warehouse_path, parquet_path, serving_warehouse_path
 from orchestration.defs.publish.serving import publish_marts
 from orchestration.defs.transformation.project import dbt_project
 from orchestration.settings import BUILD_WAREHOUSE_POOL
@@ -21,16 +21,21 @@ def mart_relations() -> list[tuple[str, str]]:
     )
 
 
+def mart_keys() -> list[AssetKey]:
+    return [AssetKey([schema, name]) for schema, name in mart_relations()]
+
+
 @asset(
     key=AssetKey(["serving", "warehouse"]),
-    deps=[AssetKey([schema, name]) for schema, name in mart_relations()],
+    deps=mart_keys(),
     group_name="publish",
     owners=["team:data-engineering"],
     kinds={"duckdb"},
     pool=BUILD_WAREHOUSE_POOL,
     description=(
         "The serving warehouse that BI tools read: the marts, copied into a new DuckDB file "
-        "that is renamed over serving.duckdb, so readers see the last good version whole."
+        "that is renamed over serving.duckdb, and as Parquet files under parquet/ (a link "
+        "switched to each new folder), so readers see the last good version whole."
     ),
 )
 def serving_warehouse(context: AssetExecutionContext) -> MaterializeResult:
@@ -39,12 +44,14 @@ def serving_warehouse(context: AssetExecutionContext) -> MaterializeResult:
         serving_path=serving_warehouse_path(),
         marts=mart_relations(),
         run_id=context.run.run_id,
+        parquet_link=parquet_path(),
     )
     for table in published:
         context.log.info(f"published {table.relation}: {table.row_count} rows")
     return MaterializeResult(
         metadata={
             "path": str(serving_warehouse_path()),
+            "parquet": str(parquet_path()),
             "tables": {t.relation: t.row_count for t in published},
         }
     )

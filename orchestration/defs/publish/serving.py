@@ -7,6 +7,7 @@ failed publish leaves the previous serving file untouched.
 """
 
 import os
+import shutil
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -29,21 +30,66 @@ class PublishedTable:
 
 
 def publish_marts(
-    build_path: Path, serving_path: Path, marts: list[tuple[str, str]], run_id: str
+    build_path: Path,
+    serving_path: Path,
+    marts: list[tuple[str, str]],
+    run_id: str,
+    parquet_link: Path | None = None,
 ) -> list[PublishedTable]:
-    """Copy `marts` ([(schema, table)]) from `build_path` into a fresh `serving_path`."""
+    """Copy `marts` ([(schema, table)]) from `build_path` into a fresh `serving_path` and, when
+    `parquet_link` is given, into a fresh Parquet folder that the link is switched to."""
     if not marts:
         raise ValueError("nothing to publish: no marts given")
     serving_path.parent.mkdir(parents=True, exist_ok=True)
+    _remove_leftovers_of_interrupted_publishes(serving_path)
     staging_path = serving_path.with_name(f".{serving_path.name}.{uuid.uuid4().hex}.tmp")
     try:
         published = _write_serving_file(build_path, serving_path, staging_path, marts, run_id)
         _fsync(staging_path)
+        parquet_folder = (
+            _export_parquet(staging_path, parquet_link, published) if parquet_link else None
+        )
         os.replace(staging_path, serving_path)
+        if parquet_folder is not None:
+            _switch_link(parquet_link, parquet_folder)
     finally:
         for leftover in (staging_path, staging_path.with_name(staging_path.name + ".wal")):
             leftover.unlink(missing_ok=True)
     return published
+
+
+def _remove_leftovers_of_interrupted_publishes(serving_path: Path) -> None:
+    """Publishes run one at a time (the build_warehouse pool), so any staging file still here
+    belongs to a publish that was killed; it was never renamed into place."""
+    for leftover in serving_path.parent.glob(f".{serving_path.name}.*.tmp*"):
+        leftover.unlink(missing_ok=True)
+
+
+def _export_parquet(serving_file: Path, link: Path, published: list[PublishedTable]) -> Path:
+    """Each mart as `<folder>/<schema>/<table>.parquet`, in a new folder beside the link."""
+    folder = link.with_name(f"{link.name}-{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}")
+    with duckdb.connect(str(serving_file), read_only=True) as con:
+        for table in published:
+            target = folder / table.schema / f"{table.name}.parquet"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            con.execute(
+                f'copy (select * from "{table.schema}"."{table.name}") to \'{target}\' (format parquet)'
+            )
+    return folder
+
+
+def _switch_link(link: Path, folder: Path) -> None:
+    """Point `link` at `folder` atomically (a symlink renamed over the old one); readers that
+    resolved the old link keep their folder. Folders older than the previous one are removed."""
+    previous = link.resolve() if link.is_symlink() else None
+    if link.exists() and not link.is_symlink():
+        raise RuntimeError(f"{link} is a real folder, not the link publish maintains; move it away")
+    new_link = link.with_name(f".{link.name}.{uuid.uuid4().hex}.link")
+    new_link.symlink_to(folder.name)
+    os.replace(new_link, link)
+    for old in link.parent.glob(f"{link.name}-*"):
+        if old.resolve() not in (folder.resolve(), previous):
+            shutil.rmtree(old, ignore_errors=True)
 
 
 def _write_serving_file(

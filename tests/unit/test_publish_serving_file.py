@@ -1,0 +1,89 @@
+"""publish_marts: a new serving file renamed into place, Parquet beside it, history kept, and
+the previous version untouched when anything goes wrong."""
+
+import os
+
+import duckdb
+import pytest
+
+from orchestration.defs.publish.serving import publish_marts
+
+MARTS = [("sales", "rep_performance_monthly")]
+
+
+@pytest.fixture
+def build_file(tmp_path):
+    path = tmp_path / "build.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.execute("create schema sales")
+        con.execute(
+            "create table sales.rep_performance_monthly as "
+            "select 'r1' as rep_id, 10.50::decimal(18, 2) as bookings"
+        )
+    return path
+
+
+def _bookings(path) -> list:
+    with duckdb.connect(str(path), read_only=True) as con:
+        return con.execute("select rep_id, bookings from sales.rep_performance_monthly").fetchall()
+
+
+def test_publishes_marts_parquet_and_the_publication_log(tmp_path, build_file):
+    serving = tmp_path / "serving.duckdb"
+    link = tmp_path / "parquet"
+
+    published = publish_marts(build_file, serving, MARTS, run_id="run-1", parquet_link=link)
+
+    assert [(t.relation, t.row_count) for t in published] == [("sales.rep_performance_monthly", 1)]
+    assert _bookings(serving) == [("r1", 10.5)]
+    parquet_file = link / "sales" / "rep_performance_monthly.parquet"
+    assert link.is_symlink()
+    assert duckdb.sql(f"select count(*) from '{parquet_file}'").fetchall() == [(1,)]
+    with duckdb.connect(str(serving), read_only=True) as con:
+        assert con.execute("select run_id from salespulse.data_as_of").fetchone()[0] == "run-1"
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+
+
+def test_a_second_publish_keeps_history_and_the_previous_parquet_folder_only(tmp_path, build_file):
+    serving, link = tmp_path / "serving.duckdb", tmp_path / "parquet"
+    for run in ("run-1", "run-2", "run-3"):
+        publish_marts(build_file, serving, MARTS, run_id=run, parquet_link=link)
+
+    with duckdb.connect(str(serving), read_only=True) as con:
+        runs = con.execute(
+            "select distinct run_id from salespulse.publications order by 1"
+        ).fetchall()
+        latest = con.execute("select run_id from salespulse.data_as_of").fetchone()[0]
+    assert runs == [("run-1",), ("run-2",), ("run-3",)]
+    assert latest == "run-3"
+    # The current folder and the one before it (a reader may still be in it); older ones go.
+    assert len(list(tmp_path.glob("parquet-*"))) == 2
+
+
+def test_a_failed_publish_leaves_the_previous_serving_file_untouched(tmp_path, build_file):
+    serving = tmp_path / "serving.duckdb"
+    publish_marts(build_file, serving, MARTS, run_id="run-1")
+    before = (serving.read_bytes(), serving.stat().st_mtime_ns)
+
+    with pytest.raises(duckdb.CatalogException):
+        publish_marts(build_file, serving, [*MARTS, ("sales", "missing_mart")], run_id="run-2")
+
+    assert (serving.read_bytes(), serving.stat().st_mtime_ns) == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_leftovers_of_a_killed_publish_are_removed(tmp_path, build_file):
+    serving = tmp_path / "serving.duckdb"
+    leftover = tmp_path / ".serving.duckdb.0123abcd.tmp"
+    leftover.write_bytes(b"half a database")
+    os.utime(leftover, (0, 0))
+
+    publish_marts(build_file, serving, MARTS, run_id="run-1")
+
+    assert not leftover.exists()
+    assert _bookings(serving) == [("r1", 10.5)]
+
+
+def test_nothing_to_publish_is_an_error(tmp_path, build_file):
+    with pytest.raises(ValueError, match="nothing to publish"):
+        publish_marts(build_file, tmp_path / "serving.duckdb", [], run_id="run-1")
