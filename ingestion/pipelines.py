@@ -6,6 +6,7 @@ import dlt
 from dlt.common.pipeline import LoadInfo
 from dlt.sources import DltSource
 
+from ingestion.sources.files import files_source
 from ingestion.sources.hubspot import hubspot_source
 from ingestion.warehouse import build_warehouse_path, dlt_pipelines_dir
 
@@ -34,8 +35,9 @@ def build_pipeline(source_name: str) -> dlt.Pipeline:
     )
 
 
-# Source name -> the dlt source function; settings resolve through dlt's configuration.
-SOURCES: dict[str, Callable[[], DltSource]] = {"hubspot": hubspot_source}
+# Source name -> the dlt source function; settings resolve through dlt's configuration
+# (`files` reads its mapping from sources.files.mapping_path / SOURCES__FILES__MAPPING_PATH).
+SOURCES: dict[str, Callable[[], DltSource]] = {"hubspot": hubspot_source, "files": files_source}
 
 
 def make_source(source_name: str) -> DltSource:

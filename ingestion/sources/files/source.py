@@ -1,0 +1,495 @@
+"""The `files` dlt source: CSV and Parquet exports described by a declarative mapping file.
+
+One resource per mapped canonical entity (`deals`, `reps`, `accounts`, …), each yielding Arrow
+tables with canonical column names and types plus the file and row each record came from.
+Records merge on the entity's primary key, so a rerun updates rows in place.
+
+Nothing is dropped silently: a value that does not parse, a missing required value or a
+repeated key sends its row to the `quarantine` table with the reason, and every file of every
+load is counted in `load_accounting` (rows read = rows loaded + rows quarantined). Both tables
+are written by each entity resource, so loading any subset of entities still accounts for it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import dlt
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+from dlt.common.normalizers.naming.snake_case import NamingConvention
+from dlt.common.storages.exceptions import CurrentLoadPackageStateNotAvailable
+from dlt.sources import DltResource
+
+from ingestion import PROJECT_ROOT
+from ingestion.sources.files.errors import FilesSourceError, MappingError
+from ingestion.sources.files.mapping import EntityMapping, FieldMapping, Mapping, load_mapping
+from ingestion.sources.files.parsing import as_text, constant_array, parse_field, row_numbers
+from ingestion.sources.files.readers import (
+    ExportFile,
+    check_columns,
+    file_columns,
+    find_files,
+    read_batches,
+)
+from ingestion.sources.files.settings import (
+    ARROW_TYPES,
+    CURRENCY_OF,
+    ENTITIES,
+    LINEAGE_COLUMNS,
+    LOAD_ACCOUNTING_SCHEMA,
+    LOAD_ACCOUNTING_TABLE,
+    LOAD_ID_COLUMN,
+    QUARANTINE_SCHEMA,
+    QUARANTINE_TABLE,
+    SOURCE_FILE_COLUMN,
+    SOURCE_ROW_COLUMN,
+)
+
+_KEY_SEPARATOR = "\x1f"
+
+
+@dlt.source(name="files")
+def files_source(
+    mapping_path: str = dlt.config.value,
+    base_dir: str | None = None,
+) -> Iterable[DltResource]:
+    """Export files as canonical entities, as the mapping file at `mapping_path` describes them.
+
+    `base_dir` overrides the mapping's own base directory (where its file patterns are looked
+    up). Both resolve through dlt's configuration: `sources.files.mapping_path` in
+    `.dlt/config.toml` or `SOURCES__FILES__MAPPING_PATH` (and `…__BASE_DIR`).
+
+    The mapping is validated here, before anything is read; the data files are opened when the
+    resources are extracted.
+    """
+    mapping = load_mapping(resolve_mapping_path(mapping_path), base_dir=base_dir)
+    return [entity_resource(mapping, entity) for entity in mapping.entities.values()]
+
+
+def resolve_mapping_path(mapping_path: str) -> Path:
+    """A mapping path as given, or else relative to the project root (where `.dlt/` lives)."""
+    path = Path(os.path.expandvars(mapping_path)).expanduser()
+    if not path.is_absolute() and not path.exists() and (PROJECT_ROOT / path).exists():
+        path = PROJECT_ROOT / path
+    if not path.is_file():
+        raise MappingError(str(mapping_path), "", "mapping file not found")
+    return path
+
+
+def entity_resource(mapping: Mapping, entity: EntityMapping) -> DltResource:
+    """The resource of one canonical entity, named after it."""
+
+    def rows() -> Iterator[Any]:
+        yield from extract_entity(mapping.base_dir, entity)
+
+    write_disposition: Any = entity.write_disposition
+    if write_disposition == "merge":
+        # The source already quarantines repeated keys, so the staged rows are unique and the
+        # destination need not deduplicate them again.
+        write_disposition = {
+            "disposition": "merge",
+            "strategy": "delete-insert",
+            "deduplicated": True,
+        }
+    return dlt.resource(
+        rows,
+        name=entity.entity,
+        write_disposition=write_disposition,
+        primary_key=list(entity.primary_key) or None,
+    )
+
+
+def extract_entity(base_dir: Path, entity: EntityMapping) -> Iterator[Any]:
+    """Arrow tables of loaded rows, plus quarantine and load-accounting tables, for one entity."""
+    load_id, loaded_at = _current_load()
+    files = find_files(base_dir, entity)
+    columns_by_file = {}
+    for export in files:  # every file is checked before any row is yielded
+        columns = file_columns(export, entity)
+        check_columns(export, entity, columns)
+        columns_by_file[export] = columns
+
+    # Empty tables first: the entity and quarantine tables exist after every load, even when
+    # nothing loaded into them, so dbt sources and checks can rely on them.
+    yield _empty_table(_entity_schema(entity, []))
+    yield _side_table(QUARANTINE_SCHEMA.empty_table(), QUARANTINE_TABLE)
+
+    keys = _KeyTracker(entity) if entity.primary_key else None
+    try:
+        yield from _extract_files(files, columns_by_file, entity, keys, load_id, loaded_at)
+    finally:
+        if keys is not None:
+            keys.close()
+
+
+def _extract_files(
+    files: list[ExportFile],
+    columns_by_file: dict[ExportFile, list[str]],
+    entity: EntityMapping,
+    keys: _KeyTracker | None,
+    load_id: str | None,
+    loaded_at: dt.datetime,
+) -> Iterator[Any]:
+    for export in files:
+        passthrough = _passthrough_columns(export, entity, columns_by_file[export])
+        read = list(entity.columns) + passthrough
+        rows_read = rows_loaded = rows_quarantined = 0
+        for batch in read_batches(export, entity, read):
+            result = _process_batch(
+                batch, rows_read + 1, export, entity, passthrough, keys, load_id, loaded_at
+            )
+            rows_read += batch.num_rows
+            rows_loaded += result.loaded.num_rows
+            rows_quarantined += result.rows_quarantined
+            if result.loaded.num_rows:
+                yield result.loaded
+            if result.quarantine.num_rows:
+                yield _side_table(result.quarantine, QUARANTINE_TABLE)
+        accounting = {
+            "entity": [entity.entity],
+            "file": [export.name],
+            "rows_read": [rows_read],
+            "rows_loaded": [rows_loaded],
+            "rows_quarantined": [rows_quarantined],
+            "load_id": [load_id],
+            "loaded_at": [loaded_at],
+        }
+        yield _side_table(
+            pa.table(accounting, schema=LOAD_ACCOUNTING_SCHEMA), LOAD_ACCOUNTING_TABLE
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class _BatchResult:
+    loaded: pa.Table
+    quarantine: pa.Table
+    rows_quarantined: int
+
+
+@dataclass(slots=True)
+class _Problem:
+    """Rows of a batch that failed one check (`mask`), with the field and export column."""
+
+    field: str
+    column: str
+    raw: pa.Array | None
+    mask: pa.Array
+    # One reason for all, or one per row (NULL where the row did not fail).
+    reason: str | pa.Array
+
+    def __post_init__(self) -> None:
+        self.mask = pc.fill_null(self.mask, False)
+
+
+def _process_batch(
+    batch: pa.RecordBatch,
+    first_row: int,
+    export: ExportFile,
+    entity: EntityMapping,
+    passthrough: list[str],
+    keys: _KeyTracker | None,
+    load_id: str | None,
+    loaded_at: dt.datetime,
+) -> _BatchResult:
+    length = batch.num_rows
+    rows = row_numbers(first_row, length)
+    values: dict[str, pa.Array] = {}
+    failed: dict[str, pa.Array] = {}
+    problems: list[_Problem] = []
+    for spec in entity.outputs:
+        raw = _raw_values(batch, spec, length)
+        parsed = parse_field(raw, spec)
+        values[spec.name] = parsed.values
+        own = [_Problem(spec.name, spec.source, raw, m, r) for m, r in parsed.problems]
+        failed[spec.name] = _any(own, length)
+        if spec.required:
+            missing = pc.and_(pc.is_null(parsed.values), pc.invert(failed[spec.name]))
+            reason = f"required field {spec.name} has no value"
+            own.append(_Problem(spec.name, spec.source, raw, missing, reason))
+        problems.extend(own)
+    problems.extend(_money_without_currency(entity, batch, values, failed))
+
+    bad = _any(problems, length)
+    if keys is not None:
+        problems.extend(keys.duplicates(values, pc.invert(bad), export.name, rows))
+        bad = _any(problems, length)
+    keep = pc.invert(bad)
+
+    columns: dict[str, pa.Array] = {}
+    for name in ENTITIES[entity.entity].fields:
+        columns[name] = values.get(name, pa.nulls(length, ARROW_TYPES[_field_type(entity, name)]))
+    for spec in entity.extras:
+        columns[spec.name] = values[spec.name]
+    for name in passthrough:
+        columns[name] = batch.column(name)
+    columns[SOURCE_FILE_COLUMN] = constant_array(export.name, length)
+    columns[SOURCE_ROW_COLUMN] = rows
+    columns[LOAD_ID_COLUMN] = (
+        pa.nulls(length, pa.string()) if load_id is None else constant_array(load_id, length)
+    )
+    schema = _entity_schema(entity, [(name, batch.column(name).type) for name in passthrough])
+    loaded = pa.Table.from_arrays(
+        [pc.filter(columns[name], keep) for name in schema.names], schema=schema
+    )
+    quarantine = _quarantine_table(problems, entity, export, rows, load_id, loaded_at)
+    return _BatchResult(loaded, quarantine, length - loaded.num_rows)
+
+
+def _raw_values(batch: pa.RecordBatch, spec: FieldMapping, length: int) -> pa.Array:
+    if spec.column is None:
+        return constant_array(spec.constant or "", length)
+    return batch.column(spec.column)
+
+
+def _field_type(entity: EntityMapping, name: str) -> str:
+    return ENTITIES[entity.entity].fields[name].type
+
+
+def _any(problems: list[_Problem], length: int) -> pa.Array:
+    bad = pa.array(np.zeros(length, dtype=bool))
+    for problem in problems:
+        bad = pc.or_(bad, problem.mask)
+    return bad
+
+
+def _money_without_currency(
+    entity: EntityMapping,
+    batch: pa.RecordBatch,
+    values: dict[str, pa.Array],
+    failed: dict[str, pa.Array],
+) -> list[_Problem]:
+    """An amount whose currency is empty cannot be converted: quarantined, never summed."""
+    problems = []
+    for (owner, money), currency in CURRENCY_OF.items():
+        if owner != entity.entity or money not in values:
+            continue
+        spec = next(s for s in entity.fields if s.name == currency)
+        mask = pc.and_(pc.is_valid(values[money]), pc.is_null(values[currency]))
+        mask = pc.and_(mask, pc.invert(failed[currency]))  # a bad code is reported once
+        raw = _raw_values(batch, spec, len(mask))
+        reason = f"{money} has a value but {currency} is empty"
+        problems.append(_Problem(currency, spec.source, raw, mask, reason))
+    return problems
+
+
+def _quarantine_table(
+    problems: list[_Problem],
+    entity: EntityMapping,
+    export: ExportFile,
+    rows: pa.Array,
+    load_id: str | None,
+    loaded_at: dt.datetime,
+) -> pa.Table:
+    pieces = []
+    for problem in problems:
+        count = pc.sum(problem.mask.cast(pa.int64())).as_py() or 0
+        if not count:
+            continue
+        raw = pc.filter(problem.raw, problem.mask) if problem.raw is not None else None
+        value = pa.nulls(count, pa.string()) if raw is None else as_text(raw)
+        if isinstance(problem.reason, str):
+            reason = constant_array(problem.reason, count)
+        else:
+            reason = pc.filter(problem.reason, problem.mask)
+        pieces.append(
+            pa.table(
+                {
+                    "entity": constant_array(entity.entity, count),
+                    "file": constant_array(export.name, count),
+                    "row_number": pc.filter(rows, problem.mask),
+                    "column": constant_array(problem.column, count),
+                    "field": constant_array(problem.field, count),
+                    "value": value,
+                    "reason": reason,
+                    "load_id": pa.nulls(count, pa.string())
+                    if load_id is None
+                    else constant_array(load_id, count),
+                    "loaded_at": pa.repeat(
+                        pa.scalar(loaded_at, QUARANTINE_SCHEMA.field("loaded_at").type), count
+                    ),
+                },
+                schema=QUARANTINE_SCHEMA,
+            )
+        )
+    if not pieces:
+        return QUARANTINE_SCHEMA.empty_table()
+    return pa.concat_tables(pieces).sort_by([("row_number", "ascending")])
+
+
+class _KeyTracker:
+    """Primary keys already loaded in this load, across the batches and files of an entity.
+
+    A key seen again is quarantined, naming the file and row that loaded it first: within one
+    load, two rows with one key are a contradiction that merge would otherwise settle silently.
+
+    Keys are remembered as sorted 64-bit hashes (DuckDB's `hash`, in an in-memory connection
+    used only as a hash function), so checking a batch costs a sort and a binary search, not a
+    hash table of every key seen so far. Only a batch with a possible repeat takes the exact
+    path, which compares the keys themselves.
+    """
+
+    def __init__(self, entity: EntityMapping) -> None:
+        self.fields = entity.primary_key
+        self.columns = {spec.name: spec.source for spec in entity.fields}
+        self._hasher = duckdb.connect(":memory:")
+        self._hashes = np.empty(0, dtype=np.uint64)
+        self._keys: list[pa.Array] = []
+        self._files: list[pa.Array] = []
+        self._rows: list[pa.Array] = []
+
+    def close(self) -> None:
+        self._hasher.close()
+
+    def duplicates(
+        self, values: dict[str, pa.Array], candidates: pa.Array, file: str, rows: pa.Array
+    ) -> list[_Problem]:
+        key = self._key(values)
+        index = pc.filter(pa.array(np.arange(len(key), dtype=np.int64)), candidates)
+        if len(index) == 0:
+            return []
+        candidate_keys = pc.take(key, index)
+        hashes = np.sort(self._hash(candidate_keys))
+        possible = bool(np.any(hashes[1:] == hashes[:-1]))
+        if len(self._hashes) and not possible:
+            at = np.searchsorted(self._hashes, hashes)
+            possible = bool(np.any(self._hashes[np.minimum(at, len(self._hashes) - 1)] == hashes))
+        repeated = self._repeated(candidate_keys, index) if possible else None
+
+        new = index if repeated is None else pc.filter(index, pc.invert(repeated))
+        if repeated is not None:
+            hashes = np.sort(self._hash(pc.take(key, new)))
+        self._hashes = np.insert(self._hashes, np.searchsorted(self._hashes, hashes), hashes)
+        self._keys.append(pc.take(key, new))
+        self._files.append(constant_array(file, len(new)))
+        self._rows.append(pc.take(rows, new))
+        if repeated is None or not pc.any(repeated).as_py():
+            return []
+        return [self._describe(key, pc.filter(index, repeated))]
+
+    def _repeated(self, candidate_keys: pa.Array, index: pa.Array) -> pa.Array:
+        """Exactly which candidates repeat a key (earlier in the batch or in an earlier one)."""
+        firsts = (
+            pa.table({"key": candidate_keys, "index": index})
+            .group_by("key", use_threads=False)
+            .aggregate([("index", "min")])
+            .column("index_min")
+        )
+        repeated = pc.invert(pc.is_in(index, value_set=firsts))
+        if self._keys:
+            seen = pa.concat_arrays(self._keys)
+            repeated = pc.or_(repeated, pc.is_in(candidate_keys, value_set=seen))
+        return repeated
+
+    def _describe(self, key: pa.Array, duplicate_index: pa.Array) -> _Problem:
+        """The quarantine entry of repeated keys, naming where each was first loaded (the
+        batch's own first rows were registered before this is called)."""
+        seen_keys = pa.concat_arrays(self._keys)
+        first = pc.index_in(pc.take(key, duplicate_index), value_set=seen_keys)
+        described = ", ".join(self.fields)
+        reasons = pc.binary_join_element_wise(
+            f"duplicate primary key ({described}): first loaded from ",
+            pc.take(pa.concat_arrays(self._files), first),
+            " row ",
+            pc.take(pa.concat_arrays(self._rows), first).cast(pa.string()),
+            "",
+        )
+        mask = np.zeros(len(key), dtype=bool)
+        mask[duplicate_index.to_numpy()] = True
+        mask_array = pa.array(mask)
+        full_reasons = pc.replace_with_mask(pa.nulls(len(key), pa.string()), mask_array, reasons)
+        shown = pc.replace_substring(key, _KEY_SEPARATOR, ", ")
+        column = ", ".join(self.columns[name] for name in self.fields)
+        return _Problem(described, column, shown, mask_array, full_reasons)
+
+    def _hash(self, keys: pa.Array) -> np.ndarray:
+        table = pa.table({"key": keys})
+        hashed = self._hasher.from_arrow(table).project("hash(key) as h").to_arrow_table()
+        return hashed.column("h").to_numpy()
+
+    def _key(self, values: dict[str, pa.Array]) -> pa.Array:
+        parts = [values[name] for name in self.fields]
+        if len(parts) == 1 and pa.types.is_string(parts[0].type):
+            return parts[0]
+        texts = [as_text(part) for part in parts]
+        return pc.binary_join_element_wise(*texts, _KEY_SEPARATOR)
+
+
+def _entity_schema(entity: EntityMapping, passthrough: list[tuple[str, pa.DataType]]) -> pa.Schema:
+    """Canonical fields (catalog order), extras, passed-through columns, lineage columns.
+    Key fields are non-nullable, as dlt marks primary keys."""
+    key = set(entity.primary_key)
+    fields = [
+        pa.field(name, ARROW_TYPES[_field_type(entity, name)], nullable=name not in key)
+        for name in ENTITIES[entity.entity].fields
+    ]
+    fields += [pa.field(spec.name, ARROW_TYPES[spec.type]) for spec in entity.extras]
+    fields += [pa.field(name, type_) for name, type_ in passthrough]
+    fields += [
+        pa.field(SOURCE_FILE_COLUMN, pa.string(), nullable=False),
+        pa.field(SOURCE_ROW_COLUMN, pa.int64(), nullable=False),
+        pa.field(LOAD_ID_COLUMN, pa.string()),
+    ]
+    return pa.schema(fields)
+
+
+def _passthrough_columns(
+    export: ExportFile, entity: EntityMapping, columns: list[str]
+) -> list[str]:
+    """With keep_unmapped_columns: the file's columns the mapping does not read, checked not
+    to collide (once dlt normalises their names) with the columns the source writes."""
+    if not entity.keep_unmapped_columns:
+        return []
+    naming = NamingConvention()
+    taken = {
+        naming.normalize_identifier(name): name
+        for name in [*ENTITIES[entity.entity].fields, *(s.name for s in entity.extras)]
+    }
+    taken.update({naming.normalize_identifier(name): name for name in LINEAGE_COLUMNS})
+    mapped = set(entity.columns)
+    passthrough = []
+    for column in columns:
+        if column in mapped:
+            continue
+        normalised = naming.normalize_identifier(column)
+        if normalised in taken:
+            raise FilesSourceError(
+                f"{export.name}: unmapped column {column!r} would land as {normalised!r}, "
+                f"which {entity.entity} already has (from {taken[normalised]!r}); "
+                "map it under extra with another name"
+            )
+        taken[normalised] = column
+        passthrough.append(column)
+    return passthrough
+
+
+def _empty_table(schema: pa.Schema) -> pa.Table:
+    return schema.empty_table()
+
+
+def _side_table(table: pa.Table, table_name: str) -> Any:
+    """Route a table to the shared quarantine or load_accounting table (append, no key)."""
+    hints = dlt.mark.make_hints(table_name=table_name, write_disposition="append", primary_key=[])
+    return dlt.mark.with_hints(table, hints, create_table_variant=True)
+
+
+def _current_load() -> tuple[str | None, dt.datetime]:
+    """The id and start time of the load being extracted (none outside a pipeline run)."""
+    try:
+        package = dlt.current.load_package_state()
+    except CurrentLoadPackageStateNotAvailable:
+        return None, dt.datetime.now(dt.UTC)
+    created = package["state"].get("created_at")
+    loaded_at = (
+        dt.datetime.fromtimestamp(created.timestamp(), dt.UTC)
+        if created is not None
+        else dt.datetime.now(dt.UTC)
+    )
+    return package["load_id"], loaded_at
