@@ -8,6 +8,7 @@ import sys
 import time
 from collections.abc import Sequence
 from contextlib import nullcontext
+from pathlib import Path
 
 from ingestion.warehouse import salespulse_home, serving_warehouse_path
 
@@ -44,7 +45,12 @@ def _parser() -> argparse.ArgumentParser:
     run.set_defaults(handler=_run)
 
     ingest = commands.add_parser("ingest", help="load one source into the build warehouse")
-    ingest.add_argument("source", choices=["hubspot"])
+    ingest.add_argument("source", choices=["hubspot", "files"])
+    ingest.add_argument(
+        "--mapping",
+        metavar="FILE",
+        help="the files source's mapping (else sources.files.mapping_path from .dlt/ or env)",
+    )
     ingest.set_defaults(handler=_ingest)
 
     status = commands.add_parser("status", help="what is published and how the last run went")
@@ -93,11 +99,14 @@ def _execute_nightly_job(full_refresh: bool):
     from orchestration.definitions import defs
     from orchestration.progress import RunSummary
     from orchestration.settings import FULL_REFRESH_TAG
+    from orchestration.stale_runs import fail_runs_of_dead_processes, runner_tags
 
     job = defs.resolve_job_def(NIGHTLY_JOB)
     instance = DagsterInstance.get()
+    for run_id in fail_runs_of_dead_processes(instance):
+        print(f"Run {run_id[:8]} was interrupted earlier; marked failed, resuming", flush=True)
     run_config = {"loggers": {"progress": {}}}
-    tags = {FULL_REFRESH_TAG: str(full_refresh).lower()}
+    tags = {FULL_REFRESH_TAG: str(full_refresh).lower(), **runner_tags()}
     # dbt and dlt print their own detailed logs to stdout; keep them in a file, show progress.
     log_path = salespulse_home() / "logs" / f"{NIGHTLY_JOB}-{time.strftime('%Y%m%dT%H%M%S')}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -122,6 +131,10 @@ def _print_run_summary(summary, seconds: float) -> None:
 def _ingest(args: argparse.Namespace) -> int:
     from ingestion.pipelines import run_source
 
+    if args.mapping:
+        if args.source != "files":
+            raise ValueError("--mapping applies to the files source only")
+        os.environ["SOURCES__FILES__MAPPING_PATH"] = str(Path(args.mapping).resolve())
     print(f"Loading {args.source} into {salespulse_home() / 'build.duckdb'} …", flush=True)
     print(run_source(args.source))
     return 0

@@ -12,6 +12,9 @@ INSTANCE_CONFIG = """\
 concurrency:
   pools:
     default_limit: 1
+# The daemon marks runs whose process died as failed, which frees their pool slots.
+run_monitoring:
+  enabled: true
 telemetry:
   enabled: false
 """

@@ -16,16 +16,18 @@ from orchestration.defs.automation.jobs import (
 from orchestration.defs.checks.freshness import with_freshness_policy
 from orchestration.defs.checks.reconciliation import bookings_reconcile_with_staging
 from orchestration.defs.checks.volume import volume_checks
-from orchestration.defs.ingestion.assets import hubspot_raw_tables
+from orchestration.defs.ingestion.assets import raw_assets
 from orchestration.defs.publish.assets import mart_keys, serving_warehouse
 from orchestration.defs.transformation.assets import salespulse_dbt_models
 from orchestration.defs.transformation.project import dbt_project
 from orchestration.progress import step_progress_logger
 
-raw_keys = sorted(hubspot_raw_tables.keys, key=lambda key: key.to_user_string())
+raw_keys = sorted(
+    (key for assets in raw_assets for key in assets.keys), key=lambda key: key.to_user_string()
+)
 
 defs = Definitions(
-    assets=[hubspot_raw_tables, salespulse_dbt_models, serving_warehouse],
+    assets=[*raw_assets, salespulse_dbt_models, serving_warehouse],
     asset_checks=[bookings_reconcile_with_staging, volume_checks(raw_keys)],
     jobs=[nightly_refresh, intraday_refresh],
     schedules=[nightly_refresh_schedule, intraday_refresh_schedule],

@@ -29,12 +29,29 @@ def reporting_timezone() -> str:
     return os.environ.get("SALESPULSE_REPORTING_TIMEZONE", "UTC")
 
 
-def dbt_vars() -> dict[str, str]:
+KNOWN_SOURCES = ("hubspot", "files")
+
+
+def enabled_sources() -> list[str]:
+    """The sources this deployment loads: SALESPULSE_SOURCES, comma-separated (default hubspot).
+    Each becomes assets in the graph and is enabled in dbt (var enabled_sources)."""
+    names = [n.strip() for n in os.environ.get("SALESPULSE_SOURCES", "hubspot").split(",")]
+    names = [name for name in names if name]
+    unknown = sorted(set(names) - set(KNOWN_SOURCES))
+    if unknown or not names:
+        raise ValueError(
+            f"SALESPULSE_SOURCES names unknown sources {unknown}; choose from {list(KNOWN_SOURCES)}"
+        )
+    return names
+
+
+def dbt_vars() -> dict[str, object]:
     """dbt vars that the environment overrides; the rest keep dbt_project.yml's defaults."""
     overrides = {
         "reporting_timezone": os.environ.get("SALESPULSE_REPORTING_TIMEZONE"),
         "reporting_currency": os.environ.get("SALESPULSE_REPORTING_CURRENCY"),
         "as_of_date": os.environ.get("SALESPULSE_AS_OF_DATE"),
+        "enabled_sources": enabled_sources(),
     }
     return {name: value for name, value in overrides.items() if value}
 

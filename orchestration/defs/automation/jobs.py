@@ -8,7 +8,7 @@ from dagster import (
     define_asset_job,
 )
 
-from orchestration.defs.ingestion.assets import hubspot_raw_tables
+from orchestration.defs.ingestion.assets import raw_assets
 from orchestration.settings import (
     FAST_MOVING_RAW_TABLES,
     NIGHTLY_CRON,
@@ -24,7 +24,12 @@ nightly_refresh = define_asset_job(
 
 
 def fast_moving_raw_keys() -> list[AssetKey]:
-    return [key for key in hubspot_raw_tables.keys if key.path[-1] in FAST_MOVING_RAW_TABLES]
+    return [
+        key
+        for assets in raw_assets
+        for key in assets.keys
+        if key.path[0] == "raw_hubspot" and key.path[-1] in FAST_MOVING_RAW_TABLES
+    ]
 
 
 def fast_moving_selection() -> AssetSelection:

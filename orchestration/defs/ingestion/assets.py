@@ -4,15 +4,16 @@ so that lineage from raw tables to marts joins with no glue."""
 from collections.abc import Iterable, Iterator
 
 import duckdb
-from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult
+from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, AssetSpec, MaterializeResult
 from dagster_dlt import DagsterDltResource, DagsterDltTranslator, dlt_assets
 from dagster_dlt.translator import DltResourceTranslatorData
+from dlt.sources import DltSource
 
-from ingestion.pipelines import build_pipeline, raw_dataset_name
+from ingestion.pipelines import build_pipeline, make_source, raw_dataset_name
 from ingestion.sources.hubspot import hubspot_source
 from ingestion.warehouse import build_warehouse_path
 from orchestration.defs.ingestion.retries import retry_for
-from orchestration.settings import BUILD_WAREHOUSE_POOL, is_full_refresh
+from orchestration.settings import BUILD_WAREHOUSE_POOL, enabled_sources, is_full_refresh
 
 
 class RawTableTranslator(DagsterDltTranslator):
@@ -30,11 +31,6 @@ class RawTableTranslator(DagsterDltTranslator):
         )
 
 
-# The source and pipeline given to the decorator only describe the assets; the run builds both
-# afresh, so that credentials and warehouse paths resolve when the run starts, not at import.
-_DESCRIBING_SOURCE = hubspot_source(access_token="resolved-when-the-run-starts")
-
-
 def with_row_counts(results: Iterable[MaterializeResult]) -> Iterator[MaterializeResult]:
     """Adds each raw table's total row count (dagster/row_count), which the volume check
     compares across runs, to dlt's materializations."""
@@ -48,27 +44,44 @@ def with_row_counts(results: Iterable[MaterializeResult]) -> Iterator[Materializ
         )
 
 
-@dlt_assets(
-    dlt_source=_DESCRIBING_SOURCE,
-    dlt_pipeline=build_pipeline("hubspot"),
-    name="hubspot",
-    dagster_dlt_translator=RawTableTranslator(),
-    pool=BUILD_WAREHOUSE_POOL,
-)
-def hubspot_raw_tables(context: AssetExecutionContext, dlt: DagsterDltResource):
-    """HubSpot owners, deal pipelines and deals into raw_hubspot, merged on id."""
-    try:
-        results = dlt.run(
-            context=context,
-            dlt_source=hubspot_source(),
-            dlt_pipeline=build_pipeline("hubspot"),
-            loader_file_format="parquet",
-            # A full refresh drops the selected raw tables and their incremental state first.
-            refresh="drop_resources" if is_full_refresh(context.run.tags) else None,
-        )
-        yield from with_row_counts(results)
-    except Exception as error:
-        if retry := retry_for(error, context.retry_number):
-            context.log.warning(f"transient failure, retrying: {error}")
-            raise retry from error
-        raise
+def describing_source(source_name: str) -> DltSource:
+    """The source as the asset definitions see it: its resources, not yet its data. HubSpot's
+    token is resolved when a run starts, so the graph loads without credentials; the files
+    source reads its mapping (validated here) to know which entities it loads."""
+    if source_name == "hubspot":
+        return hubspot_source(access_token="resolved-when-the-run-starts")
+    return make_source(source_name)
+
+
+def raw_tables_assets(source_name: str) -> AssetsDefinition:
+    """The assets of one dlt source. The run builds its source and pipeline afresh, so that
+    credentials and warehouse paths resolve when it starts, not at import."""
+
+    @dlt_assets(
+        dlt_source=describing_source(source_name),
+        dlt_pipeline=build_pipeline(source_name),
+        name=source_name,
+        dagster_dlt_translator=RawTableTranslator(),
+        pool=BUILD_WAREHOUSE_POOL,
+    )
+    def raw_tables(context: AssetExecutionContext, dlt: DagsterDltResource):
+        try:
+            results = dlt.run(
+                context=context,
+                dlt_source=make_source(source_name),
+                dlt_pipeline=build_pipeline(source_name),
+                loader_file_format="parquet",
+                # A full refresh drops the selected raw tables and their incremental state first.
+                refresh="drop_resources" if is_full_refresh(context.run.tags) else None,
+            )
+            yield from with_row_counts(results)
+        except Exception as error:
+            if retry := retry_for(error, context.retry_number):
+                context.log.warning(f"transient failure, retrying: {error}")
+                raise retry from error
+            raise
+
+    return raw_tables
+
+
+raw_assets = [raw_tables_assets(source_name) for source_name in enabled_sources()]
