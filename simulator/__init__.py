@@ -1,4 +1,5 @@
-"""Deterministic demo company behind local HubSpot-compatible APIs (tests and demo only)."""
+"""Deterministic demo company behind local HubSpot- and Typeform-compatible APIs (tests, demo and
+benchmarks only; production code never imports it)."""
 
 from simulator.company import Company, generate_company
 from simulator.scales import SCALES, Scale

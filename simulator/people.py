@@ -1,11 +1,16 @@
-"""Teams and owners (HubSpot owners are the reps) of the demo company."""
+"""Teams and owners (HubSpot owners are the reps) of the demo company.
+
+Owners are generated over the whole timeline (history and horizon) and numbered in hiring order,
+so the owners visible at any clock are a prefix of the frame. Each team has a manager who never
+leaves; the other reps are spread unevenly over the teams, so some teams are small.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from simulator.timeutil import MS_PER_DAY
+from simulator.timeutil import MS_PER_DAY, MS_PER_HOUR
 
 SEGMENTS = ("Enterprise", "Mid-Market", "SMB", "Strategic", "Commercial")
 REGIONS = ("East", "West", "North", "South", "Central", "EMEA", "APAC", "LATAM", "Nordics", "DACH")
@@ -24,10 +29,11 @@ LAST_NAMES = (
     "Silva", "Tanaka", "Usman", "Varga", "Weber", "Xu", "Yilmaz", "Zimmer",
 )  # fmt: skip
 EMAIL_DOMAIN = "salespulse-demo.example"
+ROLES = ("rep", "manager")
 
 
 def generate_teams(rng: np.random.Generator, n_teams: int) -> pd.DataFrame:
-    """One row per team: id (numeric str), name like 'Enterprise East', segment_idx."""
+    """One row per team: id (numeric str), name like 'Enterprise East', segment and region."""
     combos = len(SEGMENTS) * len(REGIONS)
     if n_teams > combos:
         raise ValueError(f"at most {combos} teams are supported")
@@ -42,6 +48,7 @@ def generate_teams(rng: np.random.Generator, n_teams: int) -> pd.DataFrame:
             "id": ids.astype(str),
             "name": [f"{SEGMENTS[s]} {REGIONS[r]}" for s, r in pairs],
             "segment_idx": segment_idx.astype(np.int8),
+            "region_idx": region_idx.astype(np.int8),
         }
     )
 
@@ -53,38 +60,76 @@ def generate_owners(
     leaver_share: float,
     window_start_ms: int,
     as_of_end_ms: int,
+    horizon_end_ms: int,
 ) -> pd.DataFrame:
-    """One row per owner, ordered by id; timestamps in epoch ms, left_ms -1 while employed."""
+    """Every owner of the timeline, in hiring order; left_ms -1 for those who never leave.
+
+    `n_reps` owners are hired by as-of (round(n_reps * leaver_share) of them have left by then);
+    the horizon adds hires and leavers at the same yearly rates.
+    """
     n_teams = len(teams)
-    team_idx = rng.permutation(np.arange(n_reps) % n_teams)
-    window_days = (as_of_end_ms - window_start_ms) // MS_PER_DAY
+    if n_reps < n_teams:
+        raise ValueError("a scale needs at least one rep per team")
+    history_days = (as_of_end_ms + 1 - window_start_ms) // MS_PER_DAY
+    horizon_days = (horizon_end_ms - as_of_end_ms) // MS_PER_DAY
+    n_extra = round(n_reps * 0.4 * horizon_days / history_days)
+    n = n_reps + n_extra
+    is_manager = np.zeros(n, dtype=bool)
+    is_manager[:n_teams] = True
 
-    # Most reps predate the history window; the rest join during it (at least 60 days before
-    # as_of, so every rep has a track record).
-    founding = rng.random(n_reps) < 0.6
-    hired_before = window_start_ms - rng.integers(30, 3 * 365, n_reps) * MS_PER_DAY
-    hired_during = window_start_ms + rng.integers(0, window_days - 60, n_reps) * MS_PER_DAY
+    # Managers and 60% of the others predate the window; the rest join during it (at least 60
+    # days before as-of, so every rep has a track record) or during the horizon.
+    founding = is_manager | (rng.random(n) < 0.6)
+    hired_before = window_start_ms - rng.integers(30, 3 * 365, n) * MS_PER_DAY
+    hired_during = window_start_ms + rng.integers(0, history_days - 60, n) * MS_PER_DAY
+    hired_later = as_of_end_ms + 1 + rng.integers(0, max(horizon_days, 1), n) * MS_PER_DAY
+    in_horizon = np.arange(n) >= n_reps
     hired_ms = np.where(founding, hired_before, hired_during)
-    hired_ms += rng.integers(8 * 3_600_000, 18 * 3_600_000, n_reps)  # office hours
+    hired_ms = np.where(in_horizon, hired_later, hired_ms)
+    hired_ms += rng.integers(8 * MS_PER_HOUR, 18 * MS_PER_HOUR, n)  # office hours
 
-    # Leavers stay at least 60 days inside the window before they go.
-    leavers = rng.choice(n_reps, size=round(n_reps * leaver_share), replace=False)
     active_from = np.maximum(hired_ms, window_start_ms)
     earliest_exit = active_from + 60 * MS_PER_DAY
-    left_ms = np.full(n_reps, -1, dtype=np.int64)
-    frac = rng.uniform(0.0, 1.0, n_reps)
+    left_ms = np.full(n, -1, dtype=np.int64)
+    # Leavers by as-of: exactly round(n_reps * leaver_share), never a manager.
+    candidates = np.flatnonzero(~is_manager & ~in_horizon)
+    leavers = rng.choice(candidates, size=round(n_reps * leaver_share), replace=False)
+    frac = rng.random(n)
     exit_ms = earliest_exit + (frac * (as_of_end_ms - earliest_exit)).astype(np.int64)
     left_ms[leavers] = np.minimum(exit_ms[leavers], as_of_end_ms)
-    archived = left_ms >= 0
+    # Leavers during the horizon, at the same yearly rate.
+    later_from = np.maximum(earliest_exit, as_of_end_ms + 1)
+    later_ms = later_from + (rng.random(n) * (horizon_end_ms - later_from)).astype(np.int64)
+    p_later = leaver_share * horizon_days / history_days
+    later = (
+        (~is_manager) & (left_ms < 0) & (rng.random(n) < p_later) & (later_from < horizon_end_ms)
+    )
+    left_ms[later] = later_ms[later]
 
-    touched = hired_ms + (rng.random(n_reps) * (as_of_end_ms - hired_ms)).astype(np.int64)
-    updated_ms = np.where(archived, left_ms, touched)
+    # Managers lead teams 0..n_teams-1; the others are spread unevenly, so some teams are small.
+    weights = 1.0 / np.arange(1, n_teams + 1)
+    team_idx = np.where(
+        is_manager, np.arange(n) % n_teams, rng.choice(n_teams, size=n, p=weights / weights.sum())
+    )
 
-    first = rng.integers(0, len(FIRST_NAMES), n_reps)
-    last = rng.integers(0, len(LAST_NAMES), n_reps)
+    touched = hired_ms + (rng.random(n) * (horizon_end_ms - hired_ms)).astype(np.int64)
+    first = rng.integers(0, len(FIRST_NAMES), n)
+    last = rng.integers(0, len(LAST_NAMES), n)
+    traits = {
+        # Rep skill is the base win probability of a deal, so reps' win rates differ.
+        "skill": rng.beta(6.0, 10.0, n),
+        "volume": rng.lognormal(0.0, 0.3, n) * np.where(is_manager, 0.5, 1.0),
+        "size_mult": rng.lognormal(0.0, 0.25, n),
+        # Minutes to a first response in office hours, and the share of leads never answered.
+        "response_median_min": np.clip(np.exp(rng.normal(np.log(35.0), 0.8, n)), 3.0, 600.0),
+        "unanswered_p": rng.beta(1.5, 15.0, n),
+        "activity_rate": rng.lognormal(0.0, 0.3, n),
+    }
+
+    order = np.argsort(hired_ms, kind="stable")  # ids follow hiring order
+    first, last = first[order], last[order]
     first_names = [FIRST_NAMES[i] for i in first]
     last_names = [LAST_NAMES[i] for i in last]
-
     seen: dict[str, int] = {}
     emails = []
     for fn, ln in zip(first_names, last_names, strict=True):
@@ -93,10 +138,15 @@ def generate_owners(
         suffix = "" if seen[local] == 1 else str(seen[local])
         emails.append(f"{local}{suffix}@{EMAIL_DOMAIN}")
 
-    owner_ids = 40_000_000 + np.cumsum(rng.integers(1, 10_000, n_reps))
-    user_ids = 9_000_000 + np.cumsum(rng.integers(1, 10_000, n_reps))
-    segment_idx = teams["segment_idx"].to_numpy()[team_idx]
-    return pd.DataFrame(
+    owner_ids = 40_000_000 + np.cumsum(rng.integers(1, 10_000, n))
+    user_ids = 9_000_000 + np.cumsum(rng.integers(1, 10_000, n))
+    team_idx = team_idx[order]
+    is_manager = is_manager[order]
+    manager_of_team = np.full(n_teams, -1, dtype=np.int64)
+    manager_of_team[team_idx[is_manager]] = np.flatnonzero(is_manager)
+    manager_idx = np.where(is_manager, -1, manager_of_team[team_idx])
+    hired_sorted = hired_ms[order].astype(np.int64)
+    frame = pd.DataFrame(
         {
             "id": owner_ids.astype(str),
             "id_num": owner_ids.astype(np.int64),
@@ -105,15 +155,15 @@ def generate_owners(
             "last_name": last_names,
             "email": emails,
             "team_idx": team_idx.astype(np.int32),
-            "segment_idx": segment_idx,
-            "hired_ms": hired_ms.astype(np.int64),
-            "left_ms": left_ms,
-            "created_ms": hired_ms.astype(np.int64),
-            "updated_ms": updated_ms.astype(np.int64),
-            "archived": archived,
-            # Rep skill is the win probability of a deal, so reps' win rates differ.
-            "skill": rng.beta(6.0, 10.0, n_reps),
-            "volume": rng.lognormal(0.0, 0.3, n_reps),
-            "size_mult": rng.lognormal(0.0, 0.25, n_reps),
+            "segment_idx": teams["segment_idx"].to_numpy()[team_idx],
+            "role_idx": is_manager.astype(np.int8),
+            "manager_idx": manager_idx.astype(np.int32),
+            "hired_ms": hired_sorted,
+            "left_ms": left_ms[order],
+            "created_ms": hired_sorted,
+            "touched_ms": np.maximum(touched[order], hired_sorted),
         }
     )
+    for name, values in traits.items():
+        frame[name] = values[order]
+    return frame

@@ -1,28 +1,80 @@
-"""Serve a Company's HubSpot API on localhost from a background thread."""
+"""Serve a Company's HubSpot and Typeform APIs on localhost from a background thread.
+
+Routing is by path: /crm/... is HubSpot, /forms... is Typeform, /_simulator/... is the demo's
+own control surface (clock), all behind the same bearer token. The clock can be moved forward
+(`DemoApi.advance(days)` in-process, or POST /_simulator/advance?days=N from outside); requests
+are always answered from one consistent clock.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import json
+import socket
 import threading
+import time
+import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
+from urllib.parse import parse_qs, urlsplit
 
 from simulator.company import Company
+from simulator.faults import Faults, hubspot_rate_headers
 from simulator.hubspot_api import HubSpotApi
+from simulator.hubspot_api import error_body as hubspot_error
+from simulator.timeutil import iso_ms
+from simulator.typeform_api import TypeformApi
+from simulator.typeform_api import error_body as typeform_error
+
+ADMIN_PREFIX = "/_simulator/"
 
 
 class DemoApi:
     """`with DemoApi(company) as api:` serves it at `api.base_url` until the block ends."""
 
     def __init__(
-        self, company: Company, token: str = "demo-token", host: str = "127.0.0.1", port: int = 0
+        self,
+        company: Company,
+        token: str = "demo-token",
+        host: str = "127.0.0.1",
+        port: int = 0,
+        faults: Faults | None = None,
     ) -> None:
-        self.company = company
         self.host, self.port = host, port
-        self._api = HubSpotApi(company, token)
+        self.faults = faults or Faults()
+        self._token = token
+        self._lock = threading.Lock()
+        self._set_company(company)
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
-        self._count = 0
-        self._lock = threading.Lock()
+        self._count = 0  # every request
+        self._api_count = 0  # requests to the HubSpot and Typeform APIs (faults key on these)
+
+    def _set_company(self, company: Company) -> None:
+        apis = (company, HubSpotApi(company, self._token), TypeformApi(company, self._token))
+        with self._lock:
+            self._apis = apis  # swapped in one assignment: a request sees one clock
+
+    @property
+    def company(self) -> Company:
+        return self._apis[0]
+
+    @property
+    def clock_ms(self) -> int:
+        return self.company.clock_ms
+
+    def advance(self, days: float = 1.0) -> Company:
+        """Move the served company's clock forward; returns the company at the new clock."""
+        company = self.company.advance(days)
+        self._set_company(company)
+        return company
+
+    def set_clock(self, clock_ms: int) -> Company:
+        if clock_ms < self.clock_ms:
+            raise ValueError("the clock only moves forward")
+        company = self.company.at(clock_ms)
+        self._set_company(company)
+        return company
 
     @property
     def base_url(self) -> str:
@@ -70,9 +122,36 @@ class DemoApi:
     ) -> None:
         self.stop()
 
-    def _count_request(self) -> None:
+    def _count_request(self, api: bool) -> int:
         with self._lock:
             self._count += 1
+            if api:
+                self._api_count += 1
+            return self._api_count
+
+    def _admin(self, method: str, target: str, headers: dict) -> tuple[int, bytes]:
+        company, hubspot, _ = self._apis
+        if not hubspot.authorised(headers):
+            return 401, json.dumps({"message": "bearer token required"}).encode()
+        url = urlsplit(target)
+        query = parse_qs(url.query)
+        if url.path == "/_simulator/clock" and method == "GET":
+            pass
+        elif url.path == "/_simulator/advance" and method == "POST":
+            try:
+                days = float(query.get("days", ["1"])[-1])
+                company = self.advance(days)
+            except ValueError as exc:
+                return 400, json.dumps({"message": str(exc)}).encode()
+        else:
+            return 404, json.dumps({"message": f"No route for {method} {url.path}"}).encode()
+        body = {
+            "clock": iso_ms(company.clock_ms),
+            "clock_ms": company.clock_ms,
+            "as_of": company.as_of.isoformat(),
+            "horizon_end": iso_ms(company.horizon_end_ms),
+        }
+        return 200, json.dumps(body).encode()
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         demo = self
@@ -85,18 +164,76 @@ class DemoApi:
             wbufsize = 1 << 16
 
             def _dispatch(self) -> None:
-                demo._count_request()
                 length = int(self.headers.get("Content-Length") or 0)
-                if length:
-                    self.rfile.read(length)  # drain, so the connection stays usable
-                status, body = demo._api.handle(
-                    self.command, self.path, dict(self.headers.items()), demo.base_url
-                )
+                body = self.rfile.read(length) if length else b""
+                headers = dict(self.headers.items())
+                path = urlsplit(self.path).path
+                if path.startswith(ADMIN_PREFIX):
+                    demo._count_request(api=False)
+                    status, payload = demo._admin(self.command, self.path, headers)
+                    self._send(status, payload, {})
+                    return
+                n = demo._count_request(api=True)
+                _, hubspot, typeform = demo._apis
+                is_typeform = path == "/forms" or path.startswith("/forms/")
+                fault, delay = demo.faults.decide(n)
+                if delay:
+                    time.sleep(delay)
+                extra = {} if is_typeform else hubspot_rate_headers(n, fault == "rate_limit")
+                if fault == "rate_limit":
+                    status, payload = self._rate_limited(is_typeform)
+                    extra["Retry-After"] = str(demo.faults.retry_after_seconds)
+                elif fault == "server_error":
+                    status = demo.faults.server_error_status
+                    if is_typeform:
+                        payload = typeform_error(status, "INTERNAL_SERVER_ERROR", "try again")[1]
+                    else:
+                        payload = hubspot_error(status, "INTERNAL_ERROR", "internal error")[1]
+                else:
+                    api = typeform if is_typeform else hubspot
+                    status, payload = api.handle(
+                        self.command, self.path, headers, demo.base_url, body
+                    )
+                if fault == "drop":
+                    self._send_half_and_drop(status, payload, extra)
+                    return
+                self._send(status, payload, extra)
+
+            @staticmethod
+            def _rate_limited(is_typeform: bool) -> tuple[int, bytes]:
+                if is_typeform:
+                    return typeform_error(429, "RATE_LIMIT_EXCEEDED", "rate limit exceeded")
+                body = {
+                    "status": "error",
+                    "message": "You have reached your ten_secondly_rolling limit.",
+                    "errorType": "RATE_LIMIT",
+                    "correlationId": str(uuid.uuid4()),
+                    "policyName": "TEN_SECONDLY_ROLLING",
+                    "groupName": "demo-app",
+                }
+                return 429, json.dumps(body, separators=(",", ":")).encode()
+
+            def _send(self, status: int, payload: bytes, extra: dict[str, str]) -> None:
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json;charset=utf-8")
-                self.send_header("Content-Length", str(len(body)))
+                self.send_header("Content-Length", str(len(payload)))
+                for name, value in extra.items():
+                    self.send_header(name, value)
                 self.end_headers()
-                self.wfile.write(body)
+                self.wfile.write(payload)
+
+            def _send_half_and_drop(self, status: int, payload: bytes, extra: dict) -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json;charset=utf-8")
+                self.send_header("Content-Length", str(len(payload)))
+                for name, value in extra.items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(payload[: len(payload) // 2])
+                self.wfile.flush()
+                self.close_connection = True
+                with contextlib.suppress(OSError):
+                    self.connection.shutdown(socket.SHUT_RDWR)
 
             do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _dispatch
 

@@ -1,42 +1,66 @@
-"""The answers the warehouse must reproduce, computed straight from the generated frames."""
+"""The answers the warehouse must reproduce, computed straight from the generated arrays as seen
+at the company's clock (never from the export files, so tests can recompute them from the files
+independently).
+
+Definitions follow DESIGN.md section 4; where the design leaves a choice open:
+- bookings are in the reporting currency USD: each deal's amount times the FX rate of its close
+  date (exact decimal product), summed, then rounded half-even to cents once per rep-month;
+- a lead's first response is the earliest outbound call, outbound email or meeting associated
+  with the lead, occurring at or after its creation, occurred and logged by the clock; tasks and
+  inbound activities are not responses; unanswered leads are counted apart;
+- lead conversion counts leads whose deal was created within `window_days` of the lead, as far
+  as known at the clock (recent leads may still convert);
+- survey figures of a team-wave with fewer than the anonymity threshold responses carry
+  is_suppressed = true (the raw value stays in the truth file, the marts must hide it).
+"""
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
+from simulator import state
+from simulator.activities import CALL, EMAIL, MEETING, OUTBOUND
 from simulator.stages import LOST, WON
+from simulator.surveys import ANONYMITY_THRESHOLD, ENPS, PULSE
+from simulator.tables import quota_rows, sent_team_waves, submitted_responses
+from simulator.timeutil import MS_PER_DAY, MS_PER_MINUTE, month_index, month_index_to_ms
+
+if TYPE_CHECKING:
+    from simulator.company import Company
 
 _CENT = Decimal("0.01")
-
-TRUTH_REP_MONTHLY_COLUMNS = [
-    "rep_id",
-    "month_start",
-    "bookings",
-    "won_deals",
-    "lost_deals",
-    "lost_amount",
-]
+_MICRO_CENTS = Decimal(100_000_000)  # amount cents x rate millionths -> dollars
+TRUTH_FILES = ("rep_monthly", "lead_response", "enps", "pulse", "quota_attainment")
 
 
-def _money(cents: int) -> Decimal:
-    return (Decimal(int(cents)) / 100).quantize(_CENT)
+def _dollars(micro_cents: int) -> Decimal:
+    return (Decimal(int(micro_cents)) / _MICRO_CENTS).quantize(_CENT, rounding=ROUND_HALF_EVEN)
 
 
-def rep_monthly(owners: pd.DataFrame, deals: pd.DataFrame) -> pd.DataFrame:
-    """Won/lost counts and amounts per owner and UTC month of closedate; exact Decimal money."""
-    closed = deals[deals["closed_ms"] >= 0]
-    stage = closed["stage_idx"].to_numpy()
-    cents = closed["amount_cents"].to_numpy()
-    month = closed["closed_ms"].to_numpy().astype("datetime64[ms]").astype("datetime64[M]")
+def _month_dates(month: np.ndarray) -> list:
+    return [m.date() for m in pd.to_datetime(month_index_to_ms(np.asarray(month)), unit="ms")]
+
+
+def rep_monthly(company: Company) -> pd.DataFrame:
+    w, clock = company.world, company.clock_ms
+    rows = state.deal_rows(w, clock, archived=False)
+    st = state.deal_state(w, rows, clock)
+    closed = st["closed_ms"] >= 0
+    rows, when = rows[closed], st["closed_ms"][closed]
+    stage = st["stage_idx"][closed]
+    rate = w.fx_rate_micro(when, w.d["currency_idx"][rows])
+    micro = st["amount"][closed].astype(np.int64) * rate
     frame = pd.DataFrame(
         {
-            "owner_idx": closed["owner_idx"].to_numpy(),
-            "month": month,
-            "won_cents": np.where(stage == WON, cents, 0),
-            "lost_cents": np.where(stage == LOST, cents, 0),
+            "owner_idx": w.d["owner_idx"][rows],
+            "month": month_index(when),
+            "won_micro": np.where(stage == WON, micro, 0),
+            "lost_micro": np.where(stage == LOST, micro, 0),
             "won_deals": (stage == WON).astype(np.int64),
             "lost_deals": (stage == LOST).astype(np.int64),
         }
@@ -44,12 +68,196 @@ def rep_monthly(owners: pd.DataFrame, deals: pd.DataFrame) -> pd.DataFrame:
     grouped = frame.groupby(["owner_idx", "month"], sort=False).sum().reset_index()
     result = pd.DataFrame(
         {
-            "rep_id": owners["id"].to_numpy()[grouped["owner_idx"].to_numpy()],
-            "month_start": [m.date() for m in pd.to_datetime(grouped["month"])],
-            "bookings": [_money(c) for c in grouped["won_cents"]],
+            "rep_id": w.o["id"][grouped["owner_idx"].to_numpy()],
+            "month_start": _month_dates(grouped["month"].to_numpy()),
+            "bookings": [_dollars(c) for c in grouped["won_micro"]],
             "won_deals": grouped["won_deals"].astype(int),
             "lost_deals": grouped["lost_deals"].astype(int),
-            "lost_amount": [_money(c) for c in grouped["lost_cents"]],
+            "lost_amount": [_dollars(c) for c in grouped["lost_micro"]],
         }
     )
     return result.sort_values(["rep_id", "month_start"], ignore_index=True)
+
+
+def first_responses(company: Company) -> tuple[np.ndarray, np.ndarray]:
+    """(lead rows visible at the clock, first response time per lead or -1)."""
+    w, clock = company.world, company.clock_ms
+    n_leads = state.visible_count(w.c["created_ms"], clock)
+    n_acts = state.visible_count(w.e["created_ms"], clock)
+    e = w.e
+    kind, direction = e["kind"][:n_acts], e["direction"][:n_acts]
+    contact, ts = e["contact_idx"][:n_acts], e["ts_ms"][:n_acts]
+    outbound = ((kind == CALL) | (kind == EMAIL)) & (direction == OUTBOUND) | (kind == MEETING)
+    ok = outbound & (contact >= 0) & (ts <= clock)
+    ok[ok] &= ts[ok] >= w.c["created_ms"][contact[ok]]
+    never = np.iinfo(np.int64).max
+    first = np.full(n_leads, never)
+    np.minimum.at(first, contact[ok], ts[ok])
+    return np.arange(n_leads), np.where(first == never, -1, first)
+
+
+def lead_response(company: Company, sla_minutes: int, window_days: int) -> pd.DataFrame:
+    w, clock = company.world, company.clock_ms
+    rows, first = first_responses(company)
+    created = w.c["created_ms"][rows]
+    answered = first >= 0
+    minutes = np.where(answered, (first - created) / MS_PER_MINUTE, np.nan)
+    converted = state.contact_state(w, rows, clock)["converted_ms"]
+    in_window = (converted >= 0) & (converted - created <= window_days * MS_PER_DAY)
+    frame = pd.DataFrame(
+        {
+            "owner_idx": w.c["owner_idx"][rows],
+            "month": month_index(created),
+            "answered": answered.astype(np.int64),
+            "minutes": minutes,
+            "within": (answered & (minutes <= sla_minutes)).astype(np.int64),
+            "converted": in_window.astype(np.int64),
+        }
+    )
+    g = frame.groupby(["owner_idx", "month"], sort=True)
+    out = g.agg(
+        leads_created=("answered", "size"),
+        leads_answered=("answered", "sum"),
+        median_response_minutes=("minutes", "median"),
+        answered_within_sla=("within", "sum"),
+        leads_converted=("converted", "sum"),
+    ).reset_index()
+    out["leads_unanswered"] = out["leads_created"] - out["leads_answered"]
+    out["share_within_sla"] = out["answered_within_sla"] / out["leads_created"]
+    out["conversion_rate"] = out["leads_converted"] / out["leads_created"]
+    result = pd.DataFrame(
+        {
+            "rep_id": w.o["id"][out["owner_idx"].to_numpy()],
+            "month_start": _month_dates(out["month"].to_numpy()),
+            "leads_created": out["leads_created"].astype(int),
+            "leads_answered": out["leads_answered"].astype(int),
+            "leads_unanswered": out["leads_unanswered"].astype(int),
+            "median_response_minutes": out["median_response_minutes"],
+            "answered_within_sla": out["answered_within_sla"].astype(int),
+            "share_within_sla": out["share_within_sla"],
+            "leads_converted": out["leads_converted"].astype(int),
+            "conversion_rate": out["conversion_rate"],
+        }
+    )
+    return result.sort_values(["rep_id", "month_start"], ignore_index=True)
+
+
+def _team_wave_base(company: Company, survey_idx: int) -> pd.DataFrame:
+    tw = sent_team_waves(company)
+    tw = tw[tw["survey_idx"] == survey_idx]
+    return pd.DataFrame(
+        {
+            "team_wave": tw.index.to_numpy(),
+            "survey_id": (PULSE, ENPS)[survey_idx].form_id,
+            "wave": tw["wave"].to_numpy(),
+            "team_id": company.teams["id"].to_numpy()[tw["team_idx"].to_numpy()],
+            "invited": tw["invited"].to_numpy().astype(int),
+        }
+    )
+
+
+def enps(company: Company, threshold: int) -> pd.DataFrame:
+    base = _team_wave_base(company, 1)
+    r = submitted_responses(company)
+    r = r[r["survey_idx"] == 1]
+    score = r["a0"].to_numpy()
+    counts = (
+        pd.DataFrame(
+            {
+                "team_wave": r["team_wave"].to_numpy(),
+                "responses": 1,
+                "promoters": (score >= 9).astype(int),
+                "passives": ((score >= 7) & (score <= 8)).astype(int),
+                "detractors": (score <= 6).astype(int),
+            }
+        )
+        .groupby("team_wave")
+        .sum()
+    )
+    out = base.merge(counts, left_on="team_wave", right_index=True, how="left")
+    for col in ("responses", "promoters", "passives", "detractors"):
+        out[col] = out[col].fillna(0).astype(int)
+    n = out["responses"].to_numpy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["enps"] = np.where(
+            n > 0, 100.0 * (out["promoters"] - out["detractors"]).to_numpy() / n, np.nan
+        )
+        invited = out["invited"].to_numpy()
+        out["response_rate"] = np.where(invited > 0, n / invited, np.nan)
+    out["is_suppressed"] = n < threshold
+    out = out.drop(columns="team_wave")
+    return out.sort_values(["wave", "team_id"], ignore_index=True)
+
+
+def pulse(company: Company, threshold: int) -> pd.DataFrame:
+    base = _team_wave_base(company, 0)
+    r = submitted_responses(company)
+    r = r[r["survey_idx"] == 0]
+    parts = []
+    for q_idx, q in enumerate(PULSE.numeric):
+        score = r[f"a{q_idx}"].to_numpy().astype(float)
+        stats = (
+            pd.DataFrame(
+                {
+                    "team_wave": r["team_wave"].to_numpy(),
+                    "score": score,
+                    "favourable": (score >= 4).astype(float),
+                }
+            )
+            .groupby("team_wave")
+            .agg(
+                responses=("score", "size"),
+                mean_score=("score", "mean"),
+                favourable_share=("favourable", "mean"),
+            )
+        )
+        part = base.merge(stats, left_on="team_wave", right_index=True, how="left")
+        part["question_id"] = q.field_id
+        part["ref"] = q.ref
+        parts.append(part)
+    out = pd.concat(parts, ignore_index=True)
+    out["responses"] = out["responses"].fillna(0).astype(int)
+    out["is_suppressed"] = out["responses"] < threshold
+    out = out.drop(columns="team_wave")
+    columns = ["survey_id", "wave", "team_id", "question_id", "ref", "invited", "responses"]
+    out = out[[*columns, "mean_score", "favourable_share", "is_suppressed"]]
+    return out.sort_values(["wave", "team_id", "ref"], ignore_index=True)
+
+
+def quota_attainment(company: Company) -> pd.DataFrame:
+    plan = quota_rows(company)
+    ids = company.owners["id"].to_numpy()
+    quota = pd.DataFrame(
+        {
+            "rep_id": ids[plan["owner_idx"].to_numpy()],
+            "month_start": _month_dates(plan["month"].to_numpy()),
+            "quota": [Decimal(int(c)) / 100 for c in plan["target_cents"]],
+        }
+    )
+    booked = rep_monthly(company)[["rep_id", "month_start", "bookings"]]
+    out = quota.merge(booked, on=["rep_id", "month_start"], how="left")
+    out["bookings"] = [b if isinstance(b, Decimal) else Decimal("0.00") for b in out["bookings"]]
+    out["quota"] = [q.quantize(_CENT) for q in out["quota"]]
+    out["attainment"] = [float(b / q) for b, q in zip(out["bookings"], out["quota"], strict=True)]
+    out = out[["rep_id", "month_start", "bookings", "quota", "attainment"]]
+    return out.sort_values(["rep_id", "month_start"], ignore_index=True)
+
+
+def write_all(company: Company, directory: Path) -> dict[str, Path]:
+    directory.mkdir(parents=True, exist_ok=True)
+    frames = {
+        "rep_monthly": company.truth_rep_monthly(),
+        "lead_response": company.truth_lead_response(),
+        "enps": company.truth_enps(),
+        "pulse": company.truth_pulse(),
+        "quota_attainment": company.truth_quota_attainment(),
+    }
+    paths = {}
+    for name, frame in frames.items():
+        path = directory / f"truth_{name}.csv"
+        frame.to_csv(path, index=False, lineterminator="\n")
+        paths[name] = path
+    return paths
+
+
+__all__ = ["ANONYMITY_THRESHOLD", "TRUTH_FILES", "write_all"]

@@ -52,6 +52,25 @@ def walk_pages(
         assert isinstance(after, str)
 
 
+def search_all(
+    session: requests.Session, base_url: str, object_type: str, body: dict
+) -> list[dict]:
+    """Every result of a search, following `after` (must stay under the 10,000 cap)."""
+    results, after = [], None
+    while True:
+        request = dict(body) | ({"after": after} if after is not None else {})
+        response = session.post(
+            f"{base_url}/crm/v3/objects/{object_type}/search", json=request, timeout=10
+        )
+        assert response.status_code == 200, response.text
+        page = response.json()
+        results += page["results"]
+        if "paging" not in page:
+            assert len(results) == page["total"]
+            return results
+        after = page["paging"]["next"]["after"]
+
+
 @pytest.fixture(scope="session")
 def token() -> str:
     return TOKEN
@@ -65,3 +84,24 @@ def page_walker() -> Callable[..., list[requests.Response]]:
 @pytest.fixture(scope="session")
 def walk(http: requests.Session, api: DemoApi) -> Walk:
     return lambda path, **params: walk_pages(http, api.base_url, path, params)
+
+
+def records(pages: list[requests.Response]) -> list[dict]:
+    return [record for page in pages for record in page.json()["results"]]
+
+
+@pytest.fixture(scope="session")
+def search(http: requests.Session, api: DemoApi) -> Callable[[str, dict], list[dict]]:
+    return lambda object_type, body: search_all(http, api.base_url, object_type, body)
+
+
+@pytest.fixture(scope="session")
+def everything(walk: Walk) -> Callable[..., list[dict]]:
+    """Every record of a list endpoint, all pages."""
+    return lambda path, **params: records(walk(path, **params))
+
+
+@pytest.fixture(scope="session")
+def searcher() -> Callable[..., list[dict]]:
+    """search_all(session, base_url, object_type, body), for servers other than `api`."""
+    return search_all

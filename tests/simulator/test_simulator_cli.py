@@ -1,4 +1,5 @@
-"""`python -m simulator demo-api`: the startup line, serving, clean stop, one-line errors."""
+"""`python -m simulator demo-api` and `simulate export`: the startup line, serving, clean stop,
+flags, files, one-line errors."""
 
 from __future__ import annotations
 
@@ -59,6 +60,11 @@ def test_demo_api_serves_until_signalled(signum: int) -> None:
         (["demo-api", "--port", "http"], "invalid int value"),
         (["nonsense"], "invalid choice: 'nonsense'"),
         ([], "required"),
+        (["demo-api", "--fault-429-every", "-2"], "must not be negative"),
+        (["demo-api", "--advance-days", "x"], "not a number"),
+        (["simulate"], "required"),
+        (["simulate", "export"], "required: --out"),
+        (["simulate", "export", "--out", "x", "--format", "xml"], "invalid choice: 'xml'"),
     ],
 )
 def test_bad_arguments_exit_non_zero_with_one_line(args, reason, capsys) -> None:
@@ -78,3 +84,53 @@ def test_bad_arguments_from_the_command_line() -> None:
     )
     assert done.returncode != 0 and done.stdout == ""
     assert done.stderr.strip().count("\n") == 0 and "yesterday" in done.stderr
+
+
+def test_demo_api_flags_set_the_clock_currency_and_faults() -> None:
+    proc = _start(
+        "--seed", "3", "--as-of", "2025-06-30", "--token", "t", "--advance-days", "2",
+        "--multi-currency", "--fault-429-every", "2", "--retry-after", "0",
+    )  # fmt: skip
+    try:
+        match = LINE.fullmatch(proc.stdout.readline())
+        assert match
+        headers = {"Authorization": "Bearer t"}
+        clock = requests.get(f"{match.group(1)}/_simulator/clock", headers=headers, timeout=5)
+        assert clock.json()["clock"] == "2025-07-02T23:59:59.999Z"
+        url = f"{match.group(1)}/crm/v3/objects/deals"
+        first = requests.get(
+            url,
+            headers=headers,
+            params={"limit": "100", "properties": "deal_currency_code"},
+            timeout=5,
+        )
+        second = requests.get(url, headers=headers, timeout=5)
+        assert first.status_code == 200 and second.status_code == 429
+        assert second.headers["Retry-After"] == "0"
+        currencies = {d["properties"]["deal_currency_code"] for d in first.json()["results"]}
+        assert len(currencies) > 1
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_simulate_export_writes_files_and_one_line(tmp_path: Path) -> None:
+    out = tmp_path / "files"
+    done = subprocess.run(
+        [sys.executable, "-m", "simulator", "simulate", "export", "--out", str(out), "--seed", "5",
+         "--as-of", "2025-06-30", "--format", "parquet", "--advance-days", "1"],
+        cwd=REPO, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == f"wrote 12 tables (parquet) and 5 truth files to {out}\n"
+    assert len(list(out.glob("*.parquet"))) == 12 and not list(out.glob("*.csv"))
+    assert len(list((out / "truth").glob("truth_*.csv"))) == 5
+    assert '"clock": "2025-07-01T23:59:59.999Z"' in (out / "manifest.json").read_text()
+
+
+def test_simulate_export_to_an_unwritable_place_fails_in_one_line(tmp_path: Path, capsys) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    assert main(["simulate", "export", "--out", str(blocker / "x"), "--as-of", "2025-06-30"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.count("\n") == 1
