@@ -6,17 +6,20 @@ from requests import HTTPError
 class HubSpotSourceError(RuntimeError):
     """The HubSpot API refused or failed a request that the load cannot do without."""
 
-    def __init__(self, message: str, status: int | None = None) -> None:
+    def __init__(self, message: str, status: int | None = None, transient: bool = False) -> None:
         super().__init__(message)
         self.status = status
+        self._transient = transient
 
     @property
     def is_transient(self) -> bool:
-        """Rate limits and server errors may pass; a refused token or scope will not."""
+        """Rate limits, server errors and unreachable hosts may pass; a refused token will not."""
+        if self._transient:
+            return True
         return self.status == 429 or (self.status is not None and self.status >= 500)
 
 
-def explain_http_error(error: HTTPError, path: str) -> HubSpotSourceError:
+def explain_http_error(error: HTTPError, request: str) -> HubSpotSourceError:
     """Turn a failed request into an error that names the cause (not the credentials)."""
     status = error.response.status_code if error.response is not None else None
     if status == 401:
@@ -26,13 +29,20 @@ def explain_http_error(error: HTTPError, path: str) -> HubSpotSourceError:
         )
     elif status == 403:
         reason = (
-            "HubSpot refused access (HTTP 403): the private app lacks a scope this "
-            "source reads (crm.objects.owners.read, crm.objects.deals.read)."
+            "HubSpot refused access (HTTP 403): the private app lacks a scope this source "
+            "reads (crm.objects.owners.read, crm.objects.deals.read, crm.objects.contacts.read, "
+            "crm.objects.companies.read and the engagement scopes)."
         )
     elif status == 429:
         reason = "HubSpot kept rate-limiting the requests (HTTP 429) after every retry."
     elif status is not None and status >= 500:
         reason = f"HubSpot kept failing with HTTP {status} after every retry."
     else:
-        reason = f"HubSpot answered HTTP {status}."
-    return HubSpotSourceError(f"{reason} Request: GET {path}", status=status)
+        detail = ""
+        if error.response is not None:
+            try:
+                detail = f": {error.response.json().get('message', '')}"
+            except ValueError:
+                detail = ""
+        reason = f"HubSpot answered HTTP {status}{detail}."
+    return HubSpotSourceError(f"{reason} Request: {request}", status=status)

@@ -1,29 +1,25 @@
-"""The `hubspot` dlt source: owners with teams, deal pipelines with stages, deals with stage history.
+"""The `hubspot` dlt source: owners with teams, deal pipelines with stages, and the CRM objects
+(companies, contacts, deals with stage history, calls, emails, meetings, tasks) with their
+associations.
 
-Follows HubSpot's CRM API v3 contract: cursor paging on `paging.next.after`, property values as
-strings (cast in dbt staging, not here), bearer-token auth. Records are merged on `id`, so a
-rerun updates rows in place instead of duplicating them.
+Follows HubSpot's CRM API v3 contract: property values as strings (cast in dbt staging, not
+here), bearer-token auth, cursor paging. Records merge on `id`.
+
+Incremental loads: the first load of an object type reads the list endpoints; later loads ask
+the search endpoint for what was modified since the last load (windowed past its 10,000-result
+cap), then batch-read those records' property history and associations. Deleted (archived)
+records are kept as soft deletes: `archived = true` with `archived_at`. The cursor lives in
+dlt's resource state, which is committed with the load: a failed load moves nothing forward.
 """
 
 from collections.abc import Iterable, Iterator
-from typing import Any
 
 import dlt
 from dlt.sources import DltResource
-from dlt.sources.helpers.requests import Client
-from dlt.sources.helpers.rest_client import RESTClient
-from dlt.sources.helpers.rest_client.auth import BearerTokenAuth
-from dlt.sources.helpers.rest_client.paginators import JSONResponseCursorPaginator
-from requests import HTTPError
 
-from ingestion.sources.hubspot.errors import explain_http_error
-from ingestion.sources.hubspot.settings import (
-    DEAL_PROPERTIES,
-    DEAL_PROPERTIES_WITH_HISTORY,
-    DEALS_PAGE_SIZE,
-    DEFAULT_BASE_URL,
-    OWNERS_PAGE_SIZE,
-)
+from ingestion.sources.hubspot.client import HubSpotClient, epoch_ms
+from ingestion.sources.hubspot.records import batch_associations, record_row
+from ingestion.sources.hubspot.settings import CRM_OBJECTS, DEFAULT_BASE_URL, CrmObject
 
 
 @dlt.source(name="hubspot", max_table_nesting=2)
@@ -31,87 +27,135 @@ def hubspot_source(
     base_url: str = DEFAULT_BASE_URL,
     access_token: str = dlt.secrets.value,
 ) -> Iterable[DltResource]:
-    """HubSpot CRM: owners (reps, with their teams), deal pipelines (with stages) and deals."""
-    client = RESTClient(
-        base_url=base_url.rstrip("/"),
-        auth=BearerTokenAuth(access_token),
-        paginator=JSONResponseCursorPaginator(
-            cursor_path="paging.next.after", cursor_param="after"
-        ),
-        data_selector="results",
-        # dlt's session retries 429 (honouring Retry-After) and 5xx with exponential backoff.
-        session=Client(raise_for_status=False).session,
+    """HubSpot CRM: owners (reps) with teams, deal pipelines with stages, and CRM objects."""
+    client = HubSpotClient(base_url, access_token)
+    return (
+        owners(client),
+        deal_pipelines(client),
+        *(crm_object_resource(client, crm) for crm in CRM_OBJECTS),
     )
-    return (owners(client), deal_pipelines(client), deals(client))
-
-
-def _paginate(client: RESTClient, path: str, params: dict[str, Any]) -> Iterator[list[dict]]:
-    try:
-        yield from client.paginate(path, params=params)
-    except HTTPError as error:
-        raise explain_http_error(error, path) from None
 
 
 @dlt.resource(name="owners", write_disposition="merge", primary_key="id")
-def owners(client: RESTClient) -> Iterator[list[dict]]:
+def owners(client: HubSpotClient) -> Iterator[list[dict]]:
     """Active and archived owners (reps who left still own history); their teams land in the
-    child table `owners__teams`."""
-    for archived in ("false", "true"):
-        params = {"limit": OWNERS_PAGE_SIZE, "archived": archived}
-        for page in _paginate(client, "/crm/v3/owners", params):
-            yield [_with_owner_id_on_teams(owner) for owner in page]
+    child table `owners__teams`, each row carrying owner_id. Small: read whole every load."""
+    for archived in (False, True):
+        for page in client.owners(archived):
+            yield [_with_parent_id(owner, "teams", "owner_id") for owner in page]
 
 
 @dlt.resource(name="deal_pipelines", write_disposition="merge", primary_key="id")
-def deal_pipelines(client: RESTClient) -> Iterator[list[dict]]:
+def deal_pipelines(client: HubSpotClient) -> Iterator[list[dict]]:
     """Deal pipelines; their stages (with `metadata.probability` and `metadata.isClosed`) land
-    in the child table `deal_pipelines__stages`."""
-    for page in _paginate(client, "/crm/v3/pipelines/deals", {}):
-        yield [_with_pipeline_id_on_stages(pipeline) for pipeline in page]
+    in the child table `deal_pipelines__stages`, each row carrying pipeline_id."""
+    for page in client.deal_pipelines():
+        yield [_with_parent_id(pipeline, "stages", "pipeline_id") for pipeline in page]
 
 
-@dlt.resource(name="deals", write_disposition="merge", primary_key="id")
-def deals(client: RESTClient) -> Iterator[list[dict]]:
-    """Deals with their properties as columns and their `dealstage` history in the child table
-    `deals__stage_history` (one row per stage change)."""
-    params = {
-        "limit": DEALS_PAGE_SIZE,
-        "archived": "false",
-        "properties": ",".join(DEAL_PROPERTIES),
-        "propertiesWithHistory": ",".join(DEAL_PROPERTIES_WITH_HISTORY),
-    }
-    for page in _paginate(client, "/crm/v3/objects/deals", params):
-        yield [flatten_deal(deal) for deal in page]
+def crm_object_resource(client: HubSpotClient, crm: CrmObject) -> DltResource:
+    """One CRM object type, incremental on its modification time, merged on id."""
+    return dlt.resource(
+        _crm_records(client, crm),
+        name=crm.name,
+        write_disposition="merge",
+        primary_key="id",
+        # HubSpot sends every property as a string; keep raw faithful, cast in staging.
+        columns={name: {"data_type": "text"} for name in crm.properties},
+    )
 
 
-def flatten_deal(deal: dict) -> dict:
-    """One row per deal: properties become columns; the stage history keeps the deal id so that
-    staging needs no join to the parent row."""
-    history = (deal.get("propertiesWithHistory") or {}).get("dealstage") or []
-    return {
-        "id": deal["id"],
-        **{name: deal["properties"].get(name) for name in DEAL_PROPERTIES},
-        "created_at": deal.get("createdAt"),
-        "updated_at": deal.get("updatedAt"),
-        "archived": deal.get("archived", False),
-        "stage_history": [
-            {
-                "deal_id": deal["id"],
-                "stage_id": change.get("value"),
-                "changed_at": change.get("timestamp"),
-                "source_type": change.get("sourceType"),
-            }
-            for change in history
-        ],
-    }
+def _crm_records(client: HubSpotClient, crm: CrmObject) -> Iterator[list[dict]]:
+    state = dlt.current.resource_state()
+    since = state.get("modified_since_ms")
+    if since is None:
+        pages = (
+            [record_row(crm, record) for record in page]
+            for page in client.list_objects(crm, archived=False)
+        )
+    else:
+        pages = _changed_since(client, crm, since, set(state.get("ids_at_cursor", [])))
+    cursor = _Cursor(since, state.get("ids_at_cursor", []))
+    for rows in pages:
+        cursor.advance(crm, rows)
+        if rows:
+            yield rows
+    yield from _archived_since(client, crm, state.get("archived_since_ms"), state)
+    state["modified_since_ms"], state["ids_at_cursor"] = cursor.value, cursor.ids
 
 
-# Child rows carry their parent's id so that staging reads them without a join.
-def _with_owner_id_on_teams(owner: dict) -> dict:
-    teams = [{**team, "owner_id": owner["id"]} for team in owner.get("teams") or []]
-    return {**owner, "teams": teams}
+def _changed_since(
+    client: HubSpotClient, crm: CrmObject, since: int, seen_at_since: set[str]
+) -> Iterator[list[dict]]:
+    """Records modified since the cursor, with history and associations, page by page; those
+    at exactly the cursor's instant that the last load already had are skipped."""
+    for page in client.modified_since(crm, since):
+        changed = [
+            record
+            for record in page
+            if not (
+                str(record["id"]) in seen_at_since
+                and epoch_ms(record["properties"][crm.modified_property]) == since
+            )
+        ]
+        if not changed:
+            continue
+        ids = [str(record["id"]) for record in changed]
+        if crm.history:
+            changed = [record for batch in client.batch_read(crm, ids) for record in batch]
+        links: dict[str, dict[str, list[dict]]] = {}
+        for to_type in crm.associations:
+            for from_id, found in client.associations(crm.name, to_type, ids).items():
+                links.setdefault(from_id, {})[to_type] = found
+        yield [
+            record_row(
+                crm, record, batch_associations(str(record["id"]), links.get(str(record["id"]), {}))
+            )
+            if crm.associations
+            else record_row(crm, record)
+            for record in changed
+        ]
 
 
-def _with_pipeline_id_on_stages(pipeline: dict) -> dict:
-    stages = [{**stage, "pipeline_id": pipeline["id"]} for stage in pipeline.get("stages", [])]
-    return {**pipeline, "stages": stages}
+def _archived_since(
+    client: HubSpotClient, crm: CrmObject, since: int | None, state: dict
+) -> Iterator[list[dict]]:
+    """Records deleted since the last load, as soft deletes. HubSpot's search cannot find
+    archived records, so the archived list is read and filtered on archivedAt."""
+    latest = since
+    for page in client.list_objects(crm, archived=True):
+        rows = []
+        for record in page:
+            archived_at = epoch_ms(record["archivedAt"]) if record.get("archivedAt") else None
+            if since is None or (archived_at is not None and archived_at > since):
+                rows.append(record_row(crm, {**record, "archived": True}, associations=[]))
+            if archived_at is not None and (latest is None or archived_at > latest):
+                latest = archived_at
+        if rows:
+            yield rows
+    state["archived_since_ms"] = latest
+
+
+class _Cursor:
+    """The latest modification time loaded, and the ids loaded at exactly that instant."""
+
+    def __init__(self, value: int | None, ids: list[str]) -> None:
+        self.value = value
+        self.ids = list(ids)
+
+    def advance(self, crm: CrmObject, rows: list[dict]) -> None:
+        for row in rows:
+            modified = row.get(crm.modified_property)
+            if not modified:
+                continue
+            at = epoch_ms(modified)
+            if self.value is None or at > self.value:
+                self.value, self.ids = at, [row["id"]]
+            elif at == self.value and row["id"] not in self.ids:
+                self.ids.append(row["id"])
+
+
+def _with_parent_id(parent: dict, children: str, parent_key: str) -> dict:
+    """Child rows carry their parent's id, so that staging reads them without a join."""
+    rows = [{**child, parent_key: parent["id"]} for child in parent.get(children) or []]
+    return {**parent, children: rows}

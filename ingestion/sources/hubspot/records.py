@@ -1,0 +1,70 @@
+"""HubSpot API records as raw rows: one row per record with its properties as text columns;
+property history and associations as child rows that carry the record's id."""
+
+from typing import Any
+
+from ingestion.sources.hubspot.settings import CrmObject
+
+# Property -> (child table, column of the record's id, column of the value): deal stage
+# changes land in deals__stage_history as (deal_id, stage_id, changed_at, source_type).
+HISTORY_CHILD = {"dealstage": ("stage_history", "deal_id", "stage_id")}
+
+
+def history_child(crm: CrmObject, prop: str) -> tuple[str, str, str]:
+    return HISTORY_CHILD.get(prop, (f"{prop}_history", f"{crm.name}_id", "value"))
+
+
+def record_row(crm: CrmObject, record: dict, associations: list[dict] | None = None) -> dict:
+    """One raw row. `associations` are child rows already normalised (see below); when None,
+    the record's inline v3 `associations` are used."""
+    object_id = str(record["id"])
+    properties = record.get("properties") or {}
+    row: dict[str, Any] = {
+        "id": object_id,
+        **{name: properties.get(name) for name in crm.properties},
+        "created_at": record.get("createdAt"),
+        "updated_at": record.get("updatedAt"),
+        "archived": bool(record.get("archived", False)),
+        "archived_at": record.get("archivedAt"),
+    }
+    histories = record.get("propertiesWithHistory") or {}
+    for prop in crm.history:
+        child, id_column, value_column = history_child(crm, prop)
+        row[child] = [
+            {
+                id_column: object_id,
+                value_column: change.get("value"),
+                "changed_at": change.get("timestamp"),
+                "source_type": change.get("sourceType"),
+            }
+            for change in histories.get(prop) or []
+        ]
+    if crm.associations:
+        if associations is None:
+            associations = inline_associations(object_id, record.get("associations") or {})
+        row["associations"] = associations
+    return row
+
+
+def inline_associations(object_id: str, associations: dict) -> list[dict]:
+    """v3 list responses: {"contacts": {"results": [{"id", "type"}]}}."""
+    return [
+        {"from_id": object_id, "to_object_type": to_type, "to_id": str(link["id"]),
+         "association_type": link.get("type")}
+        for to_type, block in sorted(associations.items())
+        for link in (block or {}).get("results", [])
+    ]  # fmt: skip
+
+
+def batch_associations(object_id: str, found: dict[str, list[dict]]) -> list[dict]:
+    """v4 batch reads, by target type: [{"toObjectId", "associationTypes": [...]}]."""
+    rows = []
+    for to_type, links in sorted(found.items()):
+        for link in links:
+            types = link.get("associationTypes") or [{}]
+            label = types[0].get("label") or str(types[0].get("typeId", ""))
+            rows.append(
+                {"from_id": object_id, "to_object_type": to_type,
+                 "to_id": str(link["toObjectId"]), "association_type": label or None}
+            )  # fmt: skip
+    return rows
