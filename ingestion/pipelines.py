@@ -8,6 +8,7 @@ from dlt.sources import DltSource
 
 from ingestion.sources.files import files_source
 from ingestion.sources.hubspot import hubspot_source
+from ingestion.sources.typeform import typeform_source
 from ingestion.warehouse import build_warehouse_path, dlt_pipelines_dir
 
 RAW_DATASET_PREFIX = "raw_"
@@ -37,7 +38,11 @@ def build_pipeline(source_name: str) -> dlt.Pipeline:
 
 # Source name -> the dlt source function; settings resolve through dlt's configuration
 # (`files` reads its mapping from sources.files.mapping_path / SOURCES__FILES__MAPPING_PATH).
-SOURCES: dict[str, Callable[[], DltSource]] = {"hubspot": hubspot_source, "files": files_source}
+SOURCES: dict[str, Callable[[], DltSource]] = {
+    "hubspot": hubspot_source,
+    "files": files_source,
+    "typeform": typeform_source,
+}
 
 
 def make_source(source_name: str) -> DltSource:
