@@ -31,7 +31,7 @@ def dbt_manifest() -> Path:
 def demo_company():
     from simulator import generate_company
 
-    return generate_company(seed=7, scale="small", as_of=DEMO_AS_OF)
+    return generate_company(seed=7, scale="tiny", as_of=DEMO_AS_OF)
 
 
 @pytest.fixture(scope="session")
