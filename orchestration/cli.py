@@ -45,7 +45,7 @@ def _parser() -> argparse.ArgumentParser:
     run.set_defaults(handler=_run)
 
     ingest = commands.add_parser("ingest", help="load one source into the build warehouse")
-    ingest.add_argument("source", choices=["hubspot", "files"])
+    ingest.add_argument("source", choices=["hubspot", "typeform", "files"])
     ingest.add_argument(
         "--mapping",
         metavar="FILE",

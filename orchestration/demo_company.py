@@ -4,6 +4,7 @@ Production code never imports the simulator; `salespulse run --demo` starts it w
 `python -m simulator demo-api` on a free localhost port and points every source at it.
 """
 
+import json
 import os
 import secrets
 import subprocess
@@ -11,6 +12,8 @@ import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+
+import requests
 
 READY_PREFIX = "SalesPulse demo API listening on "
 
@@ -21,7 +24,8 @@ class DemoCompanyError(RuntimeError):
 
 @contextmanager
 def running_demo_company(seed: int = 42, scale: str = "small") -> Iterator[str]:
-    """Start the demo API, point the dlt sources at it (env vars), yield its URL, stop it."""
+    """Start the demo API, point the HubSpot and Typeform sources at it (env vars), yield its
+    URL, stop it."""
     token = secrets.token_urlsafe(16)
     command = [sys.executable, "-m", "simulator", "demo-api", "--port", "0"]
     command += ["--seed", str(seed), "--scale", scale, "--token", token]
@@ -31,6 +35,11 @@ def running_demo_company(seed: int = 42, scale: str = "small") -> Iterator[str]:
         overrides = {
             "SOURCES__HUBSPOT__BASE_URL": base_url,
             "SOURCES__HUBSPOT__ACCESS_TOKEN": token,
+            # The demo serves Typeform's API on the same address; its surveys are listed there.
+            "SOURCES__TYPEFORM__BASE_URL": base_url,
+            "SOURCES__TYPEFORM__ACCESS_TOKEN": token,
+            "SOURCES__TYPEFORM__FORM_IDS": json.dumps(_form_ids(base_url, token)),
+            "SALESPULSE_SOURCES": os.environ.get("SALESPULSE_SOURCES", "hubspot,typeform"),
         }
         previous = {name: os.environ.get(name) for name in overrides}
         os.environ.update(overrides)
@@ -48,6 +57,15 @@ def running_demo_company(seed: int = 42, scale: str = "small") -> Iterator[str]:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+def _form_ids(base_url: str, token: str) -> list[str]:
+    """Every form of the account, through Typeform's `GET /forms`."""
+    response = requests.get(
+        f"{base_url}/forms", headers={"Authorization": f"Bearer {token}"}, timeout=30
+    )
+    response.raise_for_status()
+    return [form["id"] for form in response.json()["items"]]
 
 
 def _wait_until_ready(process: subprocess.Popen) -> str:

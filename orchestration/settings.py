@@ -29,7 +29,7 @@ def reporting_timezone() -> str:
     return os.environ.get("SALESPULSE_REPORTING_TIMEZONE", "UTC")
 
 
-KNOWN_SOURCES = ("hubspot", "files")
+KNOWN_SOURCES = ("hubspot", "typeform", "files")
 
 
 def enabled_sources() -> list[str]:

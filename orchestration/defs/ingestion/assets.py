@@ -11,6 +11,7 @@ from dlt.sources import DltSource
 
 from ingestion.pipelines import build_pipeline, make_source, raw_dataset_name
 from ingestion.sources.hubspot import hubspot_source
+from ingestion.sources.typeform import typeform_source
 from ingestion.warehouse import build_warehouse_path
 from orchestration.defs.ingestion.retries import retry_for
 from orchestration.settings import BUILD_WAREHOUSE_POOL, enabled_sources, is_full_refresh
@@ -46,10 +47,14 @@ def with_row_counts(results: Iterable[MaterializeResult]) -> Iterator[Materializ
 
 def describing_source(source_name: str) -> DltSource:
     """The source as the asset definitions see it: its resources, not yet its data. HubSpot's
-    token is resolved when a run starts, so the graph loads without credentials; the files
+    and Typeform tokens resolve when a run starts, so the graph loads without credentials; the files
     source reads its mapping (validated here) to know which entities it loads."""
     if source_name == "hubspot":
         return hubspot_source(access_token="resolved-when-the-run-starts")
+    if source_name == "typeform":
+        return typeform_source(
+            access_token="resolved-when-the-run-starts", form_ids=["resolved-when-the-run-starts"]
+        )
     return make_source(source_name)
 
 

@@ -10,8 +10,6 @@ import os
 import requests
 from dagster import RetryRequested
 
-from ingestion.sources.hubspot import HubSpotSourceError
-
 MAX_RETRIES = 3
 
 
@@ -21,7 +19,9 @@ def is_transient(error: BaseException) -> bool:
     current: BaseException | None = error
     while current is not None and id(current) not in seen:
         seen.add(id(current))
-        if isinstance(current, HubSpotSourceError):
+        # Every source's own error (HubSpotSourceError, TypeformSourceError) knows whether it
+        # is transient: rate limits and server errors are; refused tokens and bad input are not.
+        if isinstance(getattr(current, "is_transient", None), bool):
             return current.is_transient
         if isinstance(current, requests.ConnectionError | requests.Timeout):
             return True

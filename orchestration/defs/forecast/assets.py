@@ -1,0 +1,87 @@
+"""The statistical bookings forecast: read monthly bookings per team and for the company from
+the sales mart, forecast them (package `forecasting`), and write the forecast, its backtest and
+its accuracy back to the warehouse through dlt (`raw_forecast`), where dbt builds the forecast
+marts. Sits in the graph between the sales marts and the forecast marts."""
+
+import datetime as dt
+import os
+
+import duckdb
+import pandas as pd
+from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, multi_asset
+
+from ingestion.pipelines import build_pipeline, raw_dataset_name
+from ingestion.sources.forecast import (
+    ACCURACY_TABLE,
+    BACKTEST_TABLE,
+    FORECAST_TABLE,
+    SOURCE_NAME,
+    forecast_source,
+)
+from ingestion.warehouse import build_warehouse_path
+from orchestration.settings import BUILD_WAREHOUSE_POOL
+
+BOOKINGS_MART = AssetKey(["sales", "rep_performance_monthly"])
+FORECAST_TABLES = (FORECAST_TABLE, BACKTEST_TABLE, ACCURACY_TABLE)
+FORECAST_HORIZON_MONTHS = 6
+COMPANY_SERIES = "company"
+
+# Team and company series from the one mart every rep's bookings roll up in; Σ over reps of a
+# team is the team's bookings, Σ over all reps the company's (tested in dbt).
+_MONTHLY_BOOKINGS = """
+    select 'team:' || coalesce(team_id, 'none') as series_id, month_start_date as month_start,
+           sum(bookings) as bookings
+    from sales.rep_performance_monthly group by 1, 2
+    union all
+    select '{company}', month_start_date, sum(bookings)
+    from sales.rep_performance_monthly group by 2
+"""
+
+
+def forecast_as_of() -> dt.date:
+    """The day the forecast is made on: SALESPULSE_AS_OF_DATE, or today (UTC)."""
+    configured = os.environ.get("SALESPULSE_AS_OF_DATE")
+    return dt.date.fromisoformat(configured) if configured else dt.datetime.now(dt.UTC).date()
+
+
+def monthly_bookings() -> pd.DataFrame:
+    with duckdb.connect(str(build_warehouse_path()), read_only=True) as con:
+        return con.execute(_MONTHLY_BOOKINGS.format(company=COMPANY_SERIES)).df()
+
+
+@multi_asset(
+    specs=[
+        AssetSpec(
+            AssetKey([raw_dataset_name(SOURCE_NAME), table]),
+            deps=[BOOKINGS_MART],
+            group_name=raw_dataset_name(SOURCE_NAME),
+            owners=["team:analytics-engineering"],
+            kinds={"statsforecast", "dlt", "duckdb"},
+            description=description,
+        )
+        for table, description in (
+            (FORECAST_TABLE, "Monthly bookings forecast per team and company, with intervals."),
+            (BACKTEST_TABLE, "Rolling-origin backtest of every candidate method."),
+            (ACCURACY_TABLE, "WAPE, MASE and interval coverage per series and method."),
+        )
+    ],
+    name="bookings_forecast",
+    pool=BUILD_WAREHOUSE_POOL,
+)
+def bookings_forecast(context: AssetExecutionContext):
+    """Forecast monthly bookings and write the results to raw_forecast."""
+    bookings = monthly_bookings()
+    as_of = forecast_as_of()
+    context.log.info(f"forecasting {bookings['series_id'].nunique()} series as of {as_of}")
+    pipeline = build_pipeline(SOURCE_NAME)
+    load_info = pipeline.run(
+        forecast_source(bookings, as_of=as_of, horizon=FORECAST_HORIZON_MONTHS),
+        loader_file_format="parquet",
+    )
+    load_info.raise_on_failed_jobs()
+    rows = pipeline.last_trace.last_normalize_info.row_counts
+    for table in FORECAST_TABLES:
+        yield MaterializeResult(
+            asset_key=AssetKey([raw_dataset_name(SOURCE_NAME), table]),
+            metadata={"dagster/row_count": rows.get(table, 0), "as_of": as_of.isoformat()},
+        )
