@@ -144,6 +144,7 @@ def _status(args: argparse.Namespace) -> int:
     from dagster import DagsterInstance
 
     from orchestration.dagster_home import ensure_dagster_home
+    from orchestration.progress import RunSummary
     from orchestration.serving_report import read_publication
 
     ensure_dagster_home()
@@ -156,12 +157,19 @@ def _status(args: argparse.Namespace) -> int:
             print(f"  {schema}.{table}: {rows:,} rows")
     else:
         print(f"Nothing published yet in {serving}")
-    runs = DagsterInstance.get().get_runs(limit=1)
-    if runs:
-        run = runs[0]
-        print(f"Last run: {run.job_name} {run.run_id[:8]} {run.status.value}")
-    else:
+    instance = DagsterInstance.get()
+    runs = instance.get_runs(limit=1)
+    if not runs:
         print("No run yet")
+        return 0
+    run = runs[0]
+    summary = RunSummary.from_event_log(instance, run.run_id)
+    print(f"Last run: {run.job_name} {run.run_id[:8]} {run.status.value}")
+    print(f"  checks: {summary.checks_passed} passed, {len(summary.checks_failed)} failed")
+    for step, cause in summary.failed_steps.items():
+        print(f"  failed step {step}: {cause}")
+    for check in summary.checks_failed:
+        print(f"  failed check {check}")
     return 0
 
 
