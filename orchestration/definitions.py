@@ -15,6 +15,7 @@ from orchestration.defs.automation.jobs import (
 )
 from orchestration.defs.checks.freshness import with_freshness_policy
 from orchestration.defs.checks.reconciliation import bookings_reconcile_with_staging
+from orchestration.defs.checks.row_accounting import row_accounting_checks
 from orchestration.defs.checks.volume import volume_checks
 from orchestration.defs.forecast.assets import bookings_forecast
 from orchestration.defs.ingestion.assets import raw_assets
@@ -29,7 +30,11 @@ raw_keys = sorted(
 
 defs = Definitions(
     assets=[*raw_assets, salespulse_dbt_models, bookings_forecast, serving_warehouse],
-    asset_checks=[bookings_reconcile_with_staging, volume_checks(raw_keys)],
+    asset_checks=[
+        bookings_reconcile_with_staging,
+        volume_checks(raw_keys),
+        *row_accounting_checks(raw_keys),
+    ],
     jobs=[nightly_refresh, intraday_refresh],
     schedules=[nightly_refresh_schedule, intraday_refresh_schedule],
     sensors=[alert_on_run_failure],

@@ -73,3 +73,18 @@ def test_an_interval_that_does_not_fit_the_clock_is_refused(monkeypatch, minutes
     monkeypatch.setenv("SALESPULSE_INTRADAY_INTERVAL_MINUTES", minutes)
     with pytest.raises(ValueError, match="must divide an hour"):
         intraday_cron()
+
+
+@pytest.mark.parametrize(
+    ("counts", "passed"),
+    [
+        ((10, 8, 2, 8, 2), True),
+        ((10, 8, 1, 8, 1), False),  # a row read is neither loaded nor quarantined
+        ((10, 8, 2, 7, 2), False),  # the raw table holds fewer rows than the source loaded
+        ((10, 8, 2, 8, 0), False),  # quarantined rows that the quarantine table does not hold
+    ],
+)
+def test_row_accounting_verdict(counts, passed):
+    from orchestration.defs.checks.row_accounting import accounting_verdict
+
+    assert accounting_verdict(*counts)[0] is passed

@@ -1,0 +1,83 @@
+"""Row accounting (blocking): for sources that count what they read (files, typeform), the rows
+read in the latest load equal the rows that landed in the raw table in that load plus the rows
+quarantined with a reason. A difference means rows were dropped silently, the one thing a load
+must never do, so publication stops."""
+
+from dagster import (
+    AssetCheckExecutionContext,
+    AssetCheckResult,
+    AssetCheckSpec,
+    AssetKey,
+    multi_asset_check,
+)
+
+from orchestration.defs.checks.warehouse import build_warehouse_reader
+from orchestration.settings import BUILD_WAREHOUSE_POOL
+
+ACCOUNTED_DATASETS = ("raw_files", "raw_typeform")
+CHECK_NAME = "rows_read_equal_rows_loaded_plus_quarantined"
+
+_LATEST_LOAD = """
+    select load_id, sum(rows_read), sum(rows_loaded), sum(rows_quarantined)
+    from {dataset}.load_accounting
+    where entity = $entity
+      and load_id = (select max(load_id) from {dataset}.load_accounting where entity = $entity)
+    group by load_id
+"""
+
+
+def accounting_verdict(read: int, loaded: int, quarantined: int, landed: int, kept: int):
+    """(passed, why): read = loaded + quarantined, and both sides are what the tables hold."""
+    if read != loaded + quarantined:
+        return False, f"{read} rows read but {loaded} loaded + {quarantined} quarantined"
+    if landed != loaded:
+        return False, f"{loaded} rows loaded by the source but {landed} in the raw table"
+    if kept != quarantined:
+        return False, f"{quarantined} rows quarantined but {kept} in the quarantine table"
+    return True, f"{read} rows read = {loaded} loaded + {quarantined} quarantined"
+
+
+def row_accounting_checks(raw_keys: list[AssetKey]):
+    keys = [key for key in raw_keys if key.path[0] in ACCOUNTED_DATASETS]
+    if not keys:
+        return []
+
+    @multi_asset_check(
+        specs=[AssetCheckSpec(CHECK_NAME, asset=key, blocking=True) for key in keys],
+        name="raw_row_accounting",
+        can_subset=True,
+        pool=BUILD_WAREHOUSE_POOL,
+        description="Rows read = rows loaded + rows quarantined, for the latest load of a table.",
+    )
+    def raw_row_accounting(context: AssetCheckExecutionContext):
+        selected = {check.asset_key for check in context.selected_asset_check_keys}
+        with build_warehouse_reader() as con:
+            for key in (key for key in keys if key in selected):
+                dataset, entity = key.path
+                latest = con.execute(
+                    _LATEST_LOAD.format(dataset=dataset), {"entity": entity}
+                ).fetchone()
+                if latest is None:
+                    yield AssetCheckResult(
+                        asset_key=key, check_name=CHECK_NAME, passed=True,
+                        description="nothing loaded yet",
+                    )  # fmt: skip
+                    continue
+                load_id, read, loaded, quarantined = latest
+                landed = con.execute(
+                    f"select count(*) from {dataset}.{entity} where _dlt_load_id = ?", [load_id]
+                ).fetchone()[0]
+                kept = con.execute(
+                    f"select count(*) from {dataset}.quarantine where entity = ? and load_id = ?",
+                    [entity, load_id],
+                ).fetchone()[0]
+                passed, why = accounting_verdict(read, loaded, quarantined, landed, kept)
+                yield AssetCheckResult(
+                    asset_key=key,
+                    check_name=CHECK_NAME,
+                    passed=passed,
+                    description=why,
+                    metadata={"load_id": load_id, "rows_read": int(read)},
+                )
+
+    return [raw_row_accounting]
