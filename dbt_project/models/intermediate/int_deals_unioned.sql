@@ -1,52 +1,194 @@
-{#- The canonical deals from every CRM source: status from the stage, close time only for
-    closed deals, amount in the reporting currency, dates in the reporting time zone. -#}
+{#- The canonical deals from every enabled CRM source: one row per deal with its status (open /
+    won / lost), close time only for closed deals, dates in the reporting time zone, and the
+    amount converted to the reporting currency with the FX rate of the close date (creation
+    date while open). A deal whose currency has no rate keeps a NULL reporting amount, which
+    fails the test assert_every_deal_currency_has_an_fx_rate: never a sum of mixed currencies. -#}
+{%- set sources = enabled_of(['hubspot', 'files']) -%}
+{%- set reporting_currency = var('reporting_currency') | upper -%}
 with
-
-deals as (
-    select * from {{ ref('stg_hubspot__deals') }}
-),
 
 stages as (
     select * from {{ ref('int_deal_stages_unioned') }}
 ),
 
-classified as (
+fx_rates as (
+    select * from {{ ref('int_fx_rates_unioned') }}
+),
+
+{% if 'hubspot' in sources -%}
+hubspot_deals_source as (
+    select * from {{ ref('stg_hubspot__deals') }}
+),
+{%- endif %}
+
+{% if 'files' in sources -%}
+files_deals_source as (
+    select * from {{ ref('stg_files__deals') }}
+),
+
+stage_map as (
+    select * from {{ ref('stage_map') }}
+),
+{%- endif %}
+
+{% if 'hubspot' in sources -%}
+hubspot_deals as (
     select
-        deals.deal_id,
-        deals.deal_name,
-        deals.owner_id as owner_rep_id,
-        deals.pipeline_id,
-        deals.stage_id,
+        {{ source_id('hubspot', 'hubspot_deals_source.deal_id') }} as deal_id,
+        hubspot_deals_source.deal_id as source_deal_id,
+        hubspot_deals_source.deal_name,
+        {{ source_id('hubspot', 'hubspot_deals_source.owner_id') }} as owner_rep_id,
+        cast(null as {{ dbt.type_string() }}) as account_id,
+        cast(null as {{ dbt.type_string() }}) as lead_id,
+        stages.pipeline_id,
+        hubspot_deals_source.stage_id,
         stages.status,
-        deals.amount,
-        deals.currency,
-        -- Only amounts already in the reporting currency; FX conversion is not built yet, and
-        -- the accepted_values test on currency stops the build before mixed currencies are summed.
+        hubspot_deals_source.amount,
+        -- A HubSpot deal without a currency code is in the account's company currency, taken
+        -- to be the reporting currency.
+        coalesce(hubspot_deals_source.currency, '{{ reporting_currency }}') as currency,
+        hubspot_deals_source.created_at,
+        -- HubSpot's closedate is the close time of a closed deal and the expected one of an open one.
+        case when stages.status in ('won', 'lost') then hubspot_deals_source.close_date_property_at end as closed_at,
         case
-            when deals.currency = '{{ var("reporting_currency") }}' then deals.amount
-        end as amount_reporting,
-        deals.created_at,
-        {{ to_reporting_date('deals.created_at') }} as created_date,
-        case when stages.status in ('won', 'lost') then deals.close_date_property_at end as closed_at,
-        case
-            when stages.status in ('won', 'lost')
-                then {{ to_reporting_date('deals.close_date_property_at') }}
-        end as closed_date,
-        case
-            when stages.status = 'open'
-                then {{ to_reporting_date('deals.close_date_property_at') }}
+            when stages.status = 'open' then {{ to_reporting_date('hubspot_deals_source.close_date_property_at') }}
         end as expected_close_date,
-        deals.is_deleted,
-        'hubspot' as source_system
-    from deals
+        hubspot_deals_source.lead_source,
+        hubspot_deals_source.is_deleted,
+        'hubspot' as source_system,
+        hubspot_deals_source.loaded_at
+    from hubspot_deals_source
     left join stages
         on
-            deals.pipeline_id = stages.pipeline_id
-            and deals.stage_id = stages.stage_id
+            {{ source_id('hubspot', 'hubspot_deals_source.pipeline_id') }} = stages.pipeline_id
+            and hubspot_deals_source.stage_id = stages.stage_id
+),
+{%- endif %}
+
+{% if 'files' in sources -%}
+files_deals_classified as (
+    select
+        files_deals_source.*,
+        -- The mapping gave every deal its status; the stage map may override it per stage.
+        coalesce(stage_map.status, files_deals_source.status) as mapped_status
+    from files_deals_source
+    left join stage_map
+        on
+            stage_map.source_system = 'files'
+            and files_deals_source.pipeline_id = stage_map.pipeline_id
+            and files_deals_source.stage_id = stage_map.stage_id
+),
+
+files_deals as (
+    select
+        {{ source_id('files', 'deal_id') }} as deal_id,
+        deal_id as source_deal_id,
+        deal_name,
+        {{ source_id('files', 'owner_rep_id') }} as owner_rep_id,
+        {{ source_id('files', 'account_id') }} as account_id,
+        {{ source_id('files', 'lead_id') }} as lead_id,
+        {{ source_id('files', 'pipeline_id') }} as pipeline_id,
+        stage_id,
+        mapped_status as status,
+        amount,
+        coalesce(currency, '{{ reporting_currency }}') as currency,
+        created_at,
+        case when mapped_status in ('won', 'lost') then closed_at end as closed_at,
+        case when mapped_status = 'open' then expected_close_date end as expected_close_date,
+        lead_source,
+        is_deleted,
+        'files' as source_system,
+        loaded_at
+    from files_deals_classified
+),
+{%- endif %}
+
+unioned as (
+    {{ union_sources(source_ctes(sources, 'deals'), [
+        ['deal_id', 'string'], ['source_deal_id', 'string'], ['deal_name', 'string'],
+        ['owner_rep_id', 'string'], ['account_id', 'string'], ['lead_id', 'string'],
+        ['pipeline_id', 'string'], ['stage_id', 'string'], ['status', 'string'],
+        ['amount', 'decimal(18, 4)'], ['currency', 'string'], ['created_at', 'timestamp'],
+        ['closed_at', 'timestamp'], ['expected_close_date', 'date'], ['lead_source', 'string'],
+        ['is_deleted', 'boolean'], ['source_system', 'string'], ['loaded_at', 'timestamp'],
+    ]) }}
+),
+
+dated as (
+    select
+        *,
+        {{ to_reporting_date('created_at') }} as created_date,
+        {{ to_reporting_date('closed_at') }} as closed_date
+    from unioned
+),
+
+rate_needed as (
+    select
+        deal_id,
+        currency,
+        -- The FX rate of the close date, or of the creation date while the deal is open.
+        case when status in ('won', 'lost') then closed_date else created_date end as fx_rate_needed_date
+    from dated
+    where currency != '{{ reporting_currency }}'
+),
+
+rate_candidates as (
+    select
+        rate_needed.deal_id,
+        fx_rates.rate_date,
+        fx_rates.rate_to_reporting,
+        row_number() over (partition by rate_needed.deal_id order by fx_rates.rate_date desc) as recency
+    from rate_needed
+    inner join fx_rates
+        on
+            rate_needed.currency = fx_rates.currency
+            and rate_needed.fx_rate_needed_date >= fx_rates.rate_date
+            and fx_rates.rate_date
+            >= {{ dbt.dateadd('day', -1 * var('fx_rate_max_age_days', 0), 'rate_needed.fx_rate_needed_date') }}
+),
+
+converted as (
+    select
+        dated.*,
+        case
+            when dated.currency = '{{ reporting_currency }}' then 1
+            else rate_candidates.rate_to_reporting
+        end as fx_rate,
+        case when dated.currency != '{{ reporting_currency }}' then rate_candidates.rate_date end as fx_rate_date
+    from dated
+    left join rate_candidates
+        on
+            dated.deal_id = rate_candidates.deal_id
+            and rate_candidates.recency = 1
 ),
 
 final as (
-    select * from classified
+    select
+        deal_id,
+        source_deal_id,
+        deal_name,
+        owner_rep_id,
+        account_id,
+        lead_id,
+        pipeline_id,
+        stage_id,
+        status,
+        amount,
+        currency,
+        cast(fx_rate as decimal(18, 8)) as fx_rate,
+        cast(fx_rate_date as date) as fx_rate_date,
+        -- Rounded to cents deal by deal, so that every sum of bookings adds up to the cent.
+        {{ to_cents('amount * fx_rate') }} as amount_reporting,
+        created_at,
+        created_date,
+        closed_at,
+        cast(closed_date as date) as closed_date,
+        expected_close_date,
+        lead_source,
+        is_deleted,
+        source_system,
+        loaded_at
+    from converted
 )
 
 select * from final

@@ -18,7 +18,11 @@ renamed as (
         -- HubSpot's closedate: the close time of a closed deal, the expected one of an open deal.
         {{ to_utc_timestamp('closedate') }} as close_date_property_at,
         {{ to_utc_timestamp('hs_lastmodifieddate') }} as last_modified_at,
-        coalesce(archived, false) as is_deleted
+        -- The analytics source of the deal (HubSpot's hs_analytics_source), where loaded.
+        cast({{ optional_source_column('raw_hubspot', 'deals', 'hs_analytics_source') }} as {{ dbt.type_string() }})
+            as lead_source,
+        coalesce(archived, false) as is_deleted,
+        {{ dlt_load_id_to_timestamp('_dlt_load_id') }} as loaded_at
     from source
 ),
 

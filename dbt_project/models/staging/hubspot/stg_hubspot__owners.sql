@@ -13,7 +13,8 @@ renamed as (
         email,
         {{ to_utc_timestamp('created_at') }} as created_at,
         {{ to_utc_timestamp('updated_at') }} as updated_at,
-        coalesce(archived, false) as is_archived
+        coalesce(archived, false) as is_archived,
+        {{ dlt_load_id_to_timestamp('_dlt_load_id') }} as loaded_at
     from source
 ),
 

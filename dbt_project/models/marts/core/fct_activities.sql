@@ -1,0 +1,39 @@
+{#- One row per activity (call, email, meeting, task) from every enabled source, with its day in the
+    reporting time zone. Incremental: merges the activities (re)loaded since the last run on
+    activity_id, so the result equals a full refresh. -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='activity_id',
+    on_schema_change='fail',
+) }}
+with
+
+activities as (
+    select * from {{ ref('int_activities_unioned') }}
+),
+
+final as (
+    select
+        activity_id,
+        source_activity_id,
+        activity_type,
+        direction,
+        occurred_at,
+        occurred_date,
+        lead_id,
+        deal_id,
+        account_id,
+        source_system,
+        loaded_at,
+        coalesce(rep_id, 'unassigned') as rep_id,
+        -- Responses to a lead: outbound calls and emails, and meetings (DESIGN.md section 4).
+        (activity_type in ('call', 'email') and direction = 'outbound') or activity_type = 'meeting'
+            as is_lead_response
+    from activities
+    {% if is_incremental() -%}
+        where loaded_at > (select coalesce(max(loaded_at), cast('1900-01-01' as {{ dbt.type_timestamp() }})) from {{ this }})
+    {%- endif %}
+)
+
+select * from final

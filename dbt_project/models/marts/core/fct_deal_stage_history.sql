@@ -1,0 +1,78 @@
+{#- One row per deal and stage entered, with when it was left, the next stage, the time spent in
+    it, and the stage's place in the funnel. Incremental: a run rebuilds the whole history of
+    every deal (re)loaded since the last run (delete+insert on deal_id), so the result equals a
+    full refresh. After a change of the seed stage_map, run with --full-refresh. -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='deal_id',
+    on_schema_change='fail',
+) }}
+with
+
+history as (
+    select * from {{ ref('int_deal_stage_history_unioned') }}
+),
+
+deals as (
+    select * from {{ ref('int_deals_unioned') }}
+),
+
+stages as (
+    select * from {{ ref('int_deal_stages_unioned') }}
+),
+
+{% if is_incremental() -%}
+changed_deals as (
+    select distinct deal_id
+    from history
+    where loaded_at > (select coalesce(max(loaded_at), cast('1900-01-01' as {{ dbt.type_timestamp() }})) from {{ this }})
+),
+{%- endif %}
+
+selected_history as (
+    select history.*
+    from history
+    {% if is_incremental() -%}
+        inner join changed_deals
+            on history.deal_id = changed_deals.deal_id
+    {%- endif %}
+),
+
+sequenced as (
+    select
+        *,
+        row_number() over (partition by deal_id order by entered_at, stage_id) as entry_number,
+        lead(stage_id) over (partition by deal_id order by entered_at, stage_id) as next_stage_id
+    from selected_history
+),
+
+final as (
+    select
+        sequenced.deal_id,
+        cast(sequenced.entry_number as integer) as entry_number,
+        sequenced.pipeline_id,
+        sequenced.stage_id,
+        stages.stage_label,
+        stages.display_order as stage_display_order,
+        stages.status as stage_status,
+        sequenced.next_stage_id,
+        coalesce(deals.owner_rep_id, 'unassigned') as owner_rep_id,
+        sequenced.entered_at,
+        {{ to_reporting_date('sequenced.entered_at') }} as entered_date,
+        sequenced.exited_at,
+        {{ to_reporting_date('sequenced.exited_at') }} as exited_date,
+        sequenced.exited_at is null as is_current_stage,
+        {{ hours_between('sequenced.entered_at', 'sequenced.exited_at') }} as hours_in_stage,
+        sequenced.source_system,
+        sequenced.loaded_at
+    from sequenced
+    left join deals
+        on sequenced.deal_id = deals.deal_id
+    left join stages
+        on
+            sequenced.pipeline_id = stages.pipeline_id
+            and sequenced.stage_id = stages.stage_id
+)
+
+select * from final

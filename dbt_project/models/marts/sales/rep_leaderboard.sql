@@ -1,0 +1,70 @@
+{#- Leaderboards: every rep's rank by quota attainment and by bookings, within their team and in
+    the company, for every reporting period. Ties share a rank (1, 1, 3); reps without a quota
+    are ranked by bookings only. The 'unassigned' member is never ranked. -#}
+with
+
+performance as (
+    select * from {{ ref('rep_performance') }}
+),
+
+ranked as (
+    select
+        period_grain,
+        period_start_date,
+        period_end_date,
+        period_label,
+        rep_id,
+        rep_name,
+        team_id,
+        team_name,
+        reporting_currency,
+        bookings,
+        quota,
+        quota_attainment,
+        case
+            when quota_attainment is not null
+                then rank() over (
+                    partition by period_grain, period_start_date, team_id, quota_attainment is null
+                    order by quota_attainment desc
+                )
+        end as attainment_rank_in_team,
+        case
+            when quota_attainment is not null
+                then rank() over (
+                    partition by period_grain, period_start_date, quota_attainment is null
+                    order by quota_attainment desc
+                )
+        end as attainment_rank_in_company,
+        rank() over (partition by period_grain, period_start_date, team_id order by bookings desc)
+            as bookings_rank_in_team,
+        rank() over (partition by period_grain, period_start_date order by bookings desc) as bookings_rank_in_company,
+        count(*) over (partition by period_grain, period_start_date, team_id) as reps_in_team,
+        count(*) over (partition by period_grain, period_start_date) as reps_in_company
+    from performance
+    where rep_id != 'unassigned'
+),
+
+final as (
+    select
+        period_grain,
+        period_start_date,
+        period_end_date,
+        period_label,
+        rep_id,
+        rep_name,
+        team_id,
+        team_name,
+        reporting_currency,
+        bookings,
+        quota,
+        quota_attainment,
+        cast(attainment_rank_in_team as bigint) as attainment_rank_in_team,
+        cast(attainment_rank_in_company as bigint) as attainment_rank_in_company,
+        cast(bookings_rank_in_team as bigint) as bookings_rank_in_team,
+        cast(bookings_rank_in_company as bigint) as bookings_rank_in_company,
+        cast(reps_in_team as bigint) as reps_in_team,
+        cast(reps_in_company as bigint) as reps_in_company
+    from ranked
+)
+
+select * from final

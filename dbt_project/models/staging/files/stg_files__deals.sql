@@ -1,0 +1,37 @@
+with
+
+source as (
+    {{ source_or_empty('raw_files', 'deals', [
+        'deal_id', 'name', 'owner_rep_id', 'account_id', 'lead_id', 'pipeline_id', 'stage_id',
+        'status', 'amount', 'currency', 'created_at', 'closed_at', 'expected_close_date',
+        'lead_source', 'is_deleted', '_dlt_load_id'
+    ]) }}
+),
+
+renamed as (
+    select
+        cast(deal_id as {{ dbt.type_string() }}) as deal_id,
+        cast(name as {{ dbt.type_string() }}) as deal_name,
+        cast(owner_rep_id as {{ dbt.type_string() }}) as owner_rep_id,
+        cast(account_id as {{ dbt.type_string() }}) as account_id,
+        cast(lead_id as {{ dbt.type_string() }}) as lead_id,
+        -- Exports without pipelines have one: 'default'.
+        coalesce(cast(pipeline_id as {{ dbt.type_string() }}), 'default') as pipeline_id,
+        cast(stage_id as {{ dbt.type_string() }}) as stage_id,
+        lower(cast(status as {{ dbt.type_string() }})) as status,
+        cast(amount as decimal(18, 4)) as amount,
+        upper(cast(currency as {{ dbt.type_string() }})) as currency,
+        {{ to_utc_timestamp('created_at') }} as created_at,
+        {{ to_utc_timestamp('closed_at') }} as closed_at,
+        cast(expected_close_date as date) as expected_close_date,
+        cast(lead_source as {{ dbt.type_string() }}) as lead_source,
+        coalesce(cast(is_deleted as boolean), false) as is_deleted,
+        {{ dlt_load_id_to_timestamp('_dlt_load_id') }} as loaded_at
+    from source
+),
+
+final as (
+    select * from renamed
+)
+
+select * from final

@@ -1,0 +1,22 @@
+with
+
+source as (
+    {{ source_or_empty('raw_files', 'fx_rates', [
+        'currency', 'rate_date', 'rate_to_reporting', '_dlt_load_id'
+    ]) }}
+),
+
+renamed as (
+    select
+        upper(cast(currency as {{ dbt.type_string() }})) as currency,
+        cast(rate_date as date) as rate_date,
+        cast(rate_to_reporting as decimal(18, 8)) as rate_to_reporting,
+        {{ dlt_load_id_to_timestamp('_dlt_load_id') }} as loaded_at
+    from source
+),
+
+final as (
+    select * from renamed
+)
+
+select * from final

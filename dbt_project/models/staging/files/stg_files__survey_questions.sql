@@ -1,0 +1,25 @@
+with
+
+source as (
+    {{ source_or_empty('raw_files', 'survey_questions', [
+        'survey_id', 'question_id', 'kind', 'scale_min', 'scale_max', 'text', '_dlt_load_id'
+    ]) }}
+),
+
+renamed as (
+    select
+        cast(survey_id as {{ dbt.type_string() }}) as survey_id,
+        cast(question_id as {{ dbt.type_string() }}) as question_id,
+        lower(cast(kind as {{ dbt.type_string() }})) as question_kind,
+        cast(scale_min as integer) as scale_min,
+        cast(scale_max as integer) as scale_max,
+        cast(text as {{ dbt.type_string() }}) as question_text,
+        {{ dlt_load_id_to_timestamp('_dlt_load_id') }} as loaded_at
+    from source
+),
+
+final as (
+    select * from renamed
+)
+
+select * from final

@@ -1,0 +1,106 @@
+"""Helpers shared by the mart tests: load a files-source export into a warehouse, run dbt on it,
+read the marts back.
+
+Not a conftest: tests/marts has no package (a package here would shadow project modules), so the
+test modules import these helpers by name, as tests/ingestion does with files_helpers.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+import pytest
+
+from ingestion import PROJECT_ROOT
+
+DBT = Path(sys.executable).parent / "dbt"
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+MAPPINGS = PROJECT_ROOT / "ingestion" / "mappings"
+CENT = Decimal("0.01")
+
+
+@contextmanager
+def warehouse_env(home: Path, **settings: str) -> Iterator[None]:
+    """SALESPULSE_HOME (and any other setting) for the duration of a module-scoped fixture."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SALESPULSE_HOME", str(home))
+        for name, value in settings.items():
+            patch.setenv(name, value)
+        yield
+
+
+def load_files(home: Path, mapping: Path, base_dir: Path | None = None) -> None:
+    """Load an export through the files source into `home`, as `salespulse ingest files` does."""
+    settings = {"SOURCES__FILES__MAPPING_PATH": str(mapping)}
+    if base_dir is not None:
+        settings["SOURCES__FILES__BASE_DIR"] = str(base_dir)
+    with warehouse_env(home, **settings):
+        from ingestion.pipelines import run_source
+
+        run_source("files")
+
+
+# The statistical forecast's models read raw_forecast, which only the forecast step writes (after
+# the marts are built); these tests build the marts without it.
+WITHOUT_FORECAST = ("--exclude", "tag:forecast+")
+
+
+def run_dbt(home: Path, *args: str, dbt_vars: dict[str, Any], work_dir: Path) -> str:
+    """Run dbt on the warehouse in `home`; its target and logs go to `work_dir`, never to the
+    project (the orchestration reads the project's manifest). Fails the test on a non-zero exit."""
+    command = [
+        str(DBT),
+        *args,
+        "--vars",
+        json.dumps(dbt_vars),
+        "--project-dir",
+        str(DBT_PROJECT_DIR),
+        "--profiles-dir",
+        str(DBT_PROJECT_DIR),
+        "--target-path",
+        str(work_dir / "target"),
+        "--log-path",
+        str(work_dir / "logs"),
+    ]
+    result = subprocess.run(
+        command,
+        env={**os.environ, "SALESPULSE_HOME": str(home)},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stdout[-6000:]
+    return result.stdout
+
+
+def read(home: Path, sql: str) -> pd.DataFrame:
+    """A query against the build warehouse in `home`, on a connection closed right after."""
+    with duckdb.connect(str(home / "build.duckdb"), read_only=True) as connection:
+        return connection.execute(sql).df()
+
+
+def cents(value: Any) -> Decimal:
+    """A money value as Decimal cents (half away from zero, the marts' rounding)."""
+    return Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def assert_close(
+    actual: pd.Series, expected: pd.Series, what: str, tolerance: float = 1e-9
+) -> None:
+    """Element-wise equality of two float series, NULL where the other is NULL."""
+    actual = actual.astype("float64").reset_index(drop=True)
+    expected = expected.astype("float64").reset_index(drop=True)
+    assert (actual.isna() == expected.isna()).all(), f"{what}: NULLs differ"
+    both = actual.notna()
+    worst = (actual[both] - expected[both]).abs().max() if both.any() else 0.0
+    assert worst <= tolerance, f"{what}: differs by up to {worst}"

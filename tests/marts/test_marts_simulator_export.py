@@ -1,0 +1,369 @@
+"""The demo company's export files (`python -m simulator simulate export`, several currencies),
+loaded through the files source with ingestion/mappings/salespulse_export.yml and built with only
+that source enabled: the main KPIs of the marts match pandas computations from the export files,
+to the cent and the day. Then the company moves on ten days, only what changed is loaded (as an
+incremental CRM feed would), and the incremental models equal a full refresh."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from marts_helpers import (
+    MAPPINGS,
+    WITHOUT_FORECAST,
+    assert_close,
+    cents,
+    load_files,
+    read,
+    run_dbt,
+)
+
+pytestmark = pytest.mark.integration
+
+MAPPING = MAPPINGS / "salespulse_export.yml"
+SEED, SCALE, AS_OF = 7, "small", "2026-06-30"
+ADVANCE_DAYS, LATER_AS_OF = 10, "2026-07-10"
+SLA_MINUTES, WINDOW_DAYS, THRESHOLD = 60, 90, 5
+INCREMENTAL_MODELS = ("fct_activities", "fct_deal_stage_history", "pipeline_snapshot_daily")
+# Tables loaded with write disposition replace (no stable key): always given whole.
+REPLACED_TABLES = ("quotas",)
+
+
+def _export(out: Path, advance_days: int = 0) -> Path:
+    command = [sys.executable, "-m", "simulator", "simulate", "export", "--out", str(out)]
+    command += ["--seed", str(SEED), "--scale", SCALE, "--as-of", AS_OF, "--format", "csv"]
+    command += ["--multi-currency", "--advance-days", str(advance_days)]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return out
+
+
+def _vars(as_of: str) -> dict:
+    return {"enabled_sources": ["files"], "as_of_date": as_of}
+
+
+@pytest.fixture(scope="module")
+def export_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _export(tmp_path_factory.mktemp("export"))
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory, export_dir: Path) -> Path:
+    """The export loaded into raw_files and the whole project (models, data tests, unit tests)
+    built on it with `enabled_sources: [files]`."""
+    work = tmp_path_factory.mktemp("simulator")
+    home = work / "warehouse"
+    load_files(home, MAPPING, base_dir=export_dir)
+    run_dbt(home, "build", *WITHOUT_FORECAST, dbt_vars=_vars(AS_OF), work_dir=work)
+    return home
+
+
+def _csv(export_dir: Path, table: str) -> pd.DataFrame:
+    return pd.read_csv(export_dir / f"{table}.csv", dtype=str, keep_default_na=False)
+
+
+def _utc(column: pd.Series) -> pd.Series:
+    return pd.to_datetime(column.replace("", None), utc=True, format="ISO8601")
+
+
+@pytest.fixture(scope="module")
+def deals(export_dir: Path) -> pd.DataFrame:
+    """Live deals with their amount in USD: amount x the FX rate of the close date (creation date
+    while open), rounded to cents half away from zero, deal by deal."""
+    frame = _csv(export_dir, "deals")
+    frame = frame[frame["is_deleted"] == "false"].copy()
+    for column in ("created_at", "closed_at"):
+        frame[column] = _utc(frame[column])
+    rates = _csv(export_dir, "fx_rates")
+    rate_of = {
+        (row.currency, row.rate_date): Decimal(row.rate_to_reporting) for row in rates.itertuples()
+    }
+    closed = frame["status"].isin(["won", "lost"])
+    frame["rate_day"] = (
+        frame["closed_at"].where(closed, frame["created_at"]).dt.strftime("%Y-%m-%d")
+    )
+    frame["amount_usd"] = [
+        cents(Decimal(amount) * (Decimal(1) if currency == "USD" else rate_of[(currency, day)]))
+        for amount, currency, day in zip(
+            frame["amount"], frame["currency"], frame["rate_day"], strict=True
+        )
+    ]
+    assert set(frame["currency"]) > {"USD"}, "the export should mix currencies"
+    frame["rep_id"] = "files:" + frame["owner_id"]
+    return frame
+
+
+def _rep_months(home: Path) -> pd.DataFrame:
+    mart = read(home, "select * from sales.rep_performance where period_grain = 'month'")
+    mart["month"] = pd.to_datetime(mart["period_start_date"]).dt.strftime("%Y-%m")
+    return mart
+
+
+def test_bookings_won_lost_win_rate_and_deal_size_match_pandas(
+    built: Path, deals: pd.DataFrame
+) -> None:
+    closed = deals[deals["status"].isin(["won", "lost"])].copy()
+    closed["month"] = closed["closed_at"].dt.strftime("%Y-%m")
+    closed["won_usd"] = [
+        a if s == "won" else Decimal(0)
+        for a, s in zip(closed["amount_usd"], closed["status"], strict=True)
+    ]
+    closed["lost_usd"] = [
+        a if s == "lost" else Decimal(0)
+        for a, s in zip(closed["amount_usd"], closed["status"], strict=True)
+    ]
+    closed["won"] = closed["status"] == "won"
+    expected = closed.groupby(["rep_id", "month"]).agg(
+        bookings=("won_usd", "sum"),
+        lost_amount=("lost_usd", "sum"),
+        won_deals=("won", "sum"),
+        closed_deals=("won", "size"),
+    )
+    expected = expected.reset_index()
+    expected["lost_deals"] = expected["closed_deals"] - expected["won_deals"]
+
+    mart = _rep_months(built)
+    merged = expected.merge(mart, on=["rep_id", "month"], how="left", suffixes=("_e", ""))
+    assert merged["bookings"].notna().all()
+    assert len(merged) > 400
+    assert (merged["won_deals"] == merged["won_deals_e"]).all()
+    assert (merged["lost_deals"] == merged["lost_deals_e"]).all()
+    assert (merged["bookings"].map(cents) == merged["bookings_e"]).all()
+    assert (merged["lost_amount"].map(cents) == merged["lost_amount_e"]).all()
+    assert_close(merged["win_rate"], merged["won_deals_e"] / merged["closed_deals"], "win_rate")
+    sizes = [
+        cents(b / w) if w else None
+        for b, w in zip(merged["bookings_e"], merged["won_deals_e"], strict=True)
+    ]
+    assert (
+        list(merged["average_deal_size"].map(lambda v: None if pd.isna(v) else cents(v))) == sizes
+    )
+    # Months of the grid with nothing closed: NULL win rate, not 0.
+    idle = mart[mart["won_deals"] + mart["lost_deals"] == 0]
+    assert len(idle) > 0 and idle["win_rate"].isna().all()
+
+
+def test_sales_cycle_median_and_mean_match_pandas_to_the_day(
+    built: Path, deals: pd.DataFrame
+) -> None:
+    won = deals[deals["status"] == "won"].copy()
+    won["month"] = won["closed_at"].dt.strftime("%Y-%m")
+    won["cycle_days"] = (won["closed_at"].dt.normalize() - won["created_at"].dt.normalize()).dt.days
+    assert (won["cycle_days"] >= 0).all()
+    expected = won.groupby(["rep_id", "month"])["cycle_days"].agg(["median", "mean"]).reset_index()
+    merged = expected.merge(_rep_months(built), on=["rep_id", "month"], how="left")
+    assert_close(merged["sales_cycle_days_median"], merged["median"], "median cycle")
+    assert_close(merged["sales_cycle_days_mean"], merged["mean"], "mean cycle")
+
+
+def test_lead_response_and_conversion_match_pandas(
+    built: Path, export_dir: Path, deals: pd.DataFrame
+) -> None:
+    leads = _csv(export_dir, "contacts")
+    leads["created_at"] = _utc(leads["created_at"])
+    leads["converted_at"] = _utc(leads["converted_at"])
+    first_deal = deals[deals["contact_id"] != ""].groupby("contact_id")["created_at"].min()
+    leads["converted_at"] = leads["converted_at"].fillna(leads["contact_id"].map(first_deal))
+
+    acts = _csv(export_dir, "activities")
+    acts["occurred_at"] = _utc(acts["occurred_at"])
+    responses = acts[
+        (acts["type"].isin(["call", "email"]) & (acts["direction"] == "outbound"))
+        | (acts["type"] == "meeting")
+    ]
+    responses = responses[responses["occurred_at"].dt.strftime("%Y-%m-%d") <= AS_OF]
+    lead_created = leads[["contact_id", "created_at"]].rename(
+        columns={"created_at": "lead_created_at"}
+    )
+    joined = responses.merge(lead_created, on="contact_id")
+    joined = joined[joined["occurred_at"] >= joined["lead_created_at"]]
+    leads["first_response_at"] = leads["contact_id"].map(
+        joined.groupby("contact_id")["occurred_at"].min()
+    )
+    leads["minutes"] = (leads["first_response_at"] - leads["created_at"]).dt.total_seconds() / 60
+    leads["answered"] = leads["first_response_at"].notna()
+    leads["within_sla"] = leads["minutes"] <= SLA_MINUTES
+    delay = leads["converted_at"] - leads["created_at"]
+    leads["converted"] = (delay >= pd.Timedelta(0)) & (delay <= pd.Timedelta(days=WINDOW_DAYS))
+    leads["rep_id"] = "files:" + leads["owner_id"]
+    leads["month"] = leads["created_at"].dt.strftime("%Y-%m")
+    expected = leads.groupby(["rep_id", "month"]).agg(
+        created=("answered", "size"),
+        answered=("answered", "sum"),
+        median_minutes=("minutes", "median"),
+        within=("within_sla", "sum"),
+        converted=("converted", "sum"),
+    )
+    expected = expected.reset_index()
+
+    merged = expected.merge(_rep_months(built), on=["rep_id", "month"], how="left")
+    assert (merged["leads_created"] == merged["created"]).all()
+    assert (merged["leads_answered"] == merged["answered"]).all()
+    assert (merged["leads_unanswered"] == merged["created"] - merged["answered"]).all()
+    assert (merged["leads_answered_within_sla"] == merged["within"]).all()
+    assert (merged["leads_converted"] == merged["converted"]).all()
+    assert_close(merged["lead_response_minutes_median"], merged["median_minutes"], "median", 1e-6)
+    assert_close(merged["lead_response_sla_share"], merged["within"] / merged["created"], "sla")
+    assert_close(merged["lead_conversion_rate"], merged["converted"] / merged["created"], "conv")
+    assert merged["leads_unanswered"].sum() > 0
+
+
+def test_quota_attainment_matches_pandas(
+    built: Path, export_dir: Path, deals: pd.DataFrame
+) -> None:
+    quotas = _csv(export_dir, "quotas")
+    assert set(quotas["currency"]) == {"USD"}
+    quotas["rep_id"] = "files:" + quotas["rep_id"]
+    quotas["month"] = quotas["period_start"].str[:7]
+    won = deals[deals["status"] == "won"].copy()
+    won["month"] = won["closed_at"].dt.strftime("%Y-%m")
+    bookings = won.groupby(["rep_id", "month"])["amount_usd"].sum()
+    merged = quotas.merge(_rep_months(built), on=["rep_id", "month"], how="left")
+    assert (merged["quota"].map(cents) == merged["target"].map(cents)).all()
+    expected = [
+        float(bookings.get((rep, month), Decimal(0)) / Decimal(target))
+        for rep, month, target in zip(
+            merged["rep_id"], merged["month"], merged["target"], strict=True
+        )
+    ]
+    assert_close(merged["quota_attainment"], pd.Series(expected), "attainment", 1e-12)
+
+
+def test_open_pipeline_on_the_as_of_date_matches_pandas(built: Path, deals: pd.DataFrame) -> None:
+    open_deals = deals[deals["status"] == "open"]
+    expected = open_deals.groupby("rep_id")["amount_usd"].agg(["sum", "size"]).reset_index()
+    snapshot = read(
+        built, f"select * from sales.pipeline_snapshot_daily where snapshot_date = '{AS_OF}'"
+    )
+    merged = expected.merge(snapshot, on="rep_id", how="outer", indicator=True)
+    assert (merged["_merge"] == "both").all()
+    assert (merged["open_deals"] == merged["size"]).all()
+    assert (merged["open_pipeline"].map(cents) == merged["sum"]).all()
+    assert (merged["weighted_pipeline"] <= merged["open_pipeline"]).all()
+
+
+def _survey_answers(export_dir: Path) -> pd.DataFrame:
+    answers = _csv(export_dir, "survey_responses")
+    questions = _csv(export_dir, "survey_questions")[["survey_id", "question_id", "kind"]]
+    answers = answers.merge(questions, on=["survey_id", "question_id"])
+    answers = answers[answers["kind"].isin(["enps", "likert"])].copy()
+    answers["value"] = answers["value"].astype("float64")
+    return answers
+
+
+def test_enps_and_response_rates_match_pandas_with_small_teams_suppressed(
+    built: Path, export_dir: Path
+) -> None:
+    answers = _survey_answers(export_dir)
+    enps = answers[answers["kind"] == "enps"]
+    keys = ["survey_id", "wave", "team_id"]
+    counts = enps.groupby(keys)["value"].agg(
+        responses="size",
+        promoters=lambda v: int((v >= 9).sum()),
+        detractors=lambda v: int((v <= 6).sum()),
+    )
+    waves = _csv(export_dir, "survey_waves")
+    expected = waves.merge(counts.reset_index(), on=keys, how="inner")
+    expected = expected.rename(columns={"team_id": "team"})
+
+    mart = read(built, "select * from people.enps_by_team_wave")
+    mart["survey_id"] = mart["survey_id"].str.removeprefix("files:")
+    mart["team"] = mart["team_id"].str.removeprefix("files:")
+    merged = expected.merge(mart, on=["survey_id", "wave", "team"], how="left", suffixes=("_e", ""))
+    assert merged["responses"].notna().all()
+    assert (merged["responses"] == merged["responses_e"]).all()
+    # Invitations: the export's own count equals the team's headcount the marts derive.
+    assert (merged["invited"] == merged["invited_e"].astype("int64")).all()
+    assert_close(merged["response_rate"], merged["responses_e"] / merged["invited"], "rate")
+    small = merged["responses_e"] < THRESHOLD
+    assert small.any() and (~small).any()
+    assert merged.loc[small, "is_suppressed"].all()
+    assert merged.loc[small, ["enps", "promoters", "detractors"]].isna().all().all()
+    shown = merged[~small]
+    assert not shown["is_suppressed"].any()
+    expected_enps = 100 * (shown["promoters_e"] - shown["detractors_e"]) / shown["responses_e"]
+    assert_close(shown["enps"], expected_enps, "eNPS", 1e-9)
+
+
+def test_pulse_scores_match_pandas_with_small_teams_suppressed(
+    built: Path, export_dir: Path
+) -> None:
+    answers = _survey_answers(export_dir)
+    likert = answers[answers["kind"] == "likert"]
+    keys = ["survey_id", "wave", "team_id", "question_id"]
+    expected = likert.groupby(keys)["value"].agg(
+        responses="size", mean="mean", favourable=lambda v: float((v >= 4).mean())
+    )
+    expected = expected.reset_index().rename(columns={"team_id": "team"})
+    mart = read(built, "select * from people.pulse_scores_by_team_wave")
+    mart["survey_id"] = mart["survey_id"].str.removeprefix("files:")
+    mart["team"] = mart["team_id"].str.removeprefix("files:")
+    merged = expected.merge(mart, on=["survey_id", "wave", "team", "question_id"], how="left")
+    assert (merged["responses_x"] == merged["responses_y"]).all()
+    shown = merged["responses_x"] >= THRESHOLD
+    assert merged.loc[~shown, "is_suppressed"].all()
+    assert merged.loc[~shown, ["mean_score", "favourable_share"]].isna().all().all()
+    assert_close(merged.loc[shown, "mean_score"], merged.loc[shown, "mean"], "mean", 1e-9)
+    assert_close(
+        merged.loc[shown, "favourable_share"], merged.loc[shown, "favourable"], "fav", 1e-9
+    )
+
+
+def _write_delta(before: Path, after: Path, delta: Path) -> dict[str, int]:
+    """The rows of each export table that are new or changed between two exports, as an
+    incremental feed would deliver them; replaced tables are given whole."""
+    delta.mkdir()
+    changed = {}
+    for path in sorted(after.glob("*.csv")):
+        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+        header, rows = lines[0], lines[1:]
+        if path.stem not in REPLACED_TABLES:
+            old = set((before / path.name).read_text(encoding="utf-8").splitlines(keepends=True))
+            rows = [row for row in rows if row not in old]
+        (delta / path.name).write_text(header + "".join(rows), encoding="utf-8")
+        changed[path.stem] = len(rows)
+    return changed
+
+
+def _incremental_tables(home: Path) -> dict[str, pd.DataFrame]:
+    order = {
+        "fct_activities": "activity_id",
+        "fct_deal_stage_history": "deal_id, entry_number",
+        "pipeline_snapshot_daily": "snapshot_date, rep_id",
+    }
+    schema = {"pipeline_snapshot_daily": "sales"}
+    return {
+        model: read(home, f"select * from {schema.get(model, 'core')}.{model} order by {keys}")
+        for model, keys in order.items()
+    }
+
+
+def test_incremental_models_equal_a_full_refresh_after_an_incremental_load(
+    built: Path, export_dir: Path, tmp_path: Path
+) -> None:
+    home = tmp_path / "warehouse"
+    shutil.copytree(built, home, symlinks=True)
+    later = _export(tmp_path / "later", advance_days=ADVANCE_DAYS)
+    changed = _write_delta(export_dir, later, tmp_path / "delta")
+    assert 0 < changed["activities"] < 44_000  # a feed of what changed, not everything
+    assert 0 < changed["deals"] < 4_000
+    load_files(home, MAPPING, base_dir=tmp_path / "delta")
+
+    run_dbt(home, "run", *WITHOUT_FORECAST, dbt_vars=_vars(LATER_AS_OF), work_dir=tmp_path)
+    incremental = _incremental_tables(home)
+    loads = read(home, "select count(distinct loaded_at) as loads from core.fct_activities")
+    assert loads["loads"][0] == 2, "unchanged activities kept their first load"
+    assert str(incremental["pipeline_snapshot_daily"]["snapshot_date"].max())[:10] == LATER_AS_OF
+
+    select = ["--select", *INCREMENTAL_MODELS, "--full-refresh"]
+    run_dbt(home, "run", *select, dbt_vars=_vars(LATER_AS_OF), work_dir=tmp_path)
+    full = _incremental_tables(home)
+    for model in INCREMENTAL_MODELS:
+        assert len(incremental[model]) > 0, model
+        pd.testing.assert_frame_equal(incremental[model], full[model], obj=model)
