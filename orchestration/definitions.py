@@ -20,7 +20,7 @@ from orchestration.defs.checks.volume import volume_checks
 from orchestration.defs.forecast.assets import bookings_forecast
 from orchestration.defs.ingestion.assets import raw_assets
 from orchestration.defs.publish.assets import mart_keys, serving_warehouse
-from orchestration.defs.transformation.assets import salespulse_dbt_models
+from orchestration.defs.transformation.assets import forecast_dbt_models, salespulse_dbt_models
 from orchestration.defs.transformation.project import dbt_project
 from orchestration.progress import step_progress_logger
 
@@ -29,7 +29,13 @@ raw_keys = sorted(
 )
 
 defs = Definitions(
-    assets=[*raw_assets, salespulse_dbt_models, bookings_forecast, serving_warehouse],
+    assets=[
+        *raw_assets,
+        salespulse_dbt_models,
+        bookings_forecast,
+        forecast_dbt_models,
+        serving_warehouse,
+    ],
     asset_checks=[
         bookings_reconcile_with_staging,
         volume_checks(raw_keys),

@@ -1,5 +1,7 @@
-"""Reconciliation (blocking): the bookings, won and lost counts the mart reports equal those of
-the won and lost deals in staging, so no deal is lost or double-counted between layers."""
+"""Reconciliation (blocking): the bookings, won and lost counts the rep-month mart reports equal
+those of the won and lost deals in the deal fact (every source, converted to the reporting
+currency deal by deal), and every HubSpot deal in staging reached the fact, so no deal is lost
+or double-counted between layers."""
 
 from dagster import AssetCheckResult, AssetKey, asset_check
 
@@ -12,17 +14,21 @@ _MART_TOTALS = """
     select coalesce(sum(bookings), 0), coalesce(sum(won_deals), 0), coalesce(sum(lost_deals), 0)
     from sales.rep_performance_monthly
 """
-# Straight from staging: a deal's stage says whether it is won or lost (the same stage
-# classification the marts use), deleted deals never count.
-_STAGING_TOTALS = """
+# The deal-grain fact the rep-month mart aggregates: every source, converted to the reporting
+# currency deal by deal.
+_DEAL_TOTALS = """
     select
-        coalesce(sum(case when stages.status = 'won' then deals.amount end), 0),
-        count(case when stages.status = 'won' then 1 end),
-        count(case when stages.status = 'lost' then 1 end)
-    from staging.stg_hubspot__deals as deals
-    inner join intermediate.int_deal_stages_unioned as stages
-        on deals.pipeline_id = stages.pipeline_id and deals.stage_id = stages.stage_id
-    where not deals.is_deleted
+        coalesce(sum(case when is_won then amount_reporting end), 0),
+        count(case when is_won then 1 end),
+        count(case when is_lost then 1 end)
+    from core.fct_deals
+    where not is_deleted
+"""
+# And no deal lost between staging and the fact: HubSpot deals in staging = in the fact.
+_HUBSPOT_DEALS = """
+    select
+        (select count(*) from staging.stg_hubspot__deals),
+        (select count(*) from core.fct_deals where source_system = 'hubspot')
 """
 
 
@@ -31,17 +37,32 @@ _STAGING_TOTALS = """
     name="bookings_reconcile_with_staging",
     blocking=True,
     pool=BUILD_WAREHOUSE_POOL,
-    description="Σ bookings, won and lost deals in the mart = those of the deals in staging.",
+    description=(
+        "Σ bookings, won and lost deals in the mart = those of the deals they come from, and "
+        "every HubSpot deal in staging is in the deal fact."
+    ),
 )
 def bookings_reconcile_with_staging() -> AssetCheckResult:
     with build_warehouse_reader() as con:
         mart = con.execute(_MART_TOTALS).fetchone()
-        staging = con.execute(_STAGING_TOTALS).fetchone()
+        deals = con.execute(_DEAL_TOTALS).fetchone()
+        staged, in_fact = con.execute(_HUBSPOT_DEALS).fetchone() if _has_hubspot(con) else (0, 0)
     names = ("bookings", "won_deals", "lost_deals")
     return AssetCheckResult(
-        passed=tuple(mart) == tuple(staging),
+        passed=tuple(mart) == tuple(deals) and staged == in_fact,
         metadata={
             **{f"mart_{name}": float(value) for name, value in zip(names, mart, strict=True)},
-            **{f"staging_{name}": float(value) for name, value in zip(names, staging, strict=True)},
+            **{f"deals_{name}": float(value) for name, value in zip(names, deals, strict=True)},
+            "hubspot_deals_in_staging": int(staged),
+            "hubspot_deals_in_fact": int(in_fact),
         },
+    )
+
+
+def _has_hubspot(con) -> bool:
+    return bool(
+        con.execute(
+            "select count(*) from information_schema.tables "
+            "where table_schema = 'staging' and table_name = 'stg_hubspot__deals'"
+        ).fetchone()[0]
     )
