@@ -212,3 +212,39 @@ def test_dbt_unit_tests_of_the_metric_formulas_pass(first_run, tmp_path, monkeyp
 
     assert result.returncode == 0, result.stdout[-3000:]
     assert "ERROR=0" in result.stdout and "PASS=0 " not in result.stdout
+
+
+def test_lead_response_and_conversion_from_hubspot_match_the_simulators_truth(
+    first_run, demo_company
+):
+    """Contacts, engagements and their associations, through the canonical model, give each
+    rep-month the leads, answered leads, median response and SLA and conversion counts the
+    simulator knows to be true."""
+    _, home = first_run
+    with duckdb.connect(str(home / "serving.duckdb"), read_only=True) as con:
+        marts = con.execute(
+            """
+            select owner_rep_id as rep_id, date_trunc('month', created_date) as month_start,
+                   count(*) as leads, count(first_response_at) as answered,
+                   median(response_minutes) as median_minutes,
+                   count(case when is_answered_within_sla then 1 end) as within_sla,
+                   count(case when is_converted_within_window then 1 end) as converted
+            from core.fct_leads group by all
+            """
+        ).df()
+    truth = demo_company.truth_lead_response()
+    marts["month_start"] = pd.to_datetime(marts["month_start"])
+    truth["month_start"] = pd.to_datetime(truth["month_start"])
+
+    both = truth.merge(marts, on=["rep_id", "month_start"], how="outer", validate="one_to_one")
+
+    assert len(both) == len(truth) == len(marts)
+    assert (both["leads_created"] == both["leads"]).all()
+    assert (both["leads_answered"] == both["answered"]).all()
+    assert (both["answered_within_sla"] == both["within_sla"]).all()
+    assert (both["leads_converted"] == both["converted"]).all()
+    answered = both["answered"] > 0
+    difference = (
+        both.loc[answered, "median_response_minutes"] - both.loc[answered, "median_minutes"]
+    )
+    assert difference.abs().max() < 0.01

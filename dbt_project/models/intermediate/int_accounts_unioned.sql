@@ -1,7 +1,26 @@
 {#- The canonical accounts (companies) from every enabled CRM source that has them: one row per
-    account. HubSpot companies join here once the HubSpot source loads them. -#}
-{%- set sources = enabled_of(['files']) -%}
+    account. -#}
+{%- set sources = enabled_of(['hubspot', 'files']) -%}
 with
+
+{% if 'hubspot' in sources -%}
+hubspot_companies as (
+    select * from {{ ref('stg_hubspot__companies') }}
+),
+
+hubspot_accounts as (
+    select
+        {{ source_id('hubspot', 'company_id') }} as account_id,
+        company_id as source_account_id,
+        coalesce(company_name, company_id) as account_name,
+        industry,
+        country,
+        segment,
+        'hubspot' as source_system
+    from hubspot_companies
+    where not is_deleted
+),
+{%- endif %}
 
 {% if 'files' in sources -%}
 files_accounts_source as (

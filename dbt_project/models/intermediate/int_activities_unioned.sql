@@ -1,7 +1,48 @@
 {#- The canonical activities (calls, emails, meetings, tasks) from every enabled CRM source that
-    has them: one row per activity. HubSpot engagements join here once the source loads them. -#}
-{%- set sources = enabled_of(['files']) -%}
+    has them: one row per activity. A HubSpot engagement's lead, deal and account are the
+    contact, deal and company it is associated with (the lowest id where there are several). -#}
+{%- set sources = enabled_of(['hubspot', 'files']) -%}
 with
+
+{% if 'hubspot' in sources -%}
+hubspot_engagements as (
+    select * from {{ ref('stg_hubspot__engagements') }}
+),
+
+hubspot_associations as (
+    select * from {{ ref('stg_hubspot__associations') }}
+),
+
+hubspot_links as (
+    select
+        from_id as engagement_id,
+        min(case when to_object_type = 'contacts' then to_id end) as contact_id,
+        min(case when to_object_type = 'deals' then to_id end) as deal_id,
+        min(case when to_object_type = 'companies' then to_id end) as company_id
+    from hubspot_associations
+    where from_object_type in ('calls', 'emails', 'meetings', 'tasks')
+    group by from_id
+),
+
+hubspot_activities as (
+    select
+        {{ source_id('hubspot', 'hubspot_engagements.engagement_id') }} as activity_id,
+        hubspot_engagements.engagement_id as source_activity_id,
+        {{ source_id('hubspot', 'hubspot_engagements.owner_id') }} as rep_id,
+        hubspot_engagements.engagement_type as activity_type,
+        hubspot_engagements.direction,
+        hubspot_engagements.occurred_at,
+        {{ source_id('hubspot', 'hubspot_links.contact_id') }} as lead_id,
+        {{ source_id('hubspot', 'hubspot_links.deal_id') }} as deal_id,
+        {{ source_id('hubspot', 'hubspot_links.company_id') }} as account_id,
+        'hubspot' as source_system,
+        hubspot_engagements.loaded_at
+    from hubspot_engagements
+    left join hubspot_links
+        on hubspot_engagements.engagement_id = hubspot_links.engagement_id
+    where not hubspot_engagements.is_deleted
+),
+{%- endif %}
 
 {% if 'files' in sources -%}
 files_activities_source as (

@@ -16,7 +16,8 @@ renamed as (
         {{ to_utc_timestamp("nullif(hs_lifecyclestage_opportunity_date, '')") }} as became_opportunity_at,
         {{ to_utc_timestamp("nullif(hs_lifecyclestage_customer_date, '')") }} as became_customer_at,
         {{ to_utc_timestamp('lastmodifieddate') }} as last_modified_at,
-        coalesce(archived, false) as is_deleted
+        coalesce(archived, false) as is_deleted,
+        {{ dlt_load_id_to_timestamp('_dlt_load_id') }} as loaded_at
     from source
 ),
 

@@ -27,7 +27,8 @@ unioned as (
         hs_timestamp,
         case upper(hs_call_direction) when 'INBOUND' then 'inbound' else 'outbound' end as direction,
         lower(hs_call_status) as status,
-        archived
+        archived,
+        _dlt_load_id
     from calls
     union all
     select
@@ -37,7 +38,8 @@ unioned as (
         hs_timestamp,
         case upper(hs_email_direction) when 'INCOMING_EMAIL' then 'inbound' else 'outbound' end as direction,
         lower(hs_email_status) as status,
-        archived
+        archived,
+        _dlt_load_id
     from emails
     union all
     select
@@ -47,7 +49,8 @@ unioned as (
         hs_timestamp,
         'outbound' as direction,
         lower(hs_meeting_outcome) as status,
-        archived
+        archived,
+        _dlt_load_id
     from meetings
     union all
     select
@@ -57,7 +60,8 @@ unioned as (
         hs_timestamp,
         cast(null as {{ dbt.type_string() }}) as direction,
         lower(hs_task_status) as status,
-        archived
+        archived,
+        _dlt_load_id
     from tasks
 ),
 
@@ -69,7 +73,8 @@ renamed as (
         {{ to_utc_timestamp('hs_timestamp') }} as occurred_at,
         direction,
         status,
-        coalesce(archived, false) as is_deleted
+        coalesce(archived, false) as is_deleted,
+        {{ dlt_load_id_to_timestamp('_dlt_load_id') }} as loaded_at
     from unioned
 ),
 
