@@ -19,7 +19,7 @@ from simulator.truth import first_responses
 
 
 def test_scales_are_named_in_one_place() -> None:
-    assert list(SCALES) == ["small", "medium", "large"]
+    assert list(SCALES) == ["tiny", "small", "medium", "large"]
     small, large = SCALES["small"], SCALES["large"]
     assert (small.reps, small.teams, small.deals) == (20, 4, 4_000)
     assert small.activities <= 50_000
