@@ -1,0 +1,209 @@
+{#- The pipeline-weighted bookings forecast for the current and the next fiscal quarter, per rep,
+    per team and for the company: what is already booked, plus open deals × stage probability
+    by expected close date, plus the run-rate of deals that are created and won inside one month
+    (those are never in the pipeline at a snapshot). Definitions: docs/metrics.md. -#}
+{%- set as_of = date_literal(as_of_date()) -%}
+{%- set month_end = 'as_of_quarter.month_end_date' -%}
+{%- set whole_months_after = dbt.datediff(month_end, 'as_of_quarter.fiscal_quarter_end_date', 'month') -%}
+{%- set days_left_in_month = dbt.datediff(as_of, month_end, 'day') -%}
+{%- set days_in_month = dbt.datediff('as_of_quarter.month_start_date', month_end, 'day') ~ ' + 1' -%}
+with
+
+dates as (
+    select * from {{ ref('dim_dates') }}
+),
+
+deals as (
+    select * from {{ ref('fct_deals') }}
+),
+
+as_of_quarter as (
+    select
+        fiscal_quarter_start_date,
+        fiscal_quarter_end_date,
+        month_start_date,
+        month_end_date
+    from dates
+    where date_day = {{ as_of }}
+),
+
+quarters as (
+    select
+        as_of_quarter.fiscal_quarter_start_date as quarter_start_date,
+        as_of_quarter.fiscal_quarter_end_date as quarter_end_date,
+        true as is_current_quarter,
+        -- Months still to come in the quarter: the rest of the as-of month, then whole months.
+        {{ whole_months_after }}
+        + {{ days_left_in_month }}
+        / cast({{ days_in_month }} as double precision)
+            as months_remaining
+    from as_of_quarter
+    union all
+    select
+        next_quarter.fiscal_quarter_start_date,
+        next_quarter.fiscal_quarter_end_date,
+        false as is_current_quarter,
+        3.0 as months_remaining
+    from as_of_quarter
+    inner join dates as next_quarter
+        on next_quarter.date_day = {{ dbt.dateadd('day', 1, 'as_of_quarter.fiscal_quarter_end_date') }}
+),
+
+live_deals as (
+    select
+        coalesce(owner_rep_id, 'unassigned') as rep_id,
+        team_id,
+        status,
+        amount_reporting,
+        weighted_amount_reporting,
+        created_date,
+        closed_date,
+        -- A deal still open past its expected close date is expected now, not in the past.
+        case
+            when expected_close_date < {{ as_of }} then {{ as_of }} else expected_close_date
+        end as expected_close_date
+    from deals
+    where not is_deleted
+),
+
+same_month_wins as (
+    -- Bookings of deals won in the month they were created, over the six complete months
+    -- before the as-of month: the monthly run-rate the pipeline cannot show.
+    select
+        rep_id,
+        team_id,
+        sum(amount_reporting) / 6.0 as run_rate_monthly
+    from live_deals
+    where
+        status = 'won'
+        and {{ dbt.date_trunc('month', 'created_date') }} = {{ dbt.date_trunc('month', 'closed_date') }}
+        and closed_date >= {{ dbt.dateadd('month', -6, dbt.date_trunc('month', as_of)) }}
+        and closed_date < {{ dbt.date_trunc('month', as_of) }}
+    group by rep_id, team_id
+),
+
+rep_quarters as (
+    select
+        quarters.quarter_start_date,
+        quarters.quarter_end_date,
+        quarters.is_current_quarter,
+        quarters.months_remaining,
+        live_deals.rep_id,
+        live_deals.team_id,
+        sum(
+            case
+                when
+                    live_deals.status = 'won'
+                    and live_deals.closed_date between quarters.quarter_start_date and {{ as_of }}
+                    then live_deals.amount_reporting
+                else 0
+            end
+        ) as bookings_to_date,
+        sum(
+            case
+                when
+                    live_deals.status = 'open'
+                    and live_deals.expected_close_date between quarters.quarter_start_date and quarters.quarter_end_date
+                    then live_deals.amount_reporting
+                else 0
+            end
+        ) as open_pipeline,
+        sum(
+            case
+                when
+                    live_deals.status = 'open'
+                    and live_deals.expected_close_date between quarters.quarter_start_date and quarters.quarter_end_date
+                    then live_deals.weighted_amount_reporting
+                else 0
+            end
+        ) as weighted_pipeline
+    from quarters
+    cross join live_deals
+    group by
+        quarters.quarter_start_date,
+        quarters.quarter_end_date,
+        quarters.is_current_quarter,
+        quarters.months_remaining,
+        live_deals.rep_id,
+        live_deals.team_id
+),
+
+rep_forecasts as (
+    select
+        rep_quarters.*,
+        coalesce(same_month_wins.run_rate_monthly, 0) as run_rate_monthly
+    from rep_quarters
+    left join same_month_wins
+        on
+            rep_quarters.rep_id = same_month_wins.rep_id
+            and coalesce(rep_quarters.team_id, '') = coalesce(same_month_wins.team_id, '')
+),
+
+levels as (
+    select
+        'rep' as forecast_level,
+        rep_id,
+        team_id,
+        quarter_start_date,
+        quarter_end_date,
+        is_current_quarter,
+        months_remaining,
+        bookings_to_date,
+        open_pipeline,
+        weighted_pipeline,
+        run_rate_monthly
+    from rep_forecasts
+    union all
+    select
+        'team' as forecast_level,
+        null as rep_id,
+        team_id,
+        quarter_start_date,
+        quarter_end_date,
+        is_current_quarter,
+        months_remaining,
+        sum(bookings_to_date) as bookings_to_date,
+        sum(open_pipeline) as open_pipeline,
+        sum(weighted_pipeline) as weighted_pipeline,
+        sum(run_rate_monthly) as run_rate_monthly
+    from rep_forecasts
+    group by team_id, quarter_start_date, quarter_end_date, is_current_quarter, months_remaining
+    union all
+    select
+        'company' as forecast_level,
+        null as rep_id,
+        null as team_id,
+        quarter_start_date,
+        quarter_end_date,
+        is_current_quarter,
+        months_remaining,
+        sum(bookings_to_date) as bookings_to_date,
+        sum(open_pipeline) as open_pipeline,
+        sum(weighted_pipeline) as weighted_pipeline,
+        sum(run_rate_monthly) as run_rate_monthly
+    from rep_forecasts
+    group by quarter_start_date, quarter_end_date, is_current_quarter, months_remaining
+),
+
+final as (
+    select
+        forecast_level,
+        cast(rep_id as {{ dbt.type_string() }}) as rep_id,
+        cast(team_id as {{ dbt.type_string() }}) as team_id,
+        quarter_start_date,
+        quarter_end_date,
+        is_current_quarter,
+        {{ as_of }} as as_of_date,
+        '{{ var("reporting_currency") }}' as reporting_currency,
+        cast(bookings_to_date as decimal(18, 2)) as bookings_to_date,
+        cast(open_pipeline as decimal(18, 2)) as open_pipeline,
+        cast(weighted_pipeline as decimal(18, 2)) as weighted_pipeline,
+        cast(run_rate_monthly as decimal(18, 2)) as run_rate_monthly,
+        cast(months_remaining as double precision) as run_rate_months,
+        cast(run_rate_monthly * months_remaining as decimal(18, 2)) as expected_run_rate_bookings,
+        cast(bookings_to_date + weighted_pipeline + run_rate_monthly * months_remaining as decimal(18, 2))
+            as forecast_bookings
+    from levels
+)
+
+select * from final
