@@ -7,7 +7,8 @@ yearly seasonality.
 Bookings are generated the way the demo company books them: per team, a Poisson number of
 deals a month with log-normal amounts, whose expected total grows ~25 % a year and follows a
 yearly season (spring high, August and December low); the company series is the sum of its
-teams. The simulator is not used, so the benchmark does not move with it.
+teams. With `--data simulator` the series are the demo company's own team and company bookings
+(its truth; small scale for "small", medium scale with 10 teams for "large").
 
 Prints two tables:
 - speed: seconds to forecast every series (backtest + choice + final forecast), per scale,
@@ -58,6 +59,25 @@ def synthetic_bookings(teams: int, months: int, seed: int = 42) -> pd.DataFrame:
         frames.append(_frame(f"team_{team:02d}", month_starts, values))
     frames.append(_frame("company", month_starts, total))
     return pd.concat(frames, ignore_index=True)
+
+
+def simulator_bookings(scale: str) -> pd.DataFrame:
+    """Team-month and company-month bookings of the demo company (its truth file, so the series
+    carry the simulator's trend and seasonality), the 36 complete months up to June 2026."""
+    from simulator import generate_company
+
+    company = generate_company(seed=42, scale=scale, as_of=dt.date(2026, 6, 30))
+    truth = company.truth_rep_monthly()
+    owners = company.owners
+    team_ids = company.teams["id"].astype(str).to_numpy()[owners["team_idx"].to_numpy()]
+    team_of = dict(zip(owners["id"].astype(str), team_ids, strict=True))
+    truth["series_id"] = "team:" + truth["rep_id"].astype(str).map(team_of)
+    truth["bookings"] = truth["bookings"].astype(float)
+    teams = truth.groupby(["series_id", "month_start"], as_index=False)["bookings"].sum()
+    total = truth.groupby("month_start", as_index=False)["bookings"].sum()
+    total["series_id"] = "company"
+    bookings = pd.concat([teams, total], ignore_index=True)
+    return bookings[bookings["month_start"] <= LAST_MONTH][["series_id", "month_start", "bookings"]]
 
 
 def _frame(series_id: str, month_starts: list[dt.date], values: np.ndarray) -> pd.DataFrame:
@@ -123,6 +143,12 @@ def main(argv: list[str] | None = None) -> int:
         help="candidate models beside the baselines (default: the forecast's own)",
     )
     parser.add_argument("--scales", nargs="+", default=list(SCALES), choices=list(SCALES))
+    parser.add_argument(
+        "--data",
+        choices=["synthetic", "simulator"],
+        default="synthetic",
+        help="synthetic series, or the demo company's (small: 4 teams, large: medium scale)",
+    )
     args = parser.parse_args(argv)
 
     started = time.perf_counter()
@@ -141,7 +167,10 @@ def main(argv: list[str] | None = None) -> int:
     print("-" * len(speed_header))
     accuracy_rows = []
     for scale in args.scales:
-        bookings = synthetic_bookings(SCALES[scale], args.months)
+        if args.data == "simulator":
+            bookings = simulator_bookings("small" if scale == "small" else "medium")
+        else:
+            bookings = synthetic_bookings(SCALES[scale], args.months)
         n_series = bookings["series_id"].nunique()
         begin, begin_cpu = time.perf_counter(), time.process_time()
         result = forecast_bookings(bookings, horizon=args.horizon, settings=settings)
