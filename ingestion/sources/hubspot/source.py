@@ -13,8 +13,11 @@ dlt's resource state, which is committed with the load: a failed load moves noth
 """
 
 from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
+from typing import Any
 
 import dlt
+from dlt.common.storages.exceptions import CurrentLoadPackageStateNotAvailable
 from dlt.sources import DltResource
 
 from ingestion.sources.hubspot.client import HubSpotClient, epoch_ms
@@ -76,12 +79,41 @@ def _crm_records(client: HubSpotClient, crm: CrmObject) -> Iterator[list[dict]]:
     else:
         pages = _changed_since(client, crm, since, set(state.get("ids_at_cursor", [])))
     cursor = _Cursor(since, state.get("ids_at_cursor", []))
+    # A search window may return a record again at its boundary: load each record once.
+    seen: set[str] = set()
     for rows in pages:
+        rows = [row for row in rows if row["id"] not in seen]
+        seen.update(row["id"] for row in rows)
         cursor.advance(crm, rows)
         if rows:
             yield rows
-    yield from _archived_since(client, crm, state.get("archived_since_ms"), state)
+    for rows in _archived_since(client, crm, state.get("archived_since_ms"), state):
+        seen.update(row["id"] for row in rows)
+        yield rows
     state["modified_since_ms"], state["ids_at_cursor"] = cursor.value, cursor.ids
+    yield _load_accounting(crm.name, len(seen))
+
+
+def _load_accounting(entity: str, rows: int) -> Any:
+    """One row in `load_accounting` (append), as the files and typeform sources write: every
+    record read is loaded, none is quarantined (HubSpot's values are all kept as text)."""
+    try:
+        package = dlt.current.load_package_state()
+        load_id = package["load_id"]
+    except CurrentLoadPackageStateNotAvailable:
+        load_id = None
+    row = {
+        "entity": entity,
+        "rows_read": rows,
+        "rows_loaded": rows,
+        "rows_quarantined": 0,
+        "load_id": load_id,
+        "loaded_at": datetime.now(UTC),
+    }
+    hints = dlt.mark.make_hints(
+        table_name="load_accounting", write_disposition="append", primary_key=[]
+    )
+    return dlt.mark.with_hints(row, hints, create_table_variant=True)
 
 
 def _changed_since(

@@ -1,4 +1,5 @@
-"""Row accounting (blocking): for sources that count what they read (files, typeform), the rows
+"""Row accounting (blocking): for sources that count what they read (files, typeform, HubSpot's
+CRM objects), the rows
 read in the latest load equal the rows that landed in the raw table in that load plus the rows
 quarantined with a reason. A difference means rows were dropped silently, the one thing a load
 must never do, so publication stops."""
@@ -11,10 +12,13 @@ from dagster import (
     multi_asset_check,
 )
 
+from ingestion.sources.hubspot.settings import CRM_OBJECTS
 from orchestration.defs.checks.warehouse import build_warehouse_reader
 from orchestration.settings import BUILD_WAREHOUSE_POOL
 
 ACCOUNTED_DATASETS = ("raw_files", "raw_typeform")
+# HubSpot counts its CRM objects (owners and pipelines are small dimensions read whole).
+ACCOUNTED_HUBSPOT_TABLES = {crm.name for crm in CRM_OBJECTS}
 CHECK_NAME = "rows_read_equal_rows_loaded_plus_quarantined"
 
 _LATEST_LOAD = """
@@ -38,7 +42,12 @@ def accounting_verdict(read: int, loaded: int, quarantined: int, landed: int, ke
 
 
 def row_accounting_checks(raw_keys: list[AssetKey]):
-    keys = [key for key in raw_keys if key.path[0] in ACCOUNTED_DATASETS]
+    keys = [
+        key
+        for key in raw_keys
+        if key.path[0] in ACCOUNTED_DATASETS
+        or (key.path[0] == "raw_hubspot" and key.path[1] in ACCOUNTED_HUBSPOT_TABLES)
+    ]
     if not keys:
         return []
 
@@ -67,10 +76,15 @@ def row_accounting_checks(raw_keys: list[AssetKey]):
                 landed = con.execute(
                     f"select count(*) from {dataset}.{entity} where _dlt_load_id = ?", [load_id]
                 ).fetchone()[0]
-                kept = con.execute(
-                    f"select count(*) from {dataset}.quarantine where entity = ? and load_id = ?",
-                    [entity, load_id],
-                ).fetchone()[0]
+                kept = (
+                    con.execute(
+                        f"select count(*) from {dataset}.quarantine "
+                        "where entity = ? and load_id = ?",
+                        [entity, load_id],
+                    ).fetchone()[0]
+                    if quarantined
+                    else 0
+                )
                 passed, why = accounting_verdict(read, loaded, quarantined, landed, kept)
                 yield AssetCheckResult(
                     asset_key=key,
