@@ -12,8 +12,12 @@ import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import requests
+
+from ingestion import PROJECT_ROOT
+from ingestion.warehouse import salespulse_home
 
 READY_PREFIX = "SalesPulse demo API listening on "
 
@@ -22,11 +26,17 @@ class DemoCompanyError(RuntimeError):
     """The demo company could not be started."""
 
 
+DEMO_PLANS_MAPPING = PROJECT_ROOT / "ingestion" / "mappings" / "demo_plans.yml"
+
+
 @contextmanager
 def running_demo_company(seed: int = 42, scale: str = "small") -> Iterator[str]:
-    """Start the demo API, point the HubSpot and Typeform sources at it (env vars), yield its
-    URL, stop it."""
+    """Start the demo API, point the HubSpot and Typeform sources at it, and the files source at
+    the demo's quota plan and FX rates (written as export files, as a finance team would hand
+    them over); yield the API's URL; stop it."""
     token = secrets.token_urlsafe(16)
+    exports = salespulse_home() / "demo_exports"
+    _export_plans(seed, scale, exports)
     command = [sys.executable, "-m", "simulator", "demo-api", "--port", "0"]
     command += ["--seed", str(seed), "--scale", scale, "--token", token]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
@@ -39,7 +49,14 @@ def running_demo_company(seed: int = 42, scale: str = "small") -> Iterator[str]:
             "SOURCES__TYPEFORM__BASE_URL": base_url,
             "SOURCES__TYPEFORM__ACCESS_TOKEN": token,
             "SOURCES__TYPEFORM__FORM_IDS": json.dumps(_form_ids(base_url, token)),
-            "SALESPULSE_SOURCES": os.environ.get("SALESPULSE_SOURCES", "hubspot,typeform"),
+            "SOURCES__FILES__MAPPING_PATH": str(DEMO_PLANS_MAPPING),
+            "SOURCES__FILES__BASE_DIR": str(exports),
+            "SALESPULSE_SOURCES": os.environ.get("SALESPULSE_SOURCES", "hubspot,typeform,files"),
+            # The quota plan names reps by their HubSpot ids: the files source's ids are the
+            # HubSpot ones here, not a separate CRM's, so they take no prefix.
+            "SALESPULSE_DBT_VARS": json.dumps(
+                {"source_id_prefixes": {"hubspot": "", "typeform": "", "files": ""}}
+            ),
         }
         previous = {name: os.environ.get(name) for name in overrides}
         os.environ.update(overrides)
@@ -57,6 +74,16 @@ def running_demo_company(seed: int = 42, scale: str = "small") -> Iterator[str]:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+def _export_plans(seed: int, scale: str, out: Path) -> None:
+    """The demo company's files (quota plan, FX rates among them), from the simulator's CLI."""
+    command = [sys.executable, "-m", "simulator", "simulate", "export", "--out", str(out)]
+    command += ["--seed", str(seed), "--scale", scale, "--format", "parquet"]
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode != 0:
+        reason = (result.stderr.strip().splitlines() or ["no output"])[-1]
+        raise DemoCompanyError(f"the demo company's export files could not be written: {reason}")
 
 
 def _form_ids(base_url: str, token: str) -> list[str]:

@@ -1,6 +1,7 @@
 """Settings the orchestration shares with dbt: read from the environment, with the defaults of
 dbt_project.yml, so that the schedule and the marts agree on the reporting time zone."""
 
+import json
 import os
 
 BUILD_WAREHOUSE_POOL = "build_warehouse"  # DuckDB allows one writer: every writer runs in this pool
@@ -53,7 +54,10 @@ def dbt_vars() -> dict[str, object]:
         "as_of_date": os.environ.get("SALESPULSE_AS_OF_DATE"),
         "enabled_sources": enabled_sources(),
     }
-    return {name: value for name, value in overrides.items() if value}
+    overrides = {name: value for name, value in overrides.items() if value}
+    # Any other dbt var, as JSON: SALESPULSE_DBT_VARS='{"fiscal_year_start_month": 2}'.
+    extra = os.environ.get("SALESPULSE_DBT_VARS")
+    return {**json.loads(extra), **overrides} if extra else overrides
 
 
 FULL_REFRESH_TAG = "salespulse/full_refresh"
