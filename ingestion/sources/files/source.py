@@ -25,7 +25,6 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from dlt.common.normalizers.naming.snake_case import NamingConvention
-from dlt.common.storages.exceptions import CurrentLoadPackageStateNotAvailable
 from dlt.sources import DltResource
 
 from ingestion import PROJECT_ROOT
@@ -52,6 +51,7 @@ from ingestion.sources.files.settings import (
     SOURCE_FILE_COLUMN,
     SOURCE_ROW_COLUMN,
 )
+from ingestion.sources.load_bookkeeping import current_load, side_table
 
 _KEY_SEPARATOR = "\x1f"
 
@@ -109,7 +109,7 @@ def entity_resource(mapping: Mapping, entity: EntityMapping) -> DltResource:
 
 def extract_entity(base_dir: Path, entity: EntityMapping) -> Iterator[Any]:
     """Arrow tables of loaded rows, plus quarantine and load-accounting tables, for one entity."""
-    load_id, loaded_at = _current_load()
+    load_id, loaded_at = current_load()
     files = find_files(base_dir, entity)
     columns_by_file = {}
     for export in files:  # every file is checked before any row is yielded
@@ -120,7 +120,7 @@ def extract_entity(base_dir: Path, entity: EntityMapping) -> Iterator[Any]:
     # Empty tables first: the entity and quarantine tables exist after every load, even when
     # nothing loaded into them, so dbt sources and checks can rely on them.
     yield _empty_table(_entity_schema(entity, []))
-    yield _side_table(QUARANTINE_SCHEMA.empty_table(), QUARANTINE_TABLE)
+    yield side_table(QUARANTINE_SCHEMA.empty_table(), QUARANTINE_TABLE)
 
     keys = _KeyTracker(entity) if entity.primary_key else None
     try:
@@ -152,7 +152,7 @@ def _extract_files(
             if result.loaded.num_rows:
                 yield result.loaded
             if result.quarantine.num_rows:
-                yield _side_table(result.quarantine, QUARANTINE_TABLE)
+                yield side_table(result.quarantine, QUARANTINE_TABLE)
         accounting = {
             "entity": [entity.entity],
             "file": [export.name],
@@ -162,9 +162,7 @@ def _extract_files(
             "load_id": [load_id],
             "loaded_at": [loaded_at],
         }
-        yield _side_table(
-            pa.table(accounting, schema=LOAD_ACCOUNTING_SCHEMA), LOAD_ACCOUNTING_TABLE
-        )
+        yield side_table(pa.table(accounting, schema=LOAD_ACCOUNTING_SCHEMA), LOAD_ACCOUNTING_TABLE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -472,24 +470,3 @@ def _passthrough_columns(
 
 def _empty_table(schema: pa.Schema) -> pa.Table:
     return schema.empty_table()
-
-
-def _side_table(table: pa.Table, table_name: str) -> Any:
-    """Route a table to the shared quarantine or load_accounting table (append, no key)."""
-    hints = dlt.mark.make_hints(table_name=table_name, write_disposition="append", primary_key=[])
-    return dlt.mark.with_hints(table, hints, create_table_variant=True)
-
-
-def _current_load() -> tuple[str | None, dt.datetime]:
-    """The id and start time of the load being extracted (none outside a pipeline run)."""
-    try:
-        package = dlt.current.load_package_state()
-    except CurrentLoadPackageStateNotAvailable:
-        return None, dt.datetime.now(dt.UTC)
-    created = package["state"].get("created_at")
-    loaded_at = (
-        dt.datetime.fromtimestamp(created.timestamp(), dt.UTC)
-        if created is not None
-        else dt.datetime.now(dt.UTC)
-    )
-    return package["load_id"], loaded_at

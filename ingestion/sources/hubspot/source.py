@@ -13,16 +13,15 @@ dlt's resource state, which is committed with the load: a failed load moves noth
 """
 
 from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime
 from typing import Any
 
 import dlt
-from dlt.common.storages.exceptions import CurrentLoadPackageStateNotAvailable
 from dlt.sources import DltResource
 
 from ingestion.sources.hubspot.client import HubSpotClient, epoch_ms
 from ingestion.sources.hubspot.records import batch_associations, record_row
 from ingestion.sources.hubspot.settings import CRM_OBJECTS, DEFAULT_BASE_URL, CrmObject
+from ingestion.sources.load_bookkeeping import current_load, side_table
 
 
 @dlt.source(name="hubspot", max_table_nesting=2)
@@ -97,23 +96,16 @@ def _crm_records(client: HubSpotClient, crm: CrmObject) -> Iterator[list[dict]]:
 def _load_accounting(entity: str, rows: int) -> Any:
     """One row in `load_accounting` (append), as the files and typeform sources write: every
     record read is loaded, none is quarantined (HubSpot's values are all kept as text)."""
-    try:
-        package = dlt.current.load_package_state()
-        load_id = package["load_id"]
-    except CurrentLoadPackageStateNotAvailable:
-        load_id = None
+    load_id, loaded_at = current_load()
     row = {
         "entity": entity,
         "rows_read": rows,
         "rows_loaded": rows,
         "rows_quarantined": 0,
         "load_id": load_id,
-        "loaded_at": datetime.now(UTC),
+        "loaded_at": loaded_at,
     }
-    hints = dlt.mark.make_hints(
-        table_name="load_accounting", write_disposition="append", primary_key=[]
-    )
-    return dlt.mark.with_hints(row, hints, create_table_variant=True)
+    return side_table(row, "load_accounting")
 
 
 def _changed_since(

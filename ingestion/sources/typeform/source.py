@@ -28,10 +28,10 @@ from typing import Any
 
 import dlt
 import pyarrow as pa
-from dlt.common.storages.exceptions import CurrentLoadPackageStateNotAvailable
 from dlt.extract.exceptions import CurrentSourceNotAvailable
 from dlt.sources import DltResource
 
+from ingestion.sources.load_bookkeeping import current_load, side_table
 from ingestion.sources.typeform.client import TypeformClient
 from ingestion.sources.typeform.errors import TypeformSourceError
 from ingestion.sources.typeform.records import (
@@ -443,24 +443,3 @@ def accounting_table(
 
 def empty_quarantine() -> Any:
     return side_table(QUARANTINE_SCHEMA.empty_table(), QUARANTINE_TABLE)
-
-
-def side_table(table: pa.Table, table_name: str) -> Any:
-    """Route a table to the shared quarantine or load_accounting table (append, no key)."""
-    hints = dlt.mark.make_hints(table_name=table_name, write_disposition="append", primary_key=[])
-    return dlt.mark.with_hints(table, hints, create_table_variant=True)
-
-
-def current_load() -> tuple[str | None, dt.datetime]:
-    """The id and start time of the load being extracted (none outside a pipeline run)."""
-    try:
-        package = dlt.current.load_package_state()
-    except CurrentLoadPackageStateNotAvailable:
-        return None, dt.datetime.now(dt.UTC)
-    created = package["state"].get("created_at")
-    loaded_at = (
-        dt.datetime.fromtimestamp(created.timestamp(), dt.UTC)
-        if created is not None
-        else dt.datetime.now(dt.UTC)
-    )
-    return package["load_id"], loaded_at
