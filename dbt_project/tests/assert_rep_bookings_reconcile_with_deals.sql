@@ -1,6 +1,7 @@
 {{ config(meta={'dagster': {'ref': {'name': 'rep_performance_monthly'}}}) }}
 {#- Σ bookings, won and lost counts in rep_performance_monthly equal those of the won and lost
-    deals they come from: no deal is dropped by the rep × month grid or counted twice. -#}
+    deals the metrics count (core.fct_deals, not deleted): no deal is dropped by the rep × month
+    grid or counted twice. -#}
 with
 
 mart as (
@@ -13,10 +14,10 @@ mart as (
 
 deals as (
     select
-        coalesce(sum(case when status = 'won' then amount_reporting end), 0) as bookings,
-        count(case when status = 'won' then 1 end) as won_deals,
-        count(case when status = 'lost' then 1 end) as lost_deals
-    from {{ ref('int_deals_unioned') }}
+        coalesce(sum(case when is_won then amount_reporting end), 0) as bookings,
+        count(case when is_won then 1 end) as won_deals,
+        count(case when is_lost then 1 end) as lost_deals
+    from {{ ref('fct_deals') }}
     where not is_deleted
 ),
 

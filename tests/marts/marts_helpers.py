@@ -50,6 +50,62 @@ def load_files(home: Path, mapping: Path, base_dir: Path | None = None) -> None:
         run_source("files")
 
 
+def export_simulator(out: Path, seed: int, scale: str, as_of: str, *extra: str) -> Path:
+    """The demo company's export files (CSV, several currencies), as `salespulse simulate
+    export` writes them."""
+    command = [sys.executable, "-m", "simulator", "simulate", "export", "--out", str(out)]
+    command += ["--seed", str(seed), "--scale", scale, "--as-of", as_of, "--format", "csv"]
+    command += ["--multi-currency", *extra]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return out
+
+
+def read_csv(export_dir: Path, table: str) -> pd.DataFrame:
+    """An export table as text, empty cells as empty strings."""
+    return pd.read_csv(export_dir / f"{table}.csv", dtype=str, keep_default_na=False)
+
+
+def utc(column: pd.Series) -> pd.Series:
+    return pd.to_datetime(column.replace("", None), utc=True, format="ISO8601")
+
+
+def deals_in_usd(export_dir: Path) -> pd.DataFrame:
+    """Live deals of an export with their amount in USD: amount x the FX rate of the close date
+    (creation date while open), rounded to cents half away from zero, deal by deal; `rep_id` as
+    the marts name it. A deal without an amount, or whose currency has no rate, has none."""
+    frame = read_csv(export_dir, "deals")
+    frame = frame[frame["is_deleted"] == "false"].copy()
+    for column in ("created_at", "closed_at"):
+        frame[column] = utc(frame[column])
+    rates = read_csv(export_dir, "fx_rates")
+    rate_of = {
+        (row.currency, row.rate_date): Decimal(row.rate_to_reporting) for row in rates.itertuples()
+    }
+    closed = frame["status"].isin(["won", "lost"])
+    frame["rate_day"] = (
+        frame["closed_at"].where(closed, frame["created_at"]).dt.strftime("%Y-%m-%d")
+    )
+
+    def usd(amount: str, currency: str, day: str) -> Decimal | None:
+        rate = Decimal(1) if currency == "USD" else rate_of.get((currency, day))
+        return None if amount == "" or rate is None else cents(Decimal(amount) * rate)
+
+    frame["amount_usd"] = [
+        usd(amount, currency, day)
+        for amount, currency, day in zip(
+            frame["amount"], frame["currency"], frame["rate_day"], strict=True
+        )
+    ]
+    frame["rep_id"] = rep_ids(frame["owner_id"])
+    return frame
+
+
+def rep_ids(owner_ids: pd.Series) -> pd.Series:
+    """The marts' rep id of an export's owner id: files:<id>, or 'unassigned' for none."""
+    return ("files:" + owner_ids).where(owner_ids != "", "unassigned")
+
+
 # The statistical forecast's models read raw_forecast, which only the forecast step writes (after
 # the marts are built); these tests build the marts without it.
 WITHOUT_FORECAST = ("--exclude", "tag:forecast+")

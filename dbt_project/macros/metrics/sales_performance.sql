@@ -5,14 +5,18 @@
 
     Rows: every period in which a member was employed (reps: start to end date or the as-of
     date; teams: any of their reps; the company: any rep), and every other period in which it
-    has a closed deal, a lead, an activity or a quota. -#}
+    has a closed deal, a lead, an activity or a quota. Only days up to the as-of date count:
+    no period starts after it, and an event dated later (a meeting scheduled for next week)
+    counts in no period. The period in progress says so (is_period_complete, days elapsed) and
+    carries an attainment against its prorated quota beside the plain one. -#}
 {% macro sales_performance(level) -%}
 {%- set key = {'rep': 'rep_id', 'team': 'team_id', 'company': none}[level] -%}
-{%- set sla_minutes = var('lead_response_sla_minutes') -%}
+{%- set as_of = date_literal(as_of_date()) -%}
 with
 
 periods as (
     select * from {{ ref('int_date_periods') }}
+    where date_day <= {{ as_of }}
 ),
 
 deals as (
@@ -46,7 +50,13 @@ period_list as (
         period_grain,
         period_start_date,
         period_end_date,
-        period_label
+        period_label,
+        period_end_date <= {{ as_of }} as is_period_complete,
+        {{ days_between('period_start_date', 'period_end_date') }} + 1 as days_in_period,
+        case
+            when period_end_date <= {{ as_of }} then {{ days_between('period_start_date', 'period_end_date') }} + 1
+            else {{ days_between('period_start_date', as_of) }} + 1
+        end as days_elapsed_in_period
     from periods
 ),
 
@@ -55,6 +65,7 @@ closed_deals as (
         {% if key %}{{ 'owner_rep_id' if level == 'rep' else 'team_id' }} as member_id,{% endif %}
         closed_date,
         is_won,
+        amount,
         amount_reporting,
         sales_cycle_days
     from deals
@@ -67,6 +78,7 @@ deal_metrics as (
         periods.period_grain,
         periods.period_start_date,
         count(case when closed_deals.is_won then 1 end) as won_deals,
+        count(case when closed_deals.is_won and closed_deals.amount is null then 1 end) as won_deals_without_amount,
         count(case when not closed_deals.is_won then 1 end) as lost_deals,
         coalesce(sum(case when closed_deals.is_won then closed_deals.amount_reporting end), 0) as bookings,
         coalesce(sum(case when not closed_deals.is_won then closed_deals.amount_reporting end), 0) as lost_amount,
@@ -88,7 +100,10 @@ lead_metrics as (
         count(case when leads.is_answered then 1 end) as leads_answered,
         {{ median('leads.response_minutes') }} as lead_response_minutes_median,
         count(case when leads.is_answered_within_sla then 1 end) as leads_answered_within_sla,
-        count(case when leads.is_converted_within_window then 1 end) as leads_converted
+        count(case when leads.is_converted_within_window then 1 end) as leads_converted,
+        count(case when not leads.is_conversion_window_open then 1 end) as leads_matured,
+        count(case when leads.is_converted_within_window and not leads.is_conversion_window_open then 1 end)
+            as leads_converted_matured
     from leads
     inner join periods
         on leads.created_date = periods.date_day
@@ -132,7 +147,8 @@ quota_metrics as (
         {% if key %}member_id,{% endif %}
         period_grain,
         period_start_date,
-        quota
+        quota,
+        prorated_quota
     from quota_periods
     where quota_level = '{{ level }}'
 ),
@@ -147,7 +163,6 @@ employment as (
         on
             reps.start_date <= period_list.period_end_date
             and (reps.end_date is null or reps.end_date >= period_list.period_start_date)
-            and period_list.period_start_date <= {{ date_literal(as_of_date()) }}
     where not reps.is_unknown_member
 ),
 
@@ -170,6 +185,9 @@ final as (
         grid.period_start_date,
         period_list.period_end_date,
         period_list.period_label,
+        period_list.is_period_complete,
+        cast(period_list.days_elapsed_in_period as integer) as days_elapsed_in_period,
+        cast(period_list.days_in_period as integer) as days_in_period,
         {% if level == 'rep' -%}
         grid.member_id as rep_id,
         coalesce(reps.rep_name, 'Unassigned') as rep_name,
@@ -180,14 +198,18 @@ final as (
         coalesce(teams.team_name, 'Unassigned') as team_name,
         {%- endif %}
         '{{ var("reporting_currency") | upper }}' as reporting_currency,
-        cast(coalesce(deal_metrics.bookings, 0) as decimal(18, 2)) as bookings,
+        cast(coalesce(deal_metrics.bookings, 0) as {{ type_money() }}) as bookings,
         cast(coalesce(deal_metrics.won_deals, 0) as bigint) as won_deals,
+        cast(coalesce(deal_metrics.won_deals_without_amount, 0) as bigint) as won_deals_without_amount,
         cast(coalesce(deal_metrics.lost_deals, 0) as bigint) as lost_deals,
-        cast(coalesce(deal_metrics.lost_amount, 0) as decimal(18, 2)) as lost_amount,
+        cast(coalesce(deal_metrics.lost_amount, 0) as {{ type_money() }}) as lost_amount,
         {{ safe_divide('deal_metrics.won_deals', 'deal_metrics.won_deals + deal_metrics.lost_deals') }} as win_rate,
         {{ safe_divide('deal_metrics.bookings', 'deal_metrics.bookings + deal_metrics.lost_amount') }}
             as amount_win_rate,
-        {{ divide_money_to_cents('deal_metrics.bookings', 'deal_metrics.won_deals') }} as average_deal_size,
+        -- Over the won deals that have an amount: one without never deflates the average.
+        {{ divide_money_to_cents(
+            'deal_metrics.bookings', 'deal_metrics.won_deals - deal_metrics.won_deals_without_amount'
+        ) }} as average_deal_size,
         cast(deal_metrics.sales_cycle_days_median as double precision) as sales_cycle_days_median,
         cast(deal_metrics.sales_cycle_days_mean as double precision) as sales_cycle_days_mean,
         cast(coalesce(lead_metrics.leads_created, 0) as bigint) as leads_created,
@@ -199,8 +221,16 @@ final as (
             as lead_response_sla_share,
         cast(coalesce(lead_metrics.leads_converted, 0) as bigint) as leads_converted,
         {{ safe_divide('lead_metrics.leads_converted', 'lead_metrics.leads_created') }} as lead_conversion_rate,
-        cast(quota_metrics.quota as decimal(18, 2)) as quota,
+        cast(coalesce(lead_metrics.leads_matured, 0) as bigint) as leads_matured,
+        cast(coalesce(lead_metrics.leads_created - lead_metrics.leads_matured, 0) as bigint) as leads_maturing,
+        cast(coalesce(lead_metrics.leads_converted_matured, 0) as bigint) as leads_converted_matured,
+        {{ safe_divide('lead_metrics.leads_converted_matured', 'lead_metrics.leads_matured') }}
+            as lead_conversion_rate_matured,
+        cast(quota_metrics.quota as {{ type_money() }}) as quota,
         {{ safe_divide('coalesce(deal_metrics.bookings, 0)', 'quota_metrics.quota') }} as quota_attainment,
+        cast(quota_metrics.prorated_quota as {{ type_money() }}) as prorated_quota,
+        {{ safe_divide('coalesce(deal_metrics.bookings, 0)', 'quota_metrics.prorated_quota') }}
+            as prorated_quota_attainment,
         cast(coalesce(activity_metrics.activities, 0) as bigint) as activities,
         cast(coalesce(activity_metrics.calls, 0) as bigint) as calls,
         cast(coalesce(activity_metrics.emails, 0) as bigint) as emails,

@@ -108,7 +108,7 @@ unioned as (
         ['deal_id', 'string'], ['source_deal_id', 'string'], ['deal_name', 'string'],
         ['owner_rep_id', 'string'], ['account_id', 'string'], ['lead_id', 'string'],
         ['pipeline_id', 'string'], ['stage_id', 'string'], ['status', 'string'],
-        ['amount', 'decimal(18, 4)'], ['currency', 'string'], ['created_at', 'timestamp'],
+        ['amount', type_amount()], ['currency', 'string'], ['created_at', 'timestamp'],
         ['closed_at', 'timestamp'], ['expected_close_date', 'date'], ['lead_source', 'string'],
         ['is_deleted', 'boolean'], ['source_system', 'string'], ['loaded_at', 'timestamp'],
     ]) }}
@@ -175,10 +175,10 @@ final as (
         status,
         amount,
         currency,
-        cast(fx_rate as decimal(18, 8)) as fx_rate,
+        cast(fx_rate as {{ type_fx_rate() }}) as fx_rate,
         cast(fx_rate_date as date) as fx_rate_date,
         -- Rounded to cents deal by deal, so that every sum of bookings adds up to the cent.
-        {{ to_cents('amount * fx_rate') }} as amount_reporting,
+        {{ convert_to_cents('amount', 'fx_rate') }} as amount_reporting,
         created_at,
         created_date,
         closed_at,

@@ -38,7 +38,7 @@ files_rates as (
 
 unioned as (
     {{ union_sources(['seed_rates'] + source_ctes(sources, 'rates'), [
-        ['currency', 'string'], ['rate_date', 'date'], ['rate_to_reporting', 'decimal(18, 8)'],
+        ['currency', 'string'], ['rate_date', 'date'], ['rate_to_reporting', type_fx_rate()],
         ['source_system', 'string'], ['priority', 'integer'],
     ]) }}
 ),

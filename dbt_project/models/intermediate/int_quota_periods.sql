@@ -3,7 +3,14 @@
     (metric bookings) that lie inside it; it is NULL when a quota row straddles the period (a
     monthly quota says nothing about a week) or none exists. A team's quota is its team-level
     quota rows where it has them, else the sum of its reps' quotas (by their current team); the
-    company's is the sum of its teams'. -#}
+    company's is the sum of its teams'. A quota row listed as an exception (negative, or no FX
+    rate) leaves the quota of every period it touches unknown, never understated.
+
+    prorated_quota: the part of the quota due by the as-of date. Each quota row counts for the
+    share of its own days that have passed (the as-of day included): a monthly quota of 3,000
+    on 10 June counts 1,000; a row not yet started counts 0, a row ended counts whole. Rounded
+    to cents row by row, then summed. It equals quota once the period is over. -#}
+{%- set as_of = date_literal(as_of_date()) -%}
 with
 
 quotas as (
@@ -14,6 +21,10 @@ reps as (
     select * from {{ ref('int_reps_unioned') }}
 ),
 
+exceptions as (
+    select * from {{ ref('int_record_exceptions') }}
+),
+
 periods as (
     select distinct
         period_grain,
@@ -22,15 +33,33 @@ periods as (
     from {{ ref('int_date_periods') }}
 ),
 
+excluded_quotas as (
+    select distinct record_id as quota_id
+    from exceptions
+    where entity = 'quota' and is_excluded
+),
+
 bookings_quotas as (
     select
-        quotas.*,
+        quotas.quota_id,
+        quotas.period_start_date,
+        quotas.period_end_date,
         case when quotas.rep_id is not null then 'rep' else 'team' end as quota_level,
         coalesce(quotas.rep_id, quotas.team_id) as member_id,
-        coalesce(reps.team_id, quotas.team_id, 'unassigned') as team_id_for_rollup
+        coalesce(reps.team_id, quotas.team_id, 'unassigned') as team_id_for_rollup,
+        case when excluded_quotas.quota_id is null then quotas.target_reporting end as target_reporting,
+        {{ days_between('quotas.period_start_date', 'quotas.period_end_date') }} + 1 as quota_days,
+        case
+            when quotas.period_start_date > {{ as_of }} then 0
+            when quotas.period_end_date <= {{ as_of }}
+                then {{ days_between('quotas.period_start_date', 'quotas.period_end_date') }} + 1
+            else {{ days_between('quotas.period_start_date', as_of) }} + 1
+        end as elapsed_quota_days
     from quotas
     left join reps
         on quotas.rep_id = reps.rep_id
+    left join excluded_quotas
+        on quotas.quota_id = excluded_quotas.quota_id
     where
         quotas.quota_metric = 'bookings'
         and (quotas.rep_id is not null or quotas.team_id is not null)
@@ -44,6 +73,9 @@ quota_periods as (
         periods.period_grain,
         periods.period_start_date,
         sum(bookings_quotas.target_reporting) as quota,
+        sum({{ prorate_money_to_cents(
+            'bookings_quotas.target_reporting', 'bookings_quotas.elapsed_quota_days', 'bookings_quotas.quota_days'
+        ) }}) as prorated_quota,
         count(
             case
                 when
@@ -73,7 +105,8 @@ rep_quotas as (
         team_id_for_rollup as team_id,
         period_grain,
         period_start_date,
-        case when incomplete_rows = 0 then quota end as quota
+        case when incomplete_rows = 0 then quota end as quota,
+        case when incomplete_rows = 0 then prorated_quota end as prorated_quota
     from quota_periods
     where quota_level = 'rep'
 ),
@@ -83,7 +116,8 @@ team_quotas_from_reps as (
         team_id,
         period_grain,
         period_start_date,
-        case when count(quota) = count(*) then sum(quota) end as quota
+        case when count(quota) = count(*) then sum(quota) end as quota,
+        case when count(quota) = count(*) then sum(prorated_quota) end as prorated_quota
     from rep_quotas
     group by team_id, period_grain, period_start_date
 ),
@@ -93,7 +127,8 @@ team_quotas_own as (
         member_id as team_id,
         period_grain,
         period_start_date,
-        case when incomplete_rows = 0 then quota end as quota
+        case when incomplete_rows = 0 then quota end as quota,
+        case when incomplete_rows = 0 then prorated_quota end as prorated_quota
     from quota_periods
     where quota_level = 'team'
 ),
@@ -105,7 +140,8 @@ team_quotas as (
         team_quotas_own.team_id,
         team_quotas_own.period_grain,
         team_quotas_own.period_start_date,
-        team_quotas_own.quota
+        team_quotas_own.quota,
+        team_quotas_own.prorated_quota
     from team_quotas_own
     union all
     select
@@ -114,7 +150,8 @@ team_quotas as (
         team_quotas_from_reps.team_id,
         team_quotas_from_reps.period_grain,
         team_quotas_from_reps.period_start_date,
-        team_quotas_from_reps.quota
+        team_quotas_from_reps.quota,
+        team_quotas_from_reps.prorated_quota
     from team_quotas_from_reps
     left join team_quotas_own
         on
@@ -131,7 +168,8 @@ company_quotas as (
         cast(null as {{ dbt.type_string() }}) as team_id,
         period_grain,
         period_start_date,
-        case when count(quota) = count(*) then sum(quota) end as quota
+        case when count(quota) = count(*) then sum(quota) end as quota,
+        case when count(quota) = count(*) then sum(prorated_quota) end as prorated_quota
     from team_quotas
     group by period_grain, period_start_date
 ),

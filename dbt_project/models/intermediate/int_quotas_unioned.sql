@@ -32,7 +32,7 @@ files_quotas as (
 unioned as (
     {{ union_sources(source_ctes(sources, 'quotas'), [
         ['rep_id', 'string'], ['team_id', 'string'], ['period_start_date', 'date'],
-        ['period_end_date', 'date'], ['quota_metric', 'string'], ['quota_target', 'decimal(18, 4)'],
+        ['period_end_date', 'date'], ['quota_metric', 'string'], ['quota_target', type_amount()],
         ['currency', 'string'], ['source_system', 'string'],
     ]) }}
 ),
@@ -68,30 +68,33 @@ rate_candidates as (
     where keyed.currency != '{{ reporting_currency }}'
 ),
 
-final as (
+converted as (
     select
-        keyed.quota_id,
-        keyed.rep_id,
-        keyed.team_id,
-        keyed.period_start_date,
-        keyed.period_end_date,
-        keyed.quota_metric,
-        keyed.quota_target,
-        keyed.currency,
-        cast(
-            case when keyed.currency = '{{ reporting_currency }}' then 1 else rate_candidates.rate_to_reporting end
-            as decimal(18, 8)
-        ) as fx_rate,
-        {{ to_cents(
-            "keyed.quota_target * case when keyed.currency = '" ~ reporting_currency ~ "' then 1 "
-            ~ "else rate_candidates.rate_to_reporting end"
-        ) }} as target_reporting,
-        keyed.source_system
+        keyed.*,
+        case
+            when keyed.currency = '{{ reporting_currency }}' then 1 else rate_candidates.rate_to_reporting
+        end as fx_rate
     from keyed
     left join rate_candidates
         on
             keyed.quota_id = rate_candidates.quota_id
             and rate_candidates.recency = 1
+),
+
+final as (
+    select
+        quota_id,
+        rep_id,
+        team_id,
+        period_start_date,
+        period_end_date,
+        quota_metric,
+        quota_target,
+        currency,
+        cast(fx_rate as {{ type_fx_rate() }}) as fx_rate,
+        {{ convert_to_cents('quota_target', 'fx_rate') }} as target_reporting,
+        source_system
+    from converted
 )
 
 select * from final

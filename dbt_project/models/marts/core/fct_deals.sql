@@ -1,6 +1,7 @@
 {#- One row per deal from every enabled CRM source (deleted ones flagged, never counted by the
     sales marts): status, amounts in the deal's and the reporting currency, dates in the
-    reporting time zone, sales cycle, and the owner's current team. -#}
+    reporting time zone, sales cycle, and the owner's current team. A deal that breaks a
+    plausibility rule is left out and listed in core.record_exceptions. -#}
 with
 
 deals as (
@@ -13,6 +14,13 @@ stages as (
 
 reps as (
     select * from {{ ref('dim_reps') }}
+),
+
+excluded_deals as (
+    -- Deals that break a plausibility rule count in no metric: listed in core.record_exceptions.
+    select distinct record_id as deal_id
+    from {{ ref('int_record_exceptions') }}
+    where entity = 'deal' and is_excluded
 ),
 
 final as (
@@ -41,7 +49,7 @@ final as (
         deals.amount_reporting,
         '{{ var("reporting_currency") | upper }}' as reporting_currency,
         case
-            when deals.status = 'open' then {{ to_cents('deals.amount_reporting * stages.win_probability') }}
+            when deals.status = 'open' then {{ weight_to_cents('deals.amount_reporting', 'stages.win_probability') }}
         end as weighted_amount_reporting,
         deals.created_at,
         deals.created_date,
@@ -61,6 +69,9 @@ final as (
             and deals.stage_id = stages.stage_id
     left join reps
         on coalesce(deals.owner_rep_id, 'unassigned') = reps.rep_id
+    left join excluded_deals
+        on deals.deal_id = excluded_deals.deal_id
+    where excluded_deals.deal_id is null
 )
 
 select * from final

@@ -143,21 +143,22 @@ final as (
         coalesce(reps.team_id, 'unassigned') as team_id,
         coalesce(reps.team_name, 'Unassigned') as team_name,
         '{{ var("reporting_currency") | upper }}' as reporting_currency,
-        cast(assembled.open_pipeline as decimal(18, 2)) as open_pipeline,
-        cast(assembled.weighted_pipeline as decimal(18, 2)) as weighted_pipeline,
-        cast(assembled.pipeline_closing_this_month as decimal(18, 2)) as pipeline_closing_this_month,
-        cast(assembled.month_quota as decimal(18, 2)) as month_quota,
-        cast(assembled.month_bookings_to_date as decimal(18, 2)) as month_bookings_to_date,
-        cast(assembled.month_quota - assembled.month_bookings_to_date as decimal(18, 2)) as month_remaining_quota,
+        cast(assembled.open_pipeline as {{ type_money() }}) as open_pipeline,
+        cast(assembled.weighted_pipeline as {{ type_money() }}) as weighted_pipeline,
+        cast(assembled.pipeline_closing_this_month as {{ type_money() }}) as pipeline_closing_this_month,
+        cast(assembled.month_quota as {{ type_money() }}) as month_quota,
+        cast(assembled.month_bookings_to_date as {{ type_money() }}) as month_bookings_to_date,
+        cast(assembled.month_quota - assembled.month_bookings_to_date as {{ type_money() }}) as month_remaining_quota,
         case
             when assembled.month_quota - assembled.month_bookings_to_date > 0
                 then {{ safe_divide('assembled.pipeline_closing_this_month',
                     'assembled.month_quota - assembled.month_bookings_to_date') }}
         end as month_coverage,
-        cast(assembled.pipeline_closing_this_fiscal_quarter as decimal(18, 2)) as pipeline_closing_this_fiscal_quarter,
-        cast(assembled.fiscal_quarter_quota as decimal(18, 2)) as fiscal_quarter_quota,
-        cast(assembled.fiscal_quarter_bookings_to_date as decimal(18, 2)) as fiscal_quarter_bookings_to_date,
-        cast(assembled.fiscal_quarter_quota - assembled.fiscal_quarter_bookings_to_date as decimal(18, 2))
+        cast(assembled.pipeline_closing_this_fiscal_quarter as {{ type_money() }})
+            as pipeline_closing_this_fiscal_quarter,
+        cast(assembled.fiscal_quarter_quota as {{ type_money() }}) as fiscal_quarter_quota,
+        cast(assembled.fiscal_quarter_bookings_to_date as {{ type_money() }}) as fiscal_quarter_bookings_to_date,
+        cast(assembled.fiscal_quarter_quota - assembled.fiscal_quarter_bookings_to_date as {{ type_money() }})
             as fiscal_quarter_remaining_quota,
         case
             when assembled.fiscal_quarter_quota - assembled.fiscal_quarter_bookings_to_date > 0

@@ -122,7 +122,9 @@ staged_deal_days as (
 weighted_deal_days as (
     select
         staged_deal_days.*,
-        stages.win_probability
+        stages.win_probability,
+        -- Rounded to cents deal by deal, in exact decimals: the sum is the same in any order.
+        {{ weight_to_cents('staged_deal_days.amount_reporting', 'stages.win_probability') }} as weighted_amount
     from staged_deal_days
     left join stages
         on
@@ -138,7 +140,7 @@ aggregated as (
         sum(amount_reporting) as open_pipeline,
         -- Unknown when any open deal's stage has no probability: never a silent under-count.
         case
-            when count(win_probability) = count(*) then sum(amount_reporting * win_probability)
+            when count(win_probability) = count(*) then sum(weighted_amount)
         end as weighted_pipeline,
         sum(
             case
@@ -165,12 +167,12 @@ final as (
         coalesce(reps.team_id, 'unassigned') as team_id,
         '{{ var("reporting_currency") | upper }}' as reporting_currency,
         cast(aggregated.open_deals as bigint) as open_deals,
-        cast(coalesce(aggregated.open_pipeline, 0) as decimal(18, 2)) as open_pipeline,
-        {{ to_cents('aggregated.weighted_pipeline') }} as weighted_pipeline,
-        cast(coalesce(aggregated.pipeline_closing_this_month, 0) as decimal(18, 2)) as pipeline_closing_this_month,
-        cast(coalesce(aggregated.pipeline_closing_this_fiscal_quarter, 0) as decimal(18, 2))
+        cast(coalesce(aggregated.open_pipeline, 0) as {{ type_money() }}) as open_pipeline,
+        cast(aggregated.weighted_pipeline as {{ type_money() }}) as weighted_pipeline,
+        cast(coalesce(aggregated.pipeline_closing_this_month, 0) as {{ type_money() }}) as pipeline_closing_this_month,
+        cast(coalesce(aggregated.pipeline_closing_this_fiscal_quarter, 0) as {{ type_money() }})
             as pipeline_closing_this_fiscal_quarter,
-        cast(coalesce(aggregated.overdue_pipeline, 0) as decimal(18, 2)) as overdue_pipeline,
+        cast(coalesce(aggregated.overdue_pipeline, 0) as {{ type_money() }}) as overdue_pipeline,
         aggregated.source_loaded_at
     from aggregated
     left join reps

@@ -1,7 +1,9 @@
 {#- The pipeline-weighted bookings forecast for the current and the next fiscal quarter, per rep,
     per team and for the company: what is already booked, plus open deals × stage probability
     by expected close date, plus the run-rate of deals that are created and won inside one month
-    (those are never in the pipeline at a snapshot). Definitions: docs/metrics.md. -#}
+    (those are never in the pipeline at a snapshot). Bookings so far are rep_performance's for the
+    quarter (computed once, in macro sales_performance). Every amount is in cents per rep, and
+    team and company rows are exact sums of their reps'. Definitions: docs/metrics.md. -#}
 {%- set as_of = date_literal(as_of_date()) -%}
 {%- set month_end = 'as_of_quarter.month_end_date' -%}
 {%- set whole_months_after = dbt.datediff(month_end, 'as_of_quarter.fiscal_quarter_end_date', 'month') -%}
@@ -15,6 +17,10 @@ dates as (
 
 deals as (
     select * from {{ ref('fct_deals') }}
+),
+
+performance as (
+    select * from {{ ref('rep_performance') }}
 ),
 
 as_of_quarter as (
@@ -72,7 +78,7 @@ same_month_wins as (
     select
         rep_id,
         team_id,
-        sum(amount_reporting) / 6.0 as run_rate_monthly
+        {{ divide_money_to_cents('sum(amount_reporting)', 6) }} as run_rate_monthly
     from live_deals
     where
         status = 'won'
@@ -90,15 +96,6 @@ rep_quarters as (
         quarters.months_remaining,
         live_deals.rep_id,
         live_deals.team_id,
-        sum(
-            case
-                when
-                    live_deals.status = 'won'
-                    and live_deals.closed_date between quarters.quarter_start_date and {{ as_of }}
-                    then live_deals.amount_reporting
-                else 0
-            end
-        ) as bookings_to_date,
         sum(
             case
                 when
@@ -128,15 +125,30 @@ rep_quarters as (
         live_deals.team_id
 ),
 
-rep_forecasts as (
+rep_run_rates as (
     select
         rep_quarters.*,
+        -- Bookings so far: the rep's in the quarter containing the as-of date (none yet in the next).
+        case when rep_quarters.is_current_quarter then coalesce(performance.bookings, 0) else 0 end
+            as bookings_to_date,
         coalesce(same_month_wins.run_rate_monthly, 0) as run_rate_monthly
     from rep_quarters
     left join same_month_wins
         on
             rep_quarters.rep_id = same_month_wins.rep_id
             and coalesce(rep_quarters.team_id, '') = coalesce(same_month_wins.team_id, '')
+    left join performance
+        on
+            rep_quarters.rep_id = performance.rep_id
+            and performance.period_grain = 'fiscal_quarter'
+            and rep_quarters.quarter_start_date = performance.period_start_date
+),
+
+rep_forecasts as (
+    select
+        *,
+        {{ to_cents('run_rate_monthly * months_remaining') }} as expected_run_rate_bookings
+    from rep_run_rates
 ),
 
 levels as (
@@ -151,7 +163,8 @@ levels as (
         bookings_to_date,
         open_pipeline,
         weighted_pipeline,
-        run_rate_monthly
+        run_rate_monthly,
+        expected_run_rate_bookings
     from rep_forecasts
     union all
     select
@@ -165,7 +178,8 @@ levels as (
         sum(bookings_to_date) as bookings_to_date,
         sum(open_pipeline) as open_pipeline,
         sum(weighted_pipeline) as weighted_pipeline,
-        sum(run_rate_monthly) as run_rate_monthly
+        sum(run_rate_monthly) as run_rate_monthly,
+        sum(expected_run_rate_bookings) as expected_run_rate_bookings
     from rep_forecasts
     group by team_id, quarter_start_date, quarter_end_date, is_current_quarter, months_remaining
     union all
@@ -180,7 +194,8 @@ levels as (
         sum(bookings_to_date) as bookings_to_date,
         sum(open_pipeline) as open_pipeline,
         sum(weighted_pipeline) as weighted_pipeline,
-        sum(run_rate_monthly) as run_rate_monthly
+        sum(run_rate_monthly) as run_rate_monthly,
+        sum(expected_run_rate_bookings) as expected_run_rate_bookings
     from rep_forecasts
     group by quarter_start_date, quarter_end_date, is_current_quarter, months_remaining
 ),
@@ -194,14 +209,14 @@ final as (
         quarter_end_date,
         is_current_quarter,
         {{ as_of }} as as_of_date,
-        '{{ var("reporting_currency") }}' as reporting_currency,
-        cast(bookings_to_date as decimal(18, 2)) as bookings_to_date,
-        cast(open_pipeline as decimal(18, 2)) as open_pipeline,
-        cast(weighted_pipeline as decimal(18, 2)) as weighted_pipeline,
-        cast(run_rate_monthly as decimal(18, 2)) as run_rate_monthly,
+        '{{ var("reporting_currency") | upper }}' as reporting_currency,
+        cast(bookings_to_date as {{ type_money() }}) as bookings_to_date,
+        cast(open_pipeline as {{ type_money() }}) as open_pipeline,
+        cast(weighted_pipeline as {{ type_money() }}) as weighted_pipeline,
+        cast(run_rate_monthly as {{ type_money() }}) as run_rate_monthly,
         cast(months_remaining as double precision) as run_rate_months,
-        cast(run_rate_monthly * months_remaining as decimal(18, 2)) as expected_run_rate_bookings,
-        cast(bookings_to_date + weighted_pipeline + run_rate_monthly * months_remaining as decimal(18, 2))
+        cast(expected_run_rate_bookings as {{ type_money() }}) as expected_run_rate_bookings,
+        cast(bookings_to_date + weighted_pipeline + expected_run_rate_bookings as {{ type_money() }})
             as forecast_bookings
     from levels
 )

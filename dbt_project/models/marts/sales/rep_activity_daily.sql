@@ -1,5 +1,6 @@
 {#- Activity volume: one row per day (reporting time zone), rep and activity type (call, email,
-    meeting, task) with at least one activity, and how many of them were outbound. -#}
+    meeting, task) with at least one activity, and how many of them were outbound. Only days of
+    the calendar up to the as-of date: a meeting or task scheduled ahead has not occurred yet. -#}
 with
 
 activities as (
@@ -18,6 +19,9 @@ daily as (
         count(*) as activities,
         count(case when direction = 'outbound' then 1 end) as outbound_activities
     from activities
+    where
+        occurred_date >= {{ date_literal(calendar_start_date()) }}
+        and occurred_date <= {{ date_literal(as_of_date()) }}
     group by occurred_date, rep_id, activity_type
 ),
 

@@ -1,6 +1,8 @@
 {#- Leaderboards: every rep's rank by quota attainment and by bookings, within their team and in
-    the company, for every reporting period. Ties share a rank (1, 1, 3); reps without a quota
-    are ranked by bookings only. The 'unassigned' member is never ranked. -#}
+    the company, for every reporting period up to the as-of date (a selection of rep_performance;
+    the period in progress is labelled and carries the prorated attainment). Ties share a rank
+    (1, 1, 3); reps without a quota are ranked by bookings only. The 'unassigned' member is never
+    ranked. -#}
 with
 
 performance as (
@@ -13,6 +15,9 @@ ranked as (
         period_start_date,
         period_end_date,
         period_label,
+        is_period_complete,
+        days_elapsed_in_period,
+        days_in_period,
         rep_id,
         rep_name,
         team_id,
@@ -21,6 +26,7 @@ ranked as (
         bookings,
         quota,
         quota_attainment,
+        prorated_quota_attainment,
         case
             when quota_attainment is not null
                 then rank() over (
@@ -50,6 +56,9 @@ final as (
         period_start_date,
         period_end_date,
         period_label,
+        is_period_complete,
+        days_elapsed_in_period,
+        days_in_period,
         rep_id,
         rep_name,
         team_id,
@@ -58,6 +67,7 @@ final as (
         bookings,
         quota,
         quota_attainment,
+        prorated_quota_attainment,
         cast(attainment_rank_in_team as bigint) as attainment_rank_in_team,
         cast(attainment_rank_in_company as bigint) as attainment_rank_in_company,
         cast(bookings_rank_in_team as bigint) as bookings_rank_in_team,

@@ -168,7 +168,7 @@ final as (
         cast(aggregated.closed_deals as bigint) as closed_deals,
         cast(aggregated.won_deals as bigint) as won_deals,
         {{ safe_divide('aggregated.won_deals', 'aggregated.closed_deals') }} as win_rate,
-        cast(aggregated.bookings as decimal(18, 2)) as bookings,
+        cast(aggregated.bookings as {{ type_money() }}) as bookings,
         {{ divide_money_to_cents('aggregated.bookings', 'aggregated.won_deals') }} as average_deal_size,
         baselines.baseline_win_rate,
         {{ safe_divide('aggregated.won_deals', 'aggregated.closed_deals') }} - baselines.baseline_win_rate

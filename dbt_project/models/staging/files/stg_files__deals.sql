@@ -19,7 +19,7 @@ renamed as (
         coalesce(cast(pipeline_id as {{ dbt.type_string() }}), 'default') as pipeline_id,
         cast(stage_id as {{ dbt.type_string() }}) as stage_id,
         lower(cast(status as {{ dbt.type_string() }})) as status,
-        cast(amount as decimal(18, 4)) as amount,
+        cast(amount as {{ type_amount() }}) as amount,
         upper(cast(currency as {{ dbt.type_string() }})) as currency,
         {{ to_utc_timestamp('created_at') }} as created_at,
         {{ to_utc_timestamp('closed_at') }} as closed_at,

@@ -10,7 +10,7 @@ renamed as (
     select
         upper(cast(currency as {{ dbt.type_string() }})) as currency,
         cast(rate_date as date) as rate_date,
-        cast(rate_to_reporting as decimal(18, 8)) as rate_to_reporting,
+        cast(rate_to_reporting as {{ type_fx_rate() }}) as rate_to_reporting,
         {{ dlt_load_id_to_timestamp('_dlt_load_id') }} as loaded_at
     from source
 ),

@@ -14,7 +14,7 @@ renamed as (
         cast(period_start as date) as period_start_date,
         cast(period_end as date) as period_end_date,
         coalesce(lower(cast(metric as {{ dbt.type_string() }})), 'bookings') as quota_metric,
-        cast(target as decimal(18, 4)) as quota_target,
+        cast(target as {{ type_amount() }}) as quota_target,
         upper(cast(currency as {{ dbt.type_string() }})) as currency,
         {{ dlt_load_id_to_timestamp('_dlt_load_id') }} as loaded_at
     from source

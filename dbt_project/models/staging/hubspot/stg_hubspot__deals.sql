@@ -12,7 +12,7 @@ renamed as (
         cast(pipeline as {{ dbt.type_string() }}) as pipeline_id,
         cast(dealstage as {{ dbt.type_string() }}) as stage_id,
         -- HubSpot sends every property as a string; an unset amount is NULL or ''.
-        cast(nullif(cast(amount as {{ dbt.type_string() }}), '') as decimal(18, 2)) as amount,
+        cast(nullif(cast(amount as {{ dbt.type_string() }}), '') as {{ type_amount() }}) as amount,
         upper(deal_currency_code) as currency,
         {{ to_utc_timestamp('createdate') }} as created_at,
         -- HubSpot's closedate: the close time of a closed deal, the expected one of an open deal.
