@@ -19,41 +19,43 @@ def read_publication(serving_path: Path) -> list[tuple]:
 
 
 def kpi_summary(serving_path: Path, top: int = 3) -> str:
-    """Company bookings, won and lost deals and win rate in the last complete month, and its
-    top reps by bookings."""
+    """Company bookings, won and lost deals and win rate in the last complete month (as of the
+    marts' as-of date) in which a deal closed, and its top reps by bookings: read from the sales
+    marts (company_performance, rep_performance), never recomputed here."""
     with duckdb.connect(str(serving_path), read_only=True) as con:
-        month = con.execute(
+        company = con.execute(
             """
-            select max(month_start_date) from sales.rep_performance_monthly
-            where month_start_date < date_trunc('month', current_date) and won_deals + lost_deals > 0
+            select period_start_date, bookings, won_deals, lost_deals, win_rate, reporting_currency
+            from sales.company_performance
+            where period_grain = 'month' and is_period_complete and won_deals + lost_deals > 0
+            order by period_start_date desc
+            limit 1
             """
-        ).fetchone()[0]
-        if month is None:
-            return "No deal has closed yet: the marts are empty of bookings."
-        bookings, won, lost, currency = con.execute(
-            """
-            select sum(bookings), sum(won_deals), sum(lost_deals), any_value(reporting_currency)
-            from sales.rep_performance_monthly where month_start_date = ?
-            """,
-            [month],
         ).fetchone()
+        if company is None:
+            return "No deal has closed yet: the marts are empty of bookings."
+        month, bookings, won, lost, win_rate, currency = company
         leaders = con.execute(
             """
             select rep_name, bookings, won_deals, win_rate
-            from sales.rep_performance_monthly where month_start_date = ?
+            from sales.rep_performance
+            where period_grain = 'month' and period_start_date = ? and rep_id != 'unassigned'
             order by bookings desc, rep_name limit ?
             """,
             [month, top],
         ).fetchall()
-    win_rate = f"{won / (won + lost):.0%}" if won + lost else "n/a"
     lines = [
         f"{month:%B %Y}: bookings {bookings:,.2f} {currency}, {won} won, {lost} lost, "
-        f"win rate {win_rate}",
+        f"win rate {_percent(win_rate)}",
         "Top reps by bookings:",
     ]
     for name, rep_bookings, rep_won, rep_win_rate in leaders:
-        rate = f"{rep_win_rate:.0%}" if rep_win_rate is not None else "n/a"
         lines.append(
-            f"  {name:<24} {rep_bookings:>14,.2f} {currency}  {rep_won:>3} won  win rate {rate}"
+            f"  {name:<24} {rep_bookings:>14,.2f} {currency}  {rep_won:>3} won  "
+            f"win rate {_percent(rep_win_rate)}"
         )
     return "\n".join(lines)
+
+
+def _percent(rate: float | None) -> str:
+    return "n/a" if rate is None else f"{rate:.0%}"

@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
-from dagster import AssetKey, AssetSelection
+from dagster import AssetCheckSeverity, AssetKey, AssetSelection
 
 from ingestion.warehouse import build_warehouse_path, serving_warehouse_path
 
@@ -108,31 +108,71 @@ def test_a_second_run_gives_the_same_marts(
     assert runs == 2  # the publication log keeps its history
 
 
-def test_a_failing_dbt_test_stops_publication_and_keeps_the_old_serving_file(
+def test_a_bad_record_is_excluded_with_a_warning_and_publication_goes_on(
     run_nightly_job, first_run, tmp_path, monkeypatch
 ):
+    """A deal in a currency the marts cannot convert is never summed, and never stops the night:
+    it is left out of the metrics, listed in core.record_exceptions, and a warning check fires;
+    the reconciliation still balances and the marts are published."""
+    _, first_home = first_run
+    home = tmp_path / "warehouse"
+    shutil.copytree(first_home, home, symlinks=True)
+    monkeypatch.setenv("SALESPULSE_HOME", str(home))
+    serving = serving_warehouse_path()
+    before = _digest(serving)
+    with duckdb.connect(str(build_warehouse_path())) as con:
+        deal_id = con.execute(
+            "update raw_hubspot.deals set deal_currency_code = 'EUR' "
+            "where id = (select min(id) from raw_hubspot.deals where dealstage = 'closedwon') "
+            "returning id"
+        ).fetchone()[0]
+
+    result = run_nightly_job(selection=AssetSelection.all() - AssetSelection.groups("raw_hubspot"))
+
+    assert result.success
+    evaluations = {e.asset_check_key.name: e for e in result.get_asset_check_evaluations()}
+    warning = evaluations["assert_no_record_is_excluded_from_the_metrics"]
+    assert not warning.passed and warning.severity == AssetCheckSeverity.WARN
+    failed = [e.asset_check_key.name for e in evaluations.values() if not e.passed]
+    assert failed == ["assert_no_record_is_excluded_from_the_metrics"]
+    reconciliation = evaluations["bookings_reconcile_with_staging"]
+    assert reconciliation.passed
+    assert reconciliation.metadata["hubspot_deals_excluded"].value == 1
+    assert SERVING_KEY in {event.asset_key for event in result.get_asset_materialization_events()}
+    assert _digest(serving) != before
+    with duckdb.connect(str(serving), read_only=True) as con:
+        listed = con.execute("select record_id, rule_name from core.record_exceptions").fetchall()
+        counted = con.execute(
+            "select count(*) from core.fct_deals where deal_id = ?", [str(deal_id)]
+        ).fetchone()[0]
+    assert listed == [(str(deal_id), "no_fx_rate")]
+    assert counted == 0
+
+
+def test_a_failing_blocking_check_stops_publication_and_keeps_the_old_serving_file(
+    run_nightly_job, first_run, tmp_path, monkeypatch
+):
+    """An aggregate failure (here a deal twice in staging: its key is no longer a key) stops
+    the publication; readers keep the last good serving file."""
     _, first_home = first_run
     home = tmp_path / "warehouse"
     shutil.copytree(first_home, home, symlinks=True)
     monkeypatch.setenv("SALESPULSE_HOME", str(home))
     serving = serving_warehouse_path()
     before = (_digest(serving), serving.stat().st_mtime_ns)
-    # A deal in a currency the marts cannot convert must stop the build, never be summed.
     with duckdb.connect(str(build_warehouse_path())) as con:
         con.execute(
-            "update raw_hubspot.deals set deal_currency_code = 'EUR' "
+            "insert into raw_hubspot.deals select * from raw_hubspot.deals "
             "where id = (select min(id) from raw_hubspot.deals where dealstage = 'closedwon')"
         )
 
     result = run_nightly_job(selection=AssetSelection.all() - AssetSelection.groups("raw_hubspot"))
 
     assert not result.success
-    failed_checks = [
-        evaluation.asset_check_key.name
-        for evaluation in result.get_asset_check_evaluations()
-        if not evaluation.passed
-    ]
-    assert any("currency" in name for name in failed_checks)
+    # dbt's key test on the raw deals fails the build step; nothing downstream of it runs.
+    assert {event.step_key for event in result.get_step_failure_events()} == {
+        "salespulse_dbt_models"
+    }
     assert SERVING_KEY not in {
         event.asset_key for event in result.get_asset_materialization_events()
     }

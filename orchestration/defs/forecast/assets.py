@@ -21,20 +21,25 @@ from ingestion.sources.forecast import (
 from ingestion.warehouse import build_warehouse_path
 from orchestration.settings import BUILD_WAREHOUSE_POOL
 
-BOOKINGS_MART = AssetKey(["sales", "rep_performance_monthly"])
+# Monthly bookings as the sales marts define them (macro sales_performance): per team, and for
+# the company.
+BOOKINGS_MARTS = [
+    AssetKey(["sales", "team_performance"]),
+    AssetKey(["sales", "company_performance"]),
+]
 FORECAST_TABLES = (FORECAST_TABLE, BACKTEST_TABLE, ACCURACY_TABLE)
 FORECAST_HORIZON_MONTHS = 6
 COMPANY_SERIES = "company"
 
-# Team and company series from the one mart every rep's bookings roll up in; Σ over reps of a
-# team is the team's bookings, Σ over all reps the company's (tested in dbt).
+# Team and company series, read from the team and company marts (Σ rep = team = company is
+# tested in dbt). They end at the as-of month, in progress or not; the forecast keeps the
+# months complete at its as-of date (forecasting.history.last_complete_month).
 _MONTHLY_BOOKINGS = """
-    select 'team:' || coalesce(team_id, 'none') as series_id, month_start_date as month_start,
-           sum(bookings) as bookings
-    from sales.rep_performance_monthly group by 1, 2
+    select 'team:' || team_id as series_id, period_start_date as month_start, bookings
+    from sales.team_performance where period_grain = 'month'
     union all
-    select '{company}', month_start_date, sum(bookings)
-    from sales.rep_performance_monthly group by 2
+    select '{company}', period_start_date, bookings
+    from sales.company_performance where period_grain = 'month'
 """
 
 
@@ -53,7 +58,7 @@ def monthly_bookings() -> pd.DataFrame:
     specs=[
         AssetSpec(
             AssetKey([raw_dataset_name(SOURCE_NAME), table]),
-            deps=[BOOKINGS_MART],
+            deps=BOOKINGS_MARTS,
             group_name=raw_dataset_name(SOURCE_NAME),
             owners=["team:analytics-engineering"],
             kinds={"statsforecast", "dlt", "duckdb"},
