@@ -1,11 +1,13 @@
 """Calls, emails, meetings and tasks (HubSpot engagements), logged against leads and deals.
 
-Per lead: the rep's first response (an outbound call, email or meeting) when there is one; for
-some leads an inbound email before it (which is not a response) and a follow-up task created with
-the lead (a task is never a response either); a few follow-ups after the response. Per deal: a
-number of activities proportional to its engagement and length, calibrated to the scale's
-target. Meetings booked ahead change outcome when they end; tasks get completed after creation:
-both are modifications that a clock advance reveals.
+Per lead: the rep's first response (an outbound call or email, or a meeting the rep books: the
+booking is the response, the meeting itself takes place days later) when there is one; for some
+leads an inbound email before it (which is not a response), a meeting the prospect books through
+the rep's scheduling page (hs_meeting_source MEETINGS_PUBLIC: not a rep response either), and a
+follow-up task created with the lead (a task is never a response); a few follow-ups after the
+response. Per deal: a number of activities proportional to its engagement and length, calibrated
+to the scale's target. Meetings booked ahead change outcome when they end; tasks get completed
+after creation: both are modifications that a clock advance reveals.
 """
 
 from __future__ import annotations
@@ -30,7 +32,19 @@ SUBJECTS = (
     ("Discovery meeting", "Product demo", "Technical deep dive", "Commercial review", "Kick-off"),
     ("Follow up with new lead", "Send proposal", "Prepare demo", "Update close date", "Chase contract"),
 )  # fmt: skip
-PURPOSES = ("first_response", "lead_inbound", "lead_task", "lead_follow_up", "deal")
+PURPOSES = (
+    "first_response",
+    "lead_inbound",
+    "lead_task",
+    "lead_follow_up",
+    "deal",
+    "prospect_booked",
+)
+# Who booked a meeting, as HubSpot's hs_meeting_source says it: the rep in the CRM, or the
+# prospect on the rep's scheduling page.
+BOOKED_BY_REP, BOOKED_BY_PROSPECT = 0, 1
+MEETING_SOURCES = ("CRM_UI", "MEETINGS_PUBLIC")
+PROSPECT_BOOKING_SHARE = 0.08
 
 
 def _block(**columns: np.ndarray) -> dict[str, np.ndarray]:
@@ -49,6 +63,7 @@ def _block(**columns: np.ndarray) -> dict[str, np.ndarray]:
         "contact_idx": np.full(n, -1, np.int32),
         "deal_idx": np.full(n, -1, np.int32),
         "company_idx": np.full(n, -1, np.int32),
+        "booked_by": np.zeros(n, np.int8),
     }
     for name, values in columns.items():
         full[name] = np.asarray(values).astype(full[name].dtype, copy=False)
@@ -71,8 +86,16 @@ def _meeting_duration(rng, n):
     return rng.choice([30, 45, 60], size=n) * MS_PER_MINUTE
 
 
+def _meeting_start(rng, booked: np.ndarray) -> np.ndarray:
+    """The start of a meeting booked at `booked`: one to seven days later, on the hour between
+    09:00 and 16:00 UTC."""
+    day = booked // MS_PER_DAY + rng.integers(1, 8, booked.size)
+    return day * MS_PER_DAY + rng.integers(9, 17, booked.size) * MS_PER_HOUR
+
+
 def generate_activities(
     rng: np.random.Generator,
+    booking_rng: np.random.Generator,
     owners: pd.DataFrame,
     leads: pd.DataFrame,
     deals: pd.DataFrame,
@@ -80,7 +103,9 @@ def generate_activities(
     as_of_end_ms: int,
     horizon_end_ms: int,
 ) -> pd.DataFrame:
-    """All activities of the timeline in creation (logging) order, with their associations."""
+    """All activities of the timeline in creation (logging) order, with their associations.
+    booking_rng draws what meeting bookings add (their lead times, the prospects' bookings), so
+    that `rng` draws the rest as it always has."""
     blocks = []
     n_leads = len(leads)
     lead_idx = np.arange(n_leads)
@@ -97,14 +122,35 @@ def generate_activities(
     logged, duration = _call_or_email_times(rng, kind, ts)
     meet = kind == MEETING
     duration = np.where(meet, _meeting_duration(rng, rows.size), duration)
-    after_meeting = rng.integers(MS_PER_MINUTE, 30 * MS_PER_MINUTE, rows.size)
-    logged = np.where(meet, ts + duration + after_meeting, logged)
+    rng.integers(MS_PER_MINUTE, 30 * MS_PER_MINUTE, rows.size)  # keeps the stream's later draws
+    # A meeting response is booked at the response time and takes place days later.
+    starts = _meeting_start(booking_rng, ts)
+    logged = np.where(meet, ts, logged)
+    ts = np.where(meet, starts, ts)
     blocks.append(
         _block(
             kind=kind, direction=np.full(rows.size, OUTBOUND), purpose=np.full(rows.size, 0),
             ts_ms=ts, created_ms=logged, duration_ms=duration, owner_idx=lead_owner[rows],
             contact_idx=rows, company_idx=lead_company[rows],
-            status_initial=np.where(meet, 1, 0), status_final=np.where(meet, 1, 0),
+            status_initial=np.zeros(rows.size), status_final=np.where(meet, 1, 0),
+            status_ms=np.where(meet, ts + duration, -1),
+        )
+    )  # fmt: skip
+
+    # Meetings the prospect books on the rep's scheduling page minutes after arriving.
+    inbound = lead_idx[leads["kind"].to_numpy() == 0]
+    rows = inbound[booking_rng.random(inbound.size) < PROSPECT_BOOKING_SHARE]
+    booked = created[rows] + booking_rng.integers(2 * MS_PER_MINUTE, 30 * MS_PER_MINUTE, rows.size)
+    starts = _meeting_start(booking_rng, booked)
+    duration = _meeting_duration(booking_rng, rows.size)
+    blocks.append(
+        _block(
+            kind=np.full(rows.size, MEETING), direction=np.full(rows.size, INBOUND),
+            purpose=np.full(rows.size, 5), ts_ms=starts,
+            created_ms=booked, duration_ms=duration, owner_idx=lead_owner[rows],
+            contact_idx=rows, company_idx=lead_company[rows],
+            status_initial=np.zeros(rows.size), status_final=np.ones(rows.size),
+            status_ms=starts + duration, booked_by=np.full(rows.size, BOOKED_BY_PROSPECT),
         )
     )  # fmt: skip
 

@@ -196,6 +196,10 @@ class Company:
         """Per rep and month with a quota: bookings, quota, attainment."""
         return truth.quota_attainment(self)
 
+    def truth_account_performance(self) -> pd.DataFrame:
+        """Per company: won and lost deals, bookings, open deals and open pipeline (USD)."""
+        return truth.account_performance(self)
+
     def write_truth(self, directory: str | Path) -> dict[str, Path]:
         """Write every truth file (CSV) into `directory`; return {name: path}."""
         return truth.write_all(self, Path(directory))

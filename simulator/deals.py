@@ -229,3 +229,23 @@ def _duplicates(rng: np.random.Generator, real: dict, cutoff: np.ndarray, m: int
     out["archived_ms"] = merged
     out["merged_into"] = template.astype(np.int64)  # index into the real deals, remapped later
     return out
+
+
+PARTNER_SHARE = 0.08
+
+
+def partner_companies(
+    rng: np.random.Generator, deals: pd.DataFrame, company_created_ms: np.ndarray
+) -> np.ndarray:
+    """A second company on some real deals (a reseller or partner, associated unlabeled beside
+    the deal's primary company), -1 elsewhere: the deal still belongs to its primary company."""
+    n = len(deals)
+    created = deals["created_ms"].to_numpy()
+    primary = deals["company_idx"].to_numpy()
+    has = (deals["kind"].to_numpy() == 0) & (rng.random(n) < PARTNER_SHARE)
+    # Companies are in creation order: those existing when the deal was created are a prefix.
+    existing = np.searchsorted(company_created_ms, created, side="right")
+    pick = (rng.random(n) * np.maximum(existing, 1)).astype(np.int64)
+    pick = np.where(pick == primary, (pick + 1) % np.maximum(existing, 1), pick)
+    ok = has & (existing >= 2) & (pick != primary)
+    return np.where(ok, pick, -1).astype(np.int32)

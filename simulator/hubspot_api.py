@@ -23,7 +23,7 @@ import numpy as np
 
 from simulator import state
 from simulator.company import Company
-from simulator.hubspot_objects import OBJECT_TYPES, ObjectType, resolve_type
+from simulator.hubspot_objects import ASSOCIATION_TYPES, OBJECT_TYPES, ObjectType, resolve_type
 from simulator.stages import DEAL_STAGES, PIPELINE_ID, PIPELINE_LABEL
 from simulator.timeutil import iso_ms, parse_instant
 
@@ -323,8 +323,18 @@ class HubSpotApi:
             for to in associations:
                 ids = sorted(kind.associations(item["row"], to))
                 if ids:
-                    kind_to = f"{kind.singular}_to_{OBJECT_TYPES[to].singular}"  # type: ignore[attr-defined]
-                    found[to] = {"results": [{"id": str(i), "type": kind_to} for i in ids]}
+                    unlabeled, primary = _association_types(kind, to)
+                    found[to] = {
+                        "results": [
+                            {"id": str(i), "type": name}
+                            for i in ids
+                            for _, name, _ in (
+                                [primary, unlabeled]
+                                if primary and kind.is_primary(item["row"], to, i)
+                                else [unlabeled]
+                            )
+                        ]
+                    }
             if found:
                 record["associations"] = found
         return record
@@ -472,7 +482,7 @@ class HubSpotApi:
         _, ids = self._batch_inputs(body, ASSOCIATIONS_BATCH_MAX)
         if to not in kind.associable:
             raise ApiError(400, "VALIDATION_ERROR", f"{name} cannot be associated with {to}")
-        label = f"{kind.singular}_to_{OBJECT_TYPES[to].singular}"  # type: ignore[attr-defined]
+        unlabeled, primary = _association_types(kind, to)
         results, missing = [], []
         for raw_id in ids:
             row = kind.find(int(raw_id), archived=False) if raw_id.isdigit() else None
@@ -488,7 +498,12 @@ class HubSpotApi:
                             {
                                 "toObjectId": int(i),
                                 "associationTypes": [
-                                    {"category": "HUBSPOT_DEFINED", "typeId": 0, "label": label}
+                                    {"category": "HUBSPOT_DEFINED", "typeId": t, "label": label}
+                                    for t, _, label in (
+                                        [primary, unlabeled]
+                                        if primary and kind.is_primary(row, to, i)
+                                        else [unlabeled]
+                                    )
                                 ],
                             }
                             for i in linked
@@ -680,3 +695,13 @@ class HubSpotApi:
         keys = keys.astype(np.int64)
         # Ties keep id order in either direction.
         return positions[np.lexsort((positions, -keys if descending else keys))]
+
+
+def _association_types(kind: ObjectType, to: str) -> tuple[tuple, tuple | None]:
+    """(unlabeled, primary or None), each as a (typeId, v3 name, v4 label) triple."""
+    unlabeled_id, unlabeled_name, primary_id, primary_name, primary_label = ASSOCIATION_TYPES[
+        (kind.name, to)
+    ]
+    unlabeled = (unlabeled_id, unlabeled_name, None)
+    primary = (primary_id, primary_name, primary_label) if primary_id else None
+    return unlabeled, primary

@@ -20,12 +20,14 @@ from simulator.activities import (
     INBOUND,
     MEETING,
     MEETING_OUTCOMES,
+    MEETING_SOURCES,
     SUBJECTS,
     TASK,
     TASK_STATUSES,
     TASK_TYPES,
 )
 from simulator.company import Company
+from simulator.contacts import EXISTING_CUSTOMER, INBOUND_LEAD, OBJECT_SOURCES
 from simulator.leads import JOB_TITLES, LEAD_SOURCES
 from simulator.people import SEGMENTS
 from simulator.stages import PIPELINE_ID, STAGE_IDS, WON
@@ -33,6 +35,43 @@ from simulator.timeutil import iso_ms
 
 Value = str | None
 Change = tuple[int, Value]  # (epoch ms, value)
+
+# HubSpot-defined association types between the object types served: (from, to) -> the
+# unlabeled type's id and v3 name, and for pairs with a primary company the primary type's id,
+# v3 name and v4 label. A primary link is listed with both types (the v3 inline associations name
+# it twice, deal_to_company and deal_to_company_unlabeled); any other link with the unlabeled one.
+ASSOCIATION_TYPES: dict[tuple[str, str], tuple[int, str, int | None, str | None, str | None]] = {
+    ("deals", "companies"): (341, "deal_to_company_unlabeled", 5, "deal_to_company", "Deal with Primary Company"),
+    ("companies", "deals"): (342, "company_to_deal_unlabeled", 6, "company_to_deal", "Deal with Primary Company"),
+    ("contacts", "companies"): (279, "contact_to_company_unlabeled", 1, "contact_to_company", "Primary"),
+    ("companies", "contacts"): (280, "company_to_contact_unlabeled", 2, "company_to_contact", "Primary"),
+    ("deals", "contacts"): (3, "deal_to_contact", None, None, None),
+    ("contacts", "deals"): (4, "contact_to_deal", None, None, None),
+    ("calls", "contacts"): (194, "call_to_contact", None, None, None),
+    ("calls", "companies"): (182, "call_to_company", None, None, None),
+    ("calls", "deals"): (206, "call_to_deal", None, None, None),
+    ("emails", "contacts"): (198, "email_to_contact", None, None, None),
+    ("emails", "companies"): (186, "email_to_company", None, None, None),
+    ("emails", "deals"): (210, "email_to_deal", None, None, None),
+    ("meetings", "contacts"): (200, "meeting_event_to_contact", None, None, None),
+    ("meetings", "companies"): (188, "meeting_event_to_company", None, None, None),
+    ("meetings", "deals"): (212, "meeting_event_to_deal", None, None, None),
+    ("tasks", "contacts"): (204, "task_to_contact", None, None, None),
+    ("tasks", "companies"): (192, "task_to_company", None, None, None),
+    ("tasks", "deals"): (216, "task_to_deal", None, None, None),
+    ("contacts", "calls"): (193, "contact_to_call", None, None, None),
+    ("contacts", "emails"): (197, "contact_to_email", None, None, None),
+    ("contacts", "meetings"): (199, "contact_to_meeting_event", None, None, None),
+    ("contacts", "tasks"): (203, "contact_to_task", None, None, None),
+    ("companies", "calls"): (181, "company_to_call", None, None, None),
+    ("companies", "emails"): (185, "company_to_email", None, None, None),
+    ("companies", "meetings"): (187, "company_to_meeting_event", None, None, None),
+    ("companies", "tasks"): (191, "company_to_task", None, None, None),
+    ("deals", "calls"): (205, "deal_to_call", None, None, None),
+    ("deals", "emails"): (209, "deal_to_email", None, None, None),
+    ("deals", "meetings"): (211, "deal_to_meeting_event", None, None, None),
+    ("deals", "tasks"): (215, "deal_to_task", None, None, None),
+}  # fmt: skip
 
 
 def money(cents: int) -> str:
@@ -110,6 +149,11 @@ class ObjectType:
     def associations(self, row: int, to: str) -> list[int]:
         return []
 
+    def is_primary(self, row: int, to: str, target: int) -> bool:
+        """Whether the link to `target` (an id of type `to`) is the record's primary company
+        link; only pairs with a primary type in ASSOCIATION_TYPES have one."""
+        return False
+
     # Search support: vectors over listed(False), keyed by property name.
     def vector(self, prop: str) -> np.ndarray | None:
         rows = self.listed(False)
@@ -141,8 +185,8 @@ class Deals(ObjectType):
     name, singular, type_id = "deals", "deal", "0-3"
     properties = (
         "amount", "closedate", "createdate", "deal_currency_code", "dealname", "dealstage",
-        "hs_analytics_source", "hs_lastmodifieddate", "hs_merged_object_ids", "hs_object_id",
-        "hubspot_owner_id", "pipeline",
+        "dealtype", "hs_analytics_source", "hs_lastmodifieddate", "hs_merged_object_ids",
+        "hs_object_id", "hubspot_owner_id", "pipeline",
     )  # fmt: skip
     defaults = (
         "amount", "closedate", "createdate", "dealname", "dealstage", "hs_lastmodifieddate",
@@ -190,6 +234,9 @@ class Deals(ObjectType):
                 "deal_currency_code": CURRENCIES[d["currency_idx"][row]],
                 "dealname": deal_names[k],
                 "dealstage": STAGE_IDS[st["stage_idx"][k]],
+                "dealtype": (
+                    "existingbusiness" if w.deal_is_existing_business[row] else "newbusiness"
+                ),
                 "hs_analytics_source": LEAD_SOURCES[d["source_idx"][row]],
                 "hs_lastmodifieddate": iso_ms(st["last_modified_ms"][k]),
                 "hs_merged_object_ids": ";".join(str(d["id"][r]) for _, r in merged) or None,
@@ -236,11 +283,16 @@ class Deals(ObjectType):
             contact = int(d["contact_idx"][row])
             return [int(w.contact_ids[contact])] if contact >= 0 else []
         if to == "companies":
-            return [int(w.company_ids[d["company_idx"][row]])]
+            partner = int(d["partner_company_idx"][row])
+            companies = [int(d["company_idx"][row])] + ([partner] if partner >= 0 else [])
+            return [int(w.company_ids[c]) for c in companies]
         kind = ("calls", "emails", "meetings", "tasks").index(to)
         members = _visible_members(w.reverse("e", "deal_idx", row), w.e["created_ms"], self.clock)
         members = members[w.e["kind"][members] == kind]
         return [int(i) for i in w.e["id"][members]]
+
+    def is_primary(self, row: int, to: str, target: int) -> bool:
+        return to == "companies" and target == int(self.w.company_ids[self.w.d["company_idx"][row]])
 
 
 class Contacts(ObjectType):
@@ -248,8 +300,10 @@ class Contacts(ObjectType):
     modified_prop = "lastmodifieddate"
     properties = (
         "associatedcompanyid", "company", "createdate", "email", "firstname",
-        "hs_analytics_source", "hs_lead_status", "hs_lifecyclestage_customer_date",
-        "hs_lifecyclestage_lead_date", "hs_lifecyclestage_opportunity_date", "hs_object_id",
+        "hs_analytics_source", "hs_analytics_source_data_1", "hs_lead_status",
+        "hs_lifecyclestage_customer_date", "hs_lifecyclestage_lead_date",
+        "hs_lifecyclestage_marketingqualifiedlead_date", "hs_lifecyclestage_opportunity_date",
+        "hs_lifecyclestage_salesqualifiedlead_date", "hs_object_id", "hs_object_source",
         "hubspot_owner_id", "jobtitle", "lastmodifieddate", "lastname", "lifecyclestage",
     )  # fmt: skip
     defaults = ("createdate", "email", "firstname", "hs_object_id", "lastmodifieddate", "lastname")
@@ -278,18 +332,30 @@ class Contacts(ObjectType):
             row = int(row)
             modified = int(st["last_modified_ms"][k])
             opp, cust = int(st["converted_ms"][k]), int(st["customer_ms"][k])
+            kind = int(c["kind"][row])
+            source = LEAD_SOURCES[c["source_idx"][row]]
+            object_source = OBJECT_SOURCES[kind]
+            if kind == INBOUND_LEAD and source == "OFFLINE":
+                object_source = "IMPORT"  # a trade-show list, imported
             values = {
                 "associatedcompanyid": str(w.company_ids[c["company_idx"][row]]),
                 "company": companies[k],
                 "createdate": iso_ms(c["created_ms"][row]),
                 "email": emails[k],
                 "firstname": first[k],
-                "hs_analytics_source": LEAD_SOURCES[c["source_idx"][row]],
+                "hs_analytics_source": source,
+                # Offline sources say how the contact came in; online ones name a site, not kept.
+                "hs_analytics_source_data_1": object_source if source == "OFFLINE" else None,
                 "hs_lead_status": state.LEAD_STATUSES[st["lead_status"][k]],
                 "hs_lifecyclestage_customer_date": iso_ms(cust) if cust >= 0 else None,
-                "hs_lifecyclestage_lead_date": iso_ms(c["created_ms"][row]),
+                "hs_lifecyclestage_lead_date": (
+                    None if kind == EXISTING_CUSTOMER else iso_ms(c["created_ms"][row])
+                ),
+                "hs_lifecyclestage_marketingqualifiedlead_date": None,
                 "hs_lifecyclestage_opportunity_date": iso_ms(opp) if opp >= 0 else None,
+                "hs_lifecyclestage_salesqualifiedlead_date": None,
                 "hs_object_id": str(w.contact_ids[row]),
+                "hs_object_source": object_source,
                 "hubspot_owner_id": str(w.o["id_num"][c["owner_idx"][row]]),
                 "jobtitle": JOB_TITLES[c["title_idx"][row]],
                 "lastmodifieddate": iso_ms(modified),
@@ -303,6 +369,11 @@ class Contacts(ObjectType):
         c = self.w.c
         created = int(c["created_ms"][row])
         values = current["values"]
+        if prop == "lifecyclestage" and c["kind"][row] == EXISTING_CUSTOMER:
+            return [(created, "customer")]
+        if prop == "hs_lead_status" and c["kind"][row] == EXISTING_CUSTOMER:
+            status = values["hs_lead_status"]
+            return [(created, status)] if status else []
         if prop == "lifecyclestage":
             changes = [(created, "lead")]
             if values["hs_lifecyclestage_opportunity_date"]:
@@ -341,6 +412,9 @@ class Contacts(ObjectType):
         )
         members = members[w.e["kind"][members] == kind]
         return [int(i) for i in w.e["id"][members]]
+
+    def is_primary(self, row: int, to: str, target: int) -> bool:
+        return to == "companies"  # a contact has one company, its primary
 
 
 class Companies(ObjectType):
@@ -416,9 +490,9 @@ class Companies(ObjectType):
             )
             return [int(i) for i in w.contact_ids[members]]
         if to == "deals":
-            members = _visible_members(
-                w.reverse("d", "company_idx", row), w.d["created_ms"], self.clock
-            )
+            primary = w.reverse("d", "company_idx", row)
+            partner = w.reverse("d", "partner_company_idx", row)
+            members = _visible_members(np.union1d(primary, partner), w.d["created_ms"], self.clock)
             gone = w.d["archived_ms"][members]
             members = members[(gone < 0) | (gone > self.clock)]
             return [int(i) for i in w.d["id"][members]]
@@ -428,6 +502,15 @@ class Companies(ObjectType):
         )
         members = members[w.e["kind"][members] == kind]
         return [int(i) for i in w.e["id"][members]]
+
+    def is_primary(self, row: int, to: str, target: int) -> bool:
+        w = self.w
+        if to == "contacts":
+            return True  # every contact of a company has it as its only (primary) company
+        if to == "deals":
+            deal = int(np.searchsorted(w.d["id"], target))
+            return int(w.d["company_idx"][deal]) == row
+        return False
 
 
 class Engagements(ObjectType):
@@ -563,6 +646,7 @@ class Meetings(Engagements):
     extra = (
         "hs_meeting_end_time",
         "hs_meeting_outcome",
+        "hs_meeting_source",
         "hs_meeting_start_time",
         "hs_meeting_title",
     )
@@ -574,6 +658,7 @@ class Meetings(Engagements):
         return {
             "hs_meeting_end_time": iso_ms(start + int(e["duration_ms"][row])),
             "hs_meeting_outcome": MEETING_OUTCOMES[status],
+            "hs_meeting_source": MEETING_SOURCES[e["booked_by"][row]],
             "hs_meeting_start_time": iso_ms(start),
             "hs_meeting_title": self.subject(row),
         }

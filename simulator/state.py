@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from simulator.contacts import EXISTING_CUSTOMER
 from simulator.stages import OPEN_STAGES, WON
 from simulator.world import World
 
-NEW, ATTEMPTED, CONNECTED, OPEN_DEAL, UNQUALIFIED = range(5)
-LEAD_STATUSES = ("NEW", "ATTEMPTED_TO_CONNECT", "CONNECTED", "OPEN_DEAL", "UNQUALIFIED")
+NEW, ATTEMPTED, CONNECTED, OPEN_DEAL, UNQUALIFIED, IN_PROGRESS, NO_STATUS = range(7)
+LEAD_STATUSES = (
+    "NEW", "ATTEMPTED_TO_CONNECT", "CONNECTED", "OPEN_DEAL", "UNQUALIFIED", "IN_PROGRESS", None
+)  # fmt: skip
 LEAD, OPPORTUNITY, CUSTOMER = range(3)
 LIFECYCLE_STAGES = ("lead", "opportunity", "customer")
 
@@ -180,6 +183,11 @@ def contact_state(world: World, rows: np.ndarray, clock: int) -> dict[str, np.nd
         NEW,
     ).astype(np.int8)
     lifecycle = np.select([customer >= 0, converted >= 0], [CUSTOMER, OPPORTUNITY], LEAD)
+    # Existing customers are customers from their creation; some carry an upsell lead status.
+    existing = c["kind"][rows] == EXISTING_CUSTOMER
+    customer = np.where(existing, c["created_ms"][rows], customer)
+    lifecycle = np.where(existing, CUSTOMER, lifecycle)
+    status = np.where(existing, np.where(c["upsell_status"][rows], IN_PROGRESS, NO_STATUS), status)
     modified = np.maximum.reduce(
         [c["created_ms"][rows], response, connected, converted, unqualified, customer]
     )

@@ -1,5 +1,7 @@
-"""Employee surveys: a monthly pulse (8 Likert 1-5 questions and a comment) and a quarterly eNPS
-(0-10 and a reason), sent to every team member, answered anonymously.
+"""Employee surveys: a monthly pulse (8 Likert questions and a comment) and a quarterly eNPS
+(0-10 and a reason), sent to every team member, answered anonymously. The pulse mixes scales, as
+real surveys do: six questions on 1-5, one on 1-7 and one on 0-10 (Typeform opinion scales of 5,
+7 and 11 steps).
 
 A team's engagement in a wave moves with its recent quota attainment; response rates vary by
 team and wave and rise with engagement. Teams are uneven in size, so some waves of small teams
@@ -30,6 +32,7 @@ class Question:
     field_id: str
     type: str  # Typeform field type: opinion_scale, nps, long_text
     title: str
+    steps: int = 5  # opinion_scale: 5 steps from 1, 7 from 1, or 11 from 0
 
     @property
     def kind(self) -> str:
@@ -37,7 +40,15 @@ class Question:
 
     @property
     def scale(self) -> tuple[int | None, int | None]:
-        return {"opinion_scale": (1, 5), "nps": (0, 10), "long_text": (None, None)}[self.type]
+        if self.type == "opinion_scale":
+            first = 0 if self.steps == 11 else 1
+            return first, first + self.steps - 1
+        return {"nps": (0, 10), "long_text": (None, None)}[self.type]
+
+    def favourable(self, value: np.ndarray) -> np.ndarray:
+        """Likert answers above the scale's midpoint (4-5 of 1-5, 5-7 of 1-7, 6-10 of 0-10)."""
+        low, high = self.scale
+        return 2 * np.asarray(value) > low + high
 
 
 @dataclass(frozen=True)
@@ -60,9 +71,9 @@ PULSE = Survey(
         Question("pulse_tools", "hK2pQ7vN1sXa", "opinion_scale", "I have the tools and information I need to do my job well."),
         Question("pulse_manager", "bT9mW3cR6yLe", "opinion_scale", "My manager gives me useful feedback."),
         Question("pulse_goals", "qP4zD8fJ2uNo", "opinion_scale", "I understand how my work contributes to the team's goals."),
-        Question("pulse_workload", "xV7nB1gH5kSi", "opinion_scale", "My workload is manageable."),
+        Question("pulse_workload", "xV7nB1gH5kSi", "opinion_scale", "My workload is manageable.", steps=7),
         Question("pulse_recognition", "mC3rT6wY9aQu", "opinion_scale", "I feel recognised when I do good work."),
-        Question("pulse_growth", "eL8sK2jF4oPa", "opinion_scale", "I see a path to grow my career here."),
+        Question("pulse_growth", "eL8sK2jF4oPa", "opinion_scale", "I see a path to grow my career here.", steps=11),
         Question("pulse_collaboration", "gN5vX1zM7cRe", "opinion_scale", "People on my team help each other."),
         Question("pulse_leadership", "tU2bH9dQ3wEy", "opinion_scale", "I trust the decisions of the leadership team."),
         Question("pulse_comment", "jR6yA4nS8fGo", "long_text", "What is one thing that would make your work better?"),
@@ -171,8 +182,12 @@ def generate_surveys(
     answers = np.full((n, 8), -1, dtype=np.int8)
     is_pulse = survey == 0
     likert_mu = 3.0 + 0.45 * (mu[:, None] - 6.5) + QUESTION_OFFSETS[None, :]
-    likert = np.clip(np.round(rng.normal(likert_mu, 0.85)), 1, 5).astype(np.int8)
-    answers[is_pulse] = likert[is_pulse]
+    likert_raw = rng.normal(likert_mu, 0.85)  # on 1-5; each question rescales it to its scale
+    likert = np.clip(np.round(likert_raw), 1, 5).astype(np.int8)
+    for q, question in enumerate(PULSE.numeric):
+        low, high = question.scale
+        scaled = low + (likert_raw[:, q] - 1.0) * (high - low) / 4.0
+        answers[is_pulse, q] = np.clip(np.round(scaled), low, high).astype(np.int8)[is_pulse]
     nps = np.clip(np.round(rng.normal(mu, 1.7)), 0, 10).astype(np.int8)
     answers[~is_pulse, 0] = nps[~is_pulse]
     mood = np.where(is_pulse, likert.mean(axis=1) - 3.0, (nps - 7.0) / 2.0)

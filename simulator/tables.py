@@ -15,7 +15,14 @@ import pandas as pd
 
 from simulator import names, state
 from simulator.accounts import COUNTRIES, CURRENCIES, INDUSTRIES
-from simulator.activities import KIND_NAMES, MEETING_OUTCOMES, SUBJECTS, TASK_STATUSES
+from simulator.activities import (
+    KIND_NAMES,
+    MEETING_OUTCOMES,
+    MEETING_SOURCES,
+    SUBJECTS,
+    TASK_STATUSES,
+)
+from simulator.contacts import EXISTING_CUSTOMER, INBOUND_LEAD, OBJECT_SOURCES
 from simulator.leads import JOB_TITLES, LEAD_SOURCES
 from simulator.people import REGIONS, ROLES, SEGMENTS
 from simulator.plans import quota_plan
@@ -172,7 +179,12 @@ def _contacts(company: Company):
             "lead_source": _pick(LEAD_SOURCES, c["source_idx"][rows]),
             "lifecycle_stage": _pick(state.LIFECYCLE_STAGES, st["lifecycle"]),
             "lead_status": _pick(state.LEAD_STATUSES, st["lead_status"]),
+            "object_source": _object_sources(c["kind"][rows], c["source_idx"][rows]),
             "created_at": c["created_ms"][rows],
+            "became_lead_at": np.where(
+                c["kind"][rows] == EXISTING_CUSTOMER, -1, c["created_ms"][rows]
+            ),
+            "became_customer_at": st["customer_ms"],
             "converted_at": st["converted_ms"],
             "converted_deal_id": _ids(deal_ids),
             "last_modified_at": st["last_modified_ms"],
@@ -180,12 +192,21 @@ def _contacts(company: Company):
     )
     types = {"contact_id": "id", "first_name": "str", "last_name": "str", "email": "str"}
     types |= {"job_title": "str", "company_id": "id", "owner_id": "id", "lead_source": "str"}
-    types |= {"lifecycle_stage": "str", "lead_status": "str", "created_at": "ts"}
+    types |= {"lifecycle_stage": "str", "lead_status": "str", "object_source": "str"}
+    types |= {"created_at": "ts", "became_lead_at": "ts", "became_customer_at": "ts"}
     return frame, types | {
         "converted_at": "ts",
         "converted_deal_id": "id",
         "last_modified_at": "ts",
     }
+
+
+def _object_sources(kind: np.ndarray, source_idx: np.ndarray) -> np.ndarray:
+    """HubSpot's hs_object_source of each contact (an offline inbound lead was imported)."""
+    sources = _pick(OBJECT_SOURCES, kind)
+    offline = (kind == INBOUND_LEAD) & (source_idx == LEAD_SOURCES.index("OFFLINE"))
+    sources[offline] = "IMPORT"
+    return sources
 
 
 def _all_deal_rows(company: Company) -> np.ndarray:
@@ -202,14 +223,21 @@ def _deals(company: Company):
     merged = d["merged_into"][rows]
     merged_id = np.where(st["archived"] & (merged >= 0), d["id"][np.maximum(merged, 0)], -1)
     contact = d["contact_idx"][rows]
+    partner = d["partner_company_idx"][rows]
     frame = pd.DataFrame(
         {
             "deal_id": _ids(d["id"][rows]),
             "deal_name": np.array(names.deal_names(w, rows), dtype=object),
             "owner_id": _ids(w.o["id_num"][d["owner_idx"][rows]]),
             "company_id": _ids(w.company_ids[d["company_idx"][rows]]),
+            "partner_company_id": _ids(
+                np.where(partner >= 0, w.company_ids[np.maximum(partner, 0)], -1)
+            ),
             "contact_id": _ids(np.where(contact >= 0, w.contact_ids[np.maximum(contact, 0)], -1)),
             "pipeline_id": np.full(rows.size, PIPELINE_ID, dtype=object),
+            "deal_type": np.where(
+                w.deal_is_existing_business[rows], "existingbusiness", "newbusiness"
+            ).astype(object),
             "stage_id": _pick(STAGE_IDS, stage),
             "status": status,
             "amount": st["amount"],
@@ -225,7 +253,8 @@ def _deals(company: Company):
         }
     )
     types = {"deal_id": "id", "deal_name": "str", "owner_id": "id", "company_id": "id"}
-    types |= {"contact_id": "id", "pipeline_id": "str", "stage_id": "str", "status": "str"}
+    types |= {"partner_company_id": "id", "contact_id": "id", "pipeline_id": "str"}
+    types |= {"deal_type": "str", "stage_id": "str", "status": "str"}
     types |= {"amount": "money", "currency": "str", "lead_source": "str", "created_at": "ts"}
     types |= {"closed_at": "ts", "close_date": "ts", "last_modified_at": "ts"}
     return frame, types | {"is_deleted": "bool", "deleted_at": "ts", "merged_into_deal_id": "id"}
@@ -287,6 +316,9 @@ def _activities(company: Company):
             "direction": _pick((None, "outbound", "inbound"), direction),
             "occurred_at": e["ts_ms"][rows],
             "created_at": e["created_ms"][rows],
+            "meeting_source": np.where(
+                kind == 2, _pick(MEETING_SOURCES, e["booked_by"][rows]), None
+            ).astype(object),
             "last_modified_at": st["last_modified_ms"],
             "owner_id": _ids(w.o["id_num"][e["owner_idx"][rows]]),
             "contact_id": _ids(np.where(contact >= 0, w.contact_ids[np.maximum(contact, 0)], -1)),
@@ -301,7 +333,8 @@ def _activities(company: Company):
     )
     frame.loc[(kind == 1) | (kind == 3), "duration_seconds"] = pd.NA
     types = {"activity_id": "id", "type": "str", "direction": "str", "occurred_at": "ts"}
-    types |= {"created_at": "ts", "last_modified_at": "ts", "owner_id": "id"}
+    types |= {"created_at": "ts", "meeting_source": "str", "last_modified_at": "ts"}
+    types |= {"owner_id": "id"}
     types |= {"contact_id": "id", "deal_id": "id", "company_id": "id", "subject": "str"}
     return frame, types | {"status": "str", "duration_seconds": "int"}
 

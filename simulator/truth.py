@@ -5,13 +5,19 @@ independently).
 Definitions follow DESIGN.md section 4; where the design leaves a choice open:
 - bookings are in the reporting currency USD: each deal's amount times the FX rate of its close
   date (exact decimal product), summed, then rounded half-even to cents once per rep-month;
-- a lead's first response is the earliest outbound call, outbound email or meeting associated
-  with the lead, occurring at or after its creation, occurred and logged by the clock; tasks and
-  inbound activities are not responses; unanswered leads are counted apart;
+- a lead is an inbound lead: existing customers and contacts the reps created themselves are
+  contacts, not leads, and count in neither lead response nor conversion;
+- a lead's first response is the earliest rep touch associated with the lead at or after its
+  creation and by the clock: an outbound call or email when it took place, a meeting when the rep
+  booked it (or when it took place, if it was logged afterwards); a meeting the prospect booked
+  on a scheduling page, tasks and inbound activities are not responses; unanswered leads are
+  counted apart;
 - lead conversion counts leads whose deal was created within `window_days` of the lead, as far
   as known at the clock (recent leads may still convert);
 - survey figures of a team-wave with fewer than the anonymity threshold responses carry
-  is_suppressed = true (the raw value stays in the truth file, the marts must hide it).
+  is_suppressed = true (the raw value stays in the truth file, the marts must hide it);
+- a pulse question's mean is on its own scale, and its favourable answers are those above the
+  scale's midpoint (4-5 of 1-5, 5-7 of 1-7, 6-10 of 0-10).
 """
 
 from __future__ import annotations
@@ -24,7 +30,8 @@ import numpy as np
 import pandas as pd
 
 from simulator import state
-from simulator.activities import CALL, EMAIL, MEETING, OUTBOUND
+from simulator.activities import BOOKED_BY_REP, CALL, EMAIL, MEETING, OUTBOUND
+from simulator.contacts import INBOUND_LEAD
 from simulator.stages import LOST, WON
 from simulator.surveys import ANONYMITY_THRESHOLD, ENPS, PULSE
 from simulator.tables import quota_rows, sent_team_waves, submitted_responses
@@ -35,7 +42,9 @@ if TYPE_CHECKING:
 
 _CENT = Decimal("0.01")
 _MICRO_CENTS = Decimal(100_000_000)  # amount cents x rate millionths -> dollars
-TRUTH_FILES = ("rep_monthly", "lead_response", "enps", "pulse", "quota_attainment")
+TRUTH_FILES = (
+    "rep_monthly", "lead_response", "enps", "pulse", "quota_attainment", "account_performance"
+)  # fmt: skip
 
 
 def _dollars(micro_cents: int) -> Decimal:
@@ -80,20 +89,24 @@ def rep_monthly(company: Company) -> pd.DataFrame:
 
 
 def first_responses(company: Company) -> tuple[np.ndarray, np.ndarray]:
-    """(lead rows visible at the clock, first response time per lead or -1)."""
+    """(rows of the inbound leads visible at the clock, first response time per lead or -1)."""
     w, clock = company.world, company.clock_ms
-    n_leads = state.visible_count(w.c["created_ms"], clock)
+    n_contacts = state.visible_count(w.c["created_ms"], clock)
     n_acts = state.visible_count(w.e["created_ms"], clock)
     e = w.e
     kind, direction = e["kind"][:n_acts], e["direction"][:n_acts]
     contact, ts = e["contact_idx"][:n_acts], e["ts_ms"][:n_acts]
-    outbound = ((kind == CALL) | (kind == EMAIL)) & (direction == OUTBOUND) | (kind == MEETING)
-    ok = outbound & (contact >= 0) & (ts <= clock)
-    ok[ok] &= ts[ok] >= w.c["created_ms"][contact[ok]]
+    meeting = (kind == MEETING) & (e["booked_by"][:n_acts] == BOOKED_BY_REP)
+    # A call or email touches the lead when it happens, a meeting when the rep books it.
+    touch = np.where(meeting, np.minimum(e["created_ms"][:n_acts], ts), ts)
+    outbound = ((kind == CALL) | (kind == EMAIL)) & (direction == OUTBOUND) | meeting
+    ok = outbound & (contact >= 0) & (touch <= clock)
+    ok[ok] &= touch[ok] >= w.c["created_ms"][contact[ok]]
     never = np.iinfo(np.int64).max
-    first = np.full(n_leads, never)
-    np.minimum.at(first, contact[ok], ts[ok])
-    return np.arange(n_leads), np.where(first == never, -1, first)
+    first = np.full(n_contacts, never)
+    np.minimum.at(first, contact[ok], touch[ok])
+    leads = np.flatnonzero(w.c["kind"][:n_contacts] == INBOUND_LEAD)
+    return leads, np.where(first[leads] == never, -1, first[leads])
 
 
 def lead_response(company: Company, sla_minutes: int, window_days: int) -> pd.DataFrame:
@@ -201,7 +214,7 @@ def pulse(company: Company, threshold: int) -> pd.DataFrame:
                 {
                     "team_wave": r["team_wave"].to_numpy(),
                     "score": score,
-                    "favourable": (score >= 4).astype(float),
+                    "favourable": q.favourable(score).astype(float),
                 }
             )
             .groupby("team_wave")
@@ -214,14 +227,51 @@ def pulse(company: Company, threshold: int) -> pd.DataFrame:
         part = base.merge(stats, left_on="team_wave", right_index=True, how="left")
         part["question_id"] = q.field_id
         part["ref"] = q.ref
+        part["scale_min"], part["scale_max"] = q.scale
         parts.append(part)
     out = pd.concat(parts, ignore_index=True)
     out["responses"] = out["responses"].fillna(0).astype(int)
     out["is_suppressed"] = out["responses"] < threshold
     out = out.drop(columns="team_wave")
-    columns = ["survey_id", "wave", "team_id", "question_id", "ref", "invited", "responses"]
+    columns = ["survey_id", "wave", "team_id", "question_id", "ref", "scale_min", "scale_max"]
+    columns += ["invited", "responses"]
     out = out[[*columns, "mean_score", "favourable_share", "is_suppressed"]]
     return out.sort_values(["wave", "team_id", "ref"], ignore_index=True)
+
+
+def account_performance(company: Company) -> pd.DataFrame:
+    """Per company, over every live deal whose primary company it is (a partner company on a
+    deal gets nothing): won and lost deals and bookings (USD at the close date's rate) up to the
+    clock, and the deals open at the clock with their amount (USD at the creation date's rate)."""
+    w, clock = company.world, company.clock_ms
+    rows = state.deal_rows(w, clock, archived=False)
+    st = state.deal_state(w, rows, clock)
+    currency = w.d["currency_idx"][rows]
+    closed = st["closed_ms"] >= 0
+    when = np.where(closed, st["closed_ms"], w.d["created_ms"][rows])
+    micro = st["amount"].astype(np.int64) * w.fx_rate_micro(when, currency)
+    stage = st["stage_idx"]
+    frame = pd.DataFrame(
+        {
+            "company_idx": w.d["company_idx"][rows],
+            "won_deals": (closed & (stage == WON)).astype(np.int64),
+            "lost_deals": (closed & (stage == LOST)).astype(np.int64),
+            "open_deals": (~closed).astype(np.int64),
+            "won_micro": np.where(closed & (stage == WON), micro, 0),
+            "open_micro": np.where(~closed, micro, 0),
+        }
+    )
+    grouped = frame.groupby("company_idx").sum()
+    return pd.DataFrame(
+        {
+            "company_id": w.company_ids[grouped.index.to_numpy()].astype(str),
+            "won_deals": grouped["won_deals"].astype(int).to_numpy(),
+            "lost_deals": grouped["lost_deals"].astype(int).to_numpy(),
+            "bookings": [_dollars(c) for c in grouped["won_micro"]],
+            "open_deals": grouped["open_deals"].astype(int).to_numpy(),
+            "open_pipeline": [_dollars(c) for c in grouped["open_micro"]],
+        }
+    ).sort_values("company_id", ignore_index=True)
 
 
 def quota_attainment(company: Company) -> pd.DataFrame:
@@ -251,6 +301,7 @@ def write_all(company: Company, directory: Path) -> dict[str, Path]:
         "enps": company.truth_enps(),
         "pulse": company.truth_pulse(),
         "quota_attainment": company.truth_quota_attainment(),
+        "account_performance": company.truth_account_performance(),
     }
     paths = {}
     for name, frame in frames.items():

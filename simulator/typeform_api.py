@@ -186,8 +186,8 @@ class TypeformApi:
     def _field(q) -> dict:
         if q.type == "opinion_scale":
             properties = {
-                "steps": 5,
-                "start_at_one": True,
+                "steps": q.steps,
+                "start_at_one": q.scale[0] == 1,
                 "labels": {
                     "left": "Strongly disagree",
                     "center": "Neutral",

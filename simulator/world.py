@@ -16,7 +16,8 @@ import pandas as pd
 
 from simulator.accounts import assign_companies
 from simulator.activities import generate_activities
-from simulator.deals import generate_deals
+from simulator.contacts import generate_other_contacts, merge_contacts
+from simulator.deals import generate_deals, partner_companies
 from simulator.leads import generate_leads
 from simulator.people import generate_owners, generate_teams
 from simulator.plans import generate_fx, quota_bases, quota_plan, rep_month_bookings
@@ -26,7 +27,9 @@ from simulator.surveys import generate_surveys
 from simulator.timeutil import MS_PER_DAY, date_to_ms, month_index
 
 DEFAULT_HORIZON_DAYS = 366
-_STREAMS = ("people", "leads", "accounts", "fx", "deals", "activities", "surveys")
+# A new stream goes at the end: each stream's seed is its position, so adding one changes none
+# of the others.
+_STREAMS = ("people", "leads", "accounts", "fx", "deals", "activities", "surveys", "contacts")
 
 
 @dataclass(frozen=True, eq=False)
@@ -110,6 +113,20 @@ class World:
         )
 
     @cached_property
+    def deal_is_existing_business(self) -> np.ndarray:
+        """Per deal: its company had already won a deal when it was created (HubSpot's dealtype
+        existingbusiness, else newbusiness)."""
+        d = self.d
+        real = d["kind"] == 0
+        won = real & (d["final_stage"] == WON) & (d["closed_ms"] >= 0)
+        company, created = d["company_idx"], d["created_ms"]
+        out = np.zeros(len(self.deals), dtype=bool)
+        first_won = np.full(len(self.companies), np.iinfo(np.int64).max)
+        np.minimum.at(first_won, company[won], d["closed_ms"][won])
+        out[:] = first_won[company] < created
+        return out
+
+    @cached_property
     def company_ids(self) -> np.ndarray:
         return 20_000_000_000 + np.arange(len(self.companies), dtype=np.int64) * 7 + 3
 
@@ -190,6 +207,10 @@ def build_world(
         rng["leads"], owners, size.leads, size.deals, window_start_ms, as_of_end_ms, horizon_end_ms
     )
     leads.loc[leads["converted_ms"] > horizon_end_ms, "converted_ms"] = -1
+    others = generate_other_contacts(
+        rng["contacts"], owners, size.leads, window_start_ms, as_of_end_ms, horizon_end_ms
+    )
+    leads = merge_contacts(leads, others)
     lead_company, companies = assign_companies(
         rng["accounts"], leads, owners, teams, size.contacts_per_company, horizon_end_ms
     )
@@ -212,8 +233,18 @@ def build_world(
         multi_currency,
         horizon_end_ms,
     )
+    deals["partner_company_idx"] = partner_companies(
+        rng["contacts"], deals, companies["created_ms"].to_numpy()
+    )
     activities = generate_activities(
-        rng["activities"], owners, leads, deals, size.activities, as_of_end_ms, horizon_end_ms
+        rng["activities"],
+        rng["contacts"],
+        owners,
+        leads,
+        deals,
+        size.activities,
+        as_of_end_ms,
+        horizon_end_ms,
     )
 
     won = (deals["final_stage"] == WON).to_numpy()

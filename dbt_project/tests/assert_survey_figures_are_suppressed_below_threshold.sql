@@ -1,6 +1,7 @@
 {{ config(meta={'dagster': {'ref': {'name': 'enps_by_team_wave'}}}) }}
-{#- Anonymity: no people mart shows an answer-derived figure of a group with fewer responses than
-    var anonymity_threshold, and every such group is flagged. -#}
+{#- Anonymity: no people mart shows an answer-derived figure or a response count of a group with
+    fewer responses than var anonymity_threshold, and every such group is flagged: a row shown
+    has at least threshold responses, a suppressed row shows neither figures nor counts. -#}
 {%- set threshold = var('anonymity_threshold') | int -%}
 with
 
@@ -12,7 +13,8 @@ enps_teams as (
         team_id,
         responses,
         is_suppressed,
-        promoters is not null or passives is not null or detractors is not null or enps is not null as shows_figures
+        promoters is not null or passives is not null or detractors is not null or enps is not null
+        or response_rate is not null as shows_figures
     from {{ ref('enps_by_team_wave') }}
 ),
 
@@ -24,7 +26,8 @@ enps_company as (
         cast(null as {{ dbt.type_string() }}) as team_id,
         responses,
         is_suppressed,
-        promoters is not null or passives is not null or detractors is not null or enps is not null as shows_figures
+        promoters is not null or passives is not null or detractors is not null or enps is not null
+        or response_rate is not null as shows_figures
     from {{ ref('enps_by_wave') }}
 ),
 
@@ -36,7 +39,8 @@ pulse as (
         team_id,
         responses,
         is_suppressed,
-        mean_score is not null or favourable_share is not null as shows_figures
+        mean_score is not null or mean_score_index is not null or favourable_share is not null
+        or response_rate is not null as shows_figures
     from {{ ref('pulse_scores_by_team_wave') }}
 ),
 
@@ -48,7 +52,8 @@ engagement as (
         team_id,
         respondents as responses,
         is_suppressed,
-        pulse_mean_score is not null or pulse_favourable_share is not null or enps is not null as shows_figures
+        pulse_mean_score is not null or pulse_score_index is not null or pulse_favourable_share is not null
+        or enps is not null or response_rate is not null as shows_figures
     from {{ ref('team_engagement_vs_performance') }}
 ),
 
@@ -65,8 +70,8 @@ all_groups as (
 final as (
     select * from all_groups
     where
-        (responses < {{ threshold }} and (not is_suppressed or shows_figures))
-        or (is_suppressed and shows_figures)
+        (not is_suppressed and (responses is null or responses < {{ threshold }}))
+        or (is_suppressed and (shows_figures or responses is not null))
 )
 
 select * from final

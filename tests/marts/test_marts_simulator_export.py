@@ -173,9 +173,17 @@ def test_lead_response_and_conversion_match_pandas(
 
     acts = _csv(export_dir, "activities")
     acts["occurred_at"] = _utc(acts["occurred_at"])
+    # A meeting answers when the rep booked it (the export's created_at, mapped as logged_at),
+    # or when it took place if it was logged afterwards; one the prospect booked (inbound) never.
+    meeting = acts["type"] == "meeting"
+    booked = _utc(acts["created_at"])
+    acts.loc[meeting, "occurred_at"] = acts.loc[meeting, "occurred_at"].where(
+        acts.loc[meeting, "occurred_at"] <= booked[meeting], booked[meeting]
+    )
+    assert (meeting & (acts["direction"] == "inbound")).sum() > 50
     responses = acts[
         (acts["type"].isin(["call", "email"]) & (acts["direction"] == "outbound"))
-        | (acts["type"] == "meeting")
+        | (meeting & (acts["direction"] != "inbound"))
     ]
     responses = responses[responses["occurred_at"].dt.strftime("%Y-%m-%d") <= AS_OF]
     lead_created = leads[["contact_id", "created_at"]].rename(
@@ -276,42 +284,108 @@ def test_enps_and_response_rates_match_pandas_with_small_teams_suppressed(
     mart["survey_id"] = mart["survey_id"].str.removeprefix("files:")
     mart["team"] = mart["team_id"].str.removeprefix("files:")
     merged = expected.merge(mart, on=["survey_id", "wave", "team"], how="left", suffixes=("_e", ""))
-    assert merged["responses"].notna().all()
-    assert (merged["responses"] == merged["responses_e"]).all()
+    assert merged["is_suppressed"].notna().all()
     # Invitations: the export's own count equals the team's headcount the marts derive.
     assert (merged["invited"] == merged["invited_e"].astype("int64")).all()
-    assert_close(merged["response_rate"], merged["responses_e"] / merged["invited"], "rate")
     small = merged["responses_e"] < THRESHOLD
     assert small.any() and (~small).any()
     assert merged.loc[small, "is_suppressed"].all()
-    assert merged.loc[small, ["enps", "promoters", "detractors"]].isna().all().all()
+    # A suppressed group shows neither its figures nor how many answered.
+    hidden = ["enps", "promoters", "detractors", "responses", "response_rate"]
+    assert merged.loc[small, hidden].isna().all().all()
     shown = merged[~small]
+    assert (shown["responses"] == shown["responses_e"]).all()
+    assert_close(shown["response_rate"], shown["responses_e"] / shown["invited"], "rate")
     assert not shown["is_suppressed"].any()
     expected_enps = 100 * (shown["promoters_e"] - shown["detractors_e"]) / shown["responses_e"]
     assert_close(shown["enps"], expected_enps, "eNPS", 1e-9)
 
 
-def test_pulse_scores_match_pandas_with_small_teams_suppressed(
+def _likert_answers(export_dir: Path) -> pd.DataFrame:
+    """The pulse answers with their question's scale and their place in it (0-1)."""
+    answers = _survey_answers(export_dir)
+    likert = answers[answers["kind"] == "likert"].copy()
+    scales = _csv(export_dir, "survey_questions")[
+        ["survey_id", "question_id", "scale_min", "scale_max"]
+    ]
+    likert = likert.merge(scales, on=["survey_id", "question_id"])
+    low, high = likert["scale_min"].astype(int), likert["scale_max"].astype(int)
+    likert["position"] = (likert["value"] - low) / (high - low)
+    # Favourable: above the midpoint of the question's own scale (4-5, 5-7, 6-10).
+    likert["favourable"] = likert["value"] > (low + high) / 2
+    return likert
+
+
+def test_pulse_scores_match_pandas_per_scale_with_small_teams_suppressed(
     built: Path, export_dir: Path
 ) -> None:
-    answers = _survey_answers(export_dir)
-    likert = answers[answers["kind"] == "likert"]
-    keys = ["survey_id", "wave", "team_id", "question_id"]
-    expected = likert.groupby(keys)["value"].agg(
-        responses="size", mean="mean", favourable=lambda v: float((v >= 4).mean())
+    likert = _likert_answers(export_dir)
+    assert {(lo, hi) for lo, hi in zip(likert["scale_min"], likert["scale_max"], strict=True)} == {
+        ("1", "5"),
+        ("1", "7"),
+        ("0", "10"),
+    }, "the demo pulse mixes 1-5, 1-7 and 0-10 questions"
+    keys = ["survey_id", "wave", "team_id", "question_id", "scale_min", "scale_max"]
+    expected = likert.groupby(keys).agg(
+        responses=("value", "size"),
+        mean=("value", "mean"),
+        index=("position", "mean"),
+        favourable=("favourable", "mean"),
     )
     expected = expected.reset_index().rename(columns={"team_id": "team"})
+    expected[["scale_min", "scale_max"]] = expected[["scale_min", "scale_max"]].astype("int64")
     mart = read(built, "select * from people.pulse_scores_by_team_wave")
     mart["survey_id"] = mart["survey_id"].str.removeprefix("files:")
     mart["team"] = mart["team_id"].str.removeprefix("files:")
-    merged = expected.merge(mart, on=["survey_id", "wave", "team", "question_id"], how="left")
-    assert (merged["responses_x"] == merged["responses_y"]).all()
+    on = ["survey_id", "wave", "team", "question_id", "scale_min", "scale_max"]
+    merged = expected.merge(mart, on=on, how="left")
+    assert merged["is_suppressed"].notna().all(), "every question keeps its own scale"
     shown = merged["responses_x"] >= THRESHOLD
     assert merged.loc[~shown, "is_suppressed"].all()
-    assert merged.loc[~shown, ["mean_score", "favourable_share"]].isna().all().all()
+    hidden = ["mean_score", "mean_score_index", "favourable_share", "responses_y", "response_rate"]
+    assert merged.loc[~shown, hidden].isna().all().all()
+    assert (merged.loc[shown, "responses_x"] == merged.loc[shown, "responses_y"]).all()
     assert_close(merged.loc[shown, "mean_score"], merged.loc[shown, "mean"], "mean", 1e-9)
     assert_close(
+        merged.loc[shown, "mean_score_index"], 100 * merged.loc[shown, "index"], "index", 1e-9
+    )
+    assert_close(
         merged.loc[shown, "favourable_share"], merged.loc[shown, "favourable"], "fav", 1e-9
+    )
+
+
+def test_team_engagement_never_averages_answers_of_different_scales(
+    built: Path, export_dir: Path
+) -> None:
+    likert = _likert_answers(export_dir)
+    expected = likert.groupby(["survey_id", "wave", "team_id"]).agg(
+        respondents=("response_id", "nunique"),
+        index=("position", "mean"),
+        favourable=("favourable", "mean"),
+    )
+    expected = expected.reset_index().rename(columns={"team_id": "team"})
+    mart = read(
+        built, "select * from people.team_engagement_vs_performance where survey_kind = 'pulse'"
+    )
+    mart["survey_id"] = mart["survey_id"].str.removeprefix("files:")
+    mart["team"] = mart["team_id"].str.removeprefix("files:")
+    merged = expected.merge(mart, on=["survey_id", "wave", "team"], how="left")
+    shown = merged["respondents_x"] >= THRESHOLD
+    assert shown.any() and (~shown).any()
+    # The pulse mixes scales: no raw mean of its answers, ever; the index compares them.
+    assert merged["pulse_mean_score"].isna().all() and merged["pulse_scale_min"].isna().all()
+    assert (merged.loc[shown, "respondents_y"] == merged.loc[shown, "respondents_x"]).all()
+    assert (
+        merged.loc[~shown, ["respondents_y", "response_rate", "pulse_score_index"]]
+        .isna()
+        .all()
+        .all()
+    )
+    assert_close(
+        merged.loc[shown, "pulse_score_index"], 100 * merged.loc[shown, "index"], "index", 1e-9
+    )
+    assert_close(
+        merged.loc[shown, "pulse_favourable_share"], merged.loc[shown, "favourable"], "fav", 1e-9
     )
 
 
@@ -367,3 +441,66 @@ def test_incremental_models_equal_a_full_refresh_after_an_incremental_load(
     for model in INCREMENTAL_MODELS:
         assert len(incremental[model]) > 0, model
         pd.testing.assert_frame_equal(incremental[model], full[model], obj=model)
+
+
+def _band(per_week: float) -> str:
+    for upper, band in ((0.5, "<0.5"), (1, "0.5-1"), (2, "1-2"), (4, "2-4")):
+        if per_week < upper:
+            return band
+    return "4+"
+
+
+def test_win_drivers_rate_activity_per_week_with_wilson_intervals(
+    built: Path, export_dir: Path, deals: pd.DataFrame
+) -> None:
+    """Company-wide win drivers recomputed from the export: activities per week open (not a raw
+    count), Wilson intervals from statsmodels, lead sources in the canonical spelling, small
+    samples flagged and unranked."""
+    from statsmodels.stats.proportion import proportion_confint
+
+    closed = deals[deals["status"].isin(["won", "lost"])].copy()
+    closed["year"] = "FY" + closed["closed_at"].dt.strftime("%Y")
+    acts = _csv(export_dir, "activities")
+    acts["occurred_at"] = _utc(acts["occurred_at"])
+    linked = acts.merge(closed[["deal_id", "closed_at"]], on="deal_id")
+    linked = linked[linked["occurred_at"] <= linked["closed_at"]]
+    closed["activities"] = closed["deal_id"].map(linked.groupby("deal_id").size()).fillna(0)
+    hours = (closed["closed_at"] - closed["created_at"]).dt.total_seconds() / 3600
+    closed["per_week"] = closed["activities"] / (hours.clip(lower=24) / (24 * 7))
+    closed["band"] = [
+        0 if a == 0 else _band(r)
+        for a, r in zip(closed["activities"], closed["per_week"], strict=True)
+    ]
+    closed["band"] = closed["band"].astype(str)
+    closed["source"] = closed["lead_source"].str.lower()
+    closed["won"] = closed["status"] == "won"
+
+    mart = read(built, "select * from sales.win_drivers where scope = 'company'")
+    for driver, column in (("activities_per_week_band", "band"), ("lead_source", "source")):
+        expected = closed.groupby(["year", column])["won"].agg(["size", "sum"]).reset_index()
+        rows = mart[mart["driver"] == driver].merge(
+            expected,
+            left_on=["fiscal_year_label", "driver_value"],
+            right_on=["year", column],
+            how="outer",
+            indicator=True,
+        )
+        assert (rows["_merge"] == "both").all(), driver
+        assert (rows["closed_deals"] == rows["size"]).all() and (
+            rows["won_deals"] == rows["sum"]
+        ).all()
+        low, high = proportion_confint(rows["sum"], rows["size"], alpha=0.05, method="wilson")
+        # The marts round to four decimals (half a unit, and a last-bit tie may go either way).
+        assert_close(rows["win_rate_ci_low"], pd.Series(low), f"{driver} low", 1.5e-4)
+        assert_close(rows["win_rate_ci_high"], pd.Series(high), f"{driver} high", 1.5e-4)
+        small = rows["size"] < 30
+        assert small.any() and (~small).any()
+        assert (rows["is_below_minimum_sample"] == small).all()
+        assert rows.loc[small, "win_rate_rank"].isna().all()
+        ranked = rows[~small].copy()
+        ranked["expected_rank"] = ranked.groupby("year")["win_rate"].rank(
+            method="min", ascending=False
+        )
+        assert (ranked["win_rate_rank"] == ranked["expected_rank"]).all()
+    # Long deals are not simply the busy ones: some deals with few activities a week have many.
+    assert (closed.loc[closed["band"] == "<0.5", "activities"] >= 5).any()

@@ -3,6 +3,7 @@ simulator's own truth, and the guarantees of write-audit-publish."""
 
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -288,3 +289,108 @@ def test_lead_response_and_conversion_from_hubspot_match_the_simulators_truth(
         both.loc[answered, "median_response_minutes"] - both.loc[answered, "median_minutes"]
     )
     assert difference.abs().max() < 0.01
+
+
+def _serving(home: Path, sql: str) -> pd.DataFrame:
+    with duckdb.connect(str(home / "serving.duckdb"), read_only=True) as con:
+        return con.execute(sql).df()
+
+
+def test_deals_belong_to_their_primary_company_as_the_simulator_knows(first_run, demo_company):
+    """HubSpot deals reach their accounts through the associations: every live deal has its
+    primary company (never the partner listed beside it), and each company's bookings, won and
+    lost deals and open pipeline at the as-of date are the simulator's."""
+    _, home = first_run
+    unknown = _serving(
+        home,
+        "select count(*) as deals from core.fct_deals where not is_deleted and account_id = 'unknown'",
+    )
+    assert unknown["deals"][0] == 0
+    as_of = demo_company.as_of.isoformat()
+    mart = _serving(
+        home,
+        f"""
+        select account_id as company_id, sum(bookings) as bookings, sum(won_deals) as won_deals,
+               sum(lost_deals) as lost_deals,
+               sum(case when open_pipeline_date = '{as_of}' then open_deals else 0 end) as open_deals,
+               sum(case when open_pipeline_date = '{as_of}' then open_pipeline else 0 end)
+                   as open_pipeline
+        from sales.account_performance where period_grain = 'fiscal_year'
+        group by account_id
+        """,
+    )
+    truth = demo_company.truth_account_performance()
+    both = truth.merge(mart, on="company_id", how="outer", indicator=True, suffixes=("", "_mart"))
+    assert (both["_merge"] == "both").all(), both[both["_merge"] != "both"].head()
+    for column in ("won_deals", "lost_deals", "open_deals"):
+        assert (both[column] == both[f"{column}_mart"]).all(), column
+    for column in ("bookings", "open_pipeline"):
+        mart_cents = both[f"{column}_mart"].map(lambda v: Decimal(str(v)).quantize(Decimal("0.01")))
+        assert (mart_cents == both[column]).all(), column
+    groups = _serving(
+        home,
+        "select dimension, sum(bookings) as bookings from sales.account_group_performance "
+        "where period_grain = 'fiscal_year' group by dimension",
+    )
+    group_cents = groups["bookings"].map(lambda v: Decimal(str(v)).quantize(Decimal("0.01")))
+    assert (group_cents == sum(truth["bookings"])).all()
+
+
+def test_a_lead_source_is_spelled_the_same_in_every_mart(first_run):
+    """HubSpot says ORGANIC_SEARCH on contacts and deals; every mart says organic_search."""
+    _, home = first_run
+    sources = {
+        mart: set(_serving(home, sql)["source"].dropna())
+        for mart, sql in {
+            "fct_leads": "select distinct lead_source as source from core.fct_leads",
+            "fct_deals": "select distinct lead_source as source from core.fct_deals",
+            "win_drivers": "select distinct driver_value as source from sales.win_drivers "
+            "where driver = 'lead_source'",
+        }.items()
+    }
+    assert "organic_search" in sources["fct_leads"]
+    assert sources["fct_deals"] <= sources["fct_leads"]
+    assert sources["win_drivers"] == sources["fct_deals"]
+    every = set().union(*sources.values())
+    assert all(value == value.lower() and " " not in value for value in every), every
+
+
+PERSONAL_DATA = {
+    "e-mail address": re.compile(
+        r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
+    ),
+    "phone number": re.compile(
+        r"(^|[^0-9A-Za-z])(\+?\d{1,3}[ .-]?)?\(?\d{2,4}\)?[ .-]\d{3,4}[ .-]\d{3,4}([^0-9]|$)"
+    ),
+    "social security number": re.compile(r"(^|\D)\d{3}-\d{2}-\d{4}(\D|$)"),
+}
+PERSONAL_COLUMN = re.compile(r"^(e_?mail(_address)?|phone(_number)?|mobile(_phone)?|address)$")
+
+
+def test_the_serving_warehouse_holds_no_personal_data(first_run):
+    """Every text value of every published table, scanned: no e-mail address, phone number or
+    social security number, and no column named like one."""
+    _, home = first_run
+    with duckdb.connect(str(home / "serving.duckdb"), read_only=True) as con:
+        columns = con.execute(
+            "select table_schema, table_name, column_name, data_type "
+            "from information_schema.columns where table_schema not in ('salespulse')"
+        ).fetchall()
+        findings = []
+        scanned = 0
+        for schema, table, column, data_type in columns:
+            if PERSONAL_COLUMN.match(column.lower()):
+                findings.append((schema, table, column, "column name"))
+            if data_type != "VARCHAR":
+                continue
+            values = con.execute(
+                f'select distinct "{column}" from "{schema}"."{table}" where "{column}" is not null'
+            ).fetchall()
+            scanned += len(values)
+            for (value,) in values:
+                for kind, pattern in PERSONAL_DATA.items():
+                    if pattern.search(value):
+                        findings.append((schema, table, column, f"{kind}: {value}"))
+                        break
+    assert scanned > 1000
+    assert not findings, findings[:10]

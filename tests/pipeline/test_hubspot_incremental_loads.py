@@ -41,13 +41,13 @@ def home(tmp_path_factory, api):
         yield path
 
 
-def api_records(api, name: str) -> dict[str, dict]:
+def api_records(api, name: str, **extra: str) -> dict[str, dict]:
     """Every record of a type as the API lists it now (active and archived), by id."""
     found = {}
     with requests.Session() as http:
         http.headers["Authorization"] = f"Bearer {TOKEN}"
         for archived in ("false", "true"):
-            params = {"limit": 100, "archived": archived}
+            params = {"limit": 100, "archived": archived, **extra}
             while True:
                 body = http.get(f"{api.base_url}/crm/v3/objects/{name}", params=params).json()
                 for record in body["results"]:
@@ -120,3 +120,31 @@ def test_after_a_day_the_reload_merges_changes_and_soft_deletes_at_the_cost_of_t
     # A full reload walks every page of every object; the incremental one asks for the changes.
     full_pages = sum(len(api_records(api, name)) for name in OBJECTS) / 100
     assert reload_requests < full_pages / 3, (reload_requests, full_pages)
+
+
+def test_the_reload_keeps_which_company_is_a_deals_primary(home, api):
+    """The incremental reload reads associations through the v4 batch endpoint: every type of
+    every link is kept, so a deal's primary company (typeId 5) stays known beside its unlabeled
+    links (341), as the v3 list shape (deal_to_company) says it."""
+    with duckdb.connect(str(build_warehouse_path()), read_only=True) as con:
+        rows = con.execute(
+            "select d.id, a.to_id, a.association_type_id, a.association_category "
+            "from raw_hubspot.deals d join raw_hubspot.deals__associations a "
+            "on a._dlt_parent_id = d._dlt_id "
+            "where a.to_object_type = 'companies' and a.association_type_id is not null"
+        ).fetchall()
+    assert rows, "the reload wrote v4 association types"
+    loaded: dict[tuple[str, str], set[int]] = {}
+    for deal_id, company_id, type_id, category in rows:
+        assert category == "HUBSPOT_DEFINED"
+        loaded.setdefault((deal_id, company_id), set()).add(type_id)
+    listed = api_records(api, "deals", associations="companies")
+    for (deal_id, company_id), types in loaded.items():
+        names = {
+            link["type"]
+            for link in listed[deal_id]["associations"]["companies"]["results"]
+            if link["id"] == company_id
+        }
+        expected = {5, 341} if "deal_to_company" in names else {341}
+        assert types == expected, (deal_id, company_id, names)
+    assert any(types == {5, 341} for types in loaded.values())

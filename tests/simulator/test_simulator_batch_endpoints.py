@@ -87,3 +87,54 @@ def test_batch_endpoints_need_the_token(api):
         f"{api.base_url}/crm/v4/associations/calls/deals/batch/read", json={"inputs": []}
     )
     assert response.status_code == 401
+
+
+def test_a_deals_primary_company_is_typed_as_hubspot_types_it(api, http):
+    """HubSpot lists a primary company under two association types, the primary one (typeId 5,
+    v3 name deal_to_company) and the unlabeled one (341, deal_to_company_unlabeled), and any
+    other company (a partner) under the unlabeled type only."""
+    listed = http.get(
+        f"{api.base_url}/crm/v3/objects/deals", params={"limit": 100, "associations": "companies"}
+    ).json()["results"]
+    inline = {}
+    for record in listed:
+        for link in record["associations"]["companies"]["results"]:
+            inline.setdefault(record["id"], {}).setdefault(link["id"], set()).add(link["type"])
+    response = http.post(
+        f"{api.base_url}/crm/v4/associations/deals/companies/batch/read",
+        json={"inputs": [{"id": i} for i in inline]},
+    )
+    batch = {
+        result["from"]["id"]: {
+            str(link["toObjectId"]): {
+                (kind["category"], kind["typeId"], kind["label"])
+                for kind in link["associationTypes"]
+            }
+            for link in result["to"]
+        }
+        for result in response.json()["results"]
+    }
+    primary = {("HUBSPOT_DEFINED", 5, "Deal with Primary Company"), ("HUBSPOT_DEFINED", 341, None)}
+    for deal_id, companies in inline.items():
+        primaries = [c for c, types in companies.items() if "deal_to_company" in types]
+        assert len(primaries) == 1
+        assert companies[primaries[0]] == {"deal_to_company", "deal_to_company_unlabeled"}
+        assert batch[deal_id][primaries[0]] == primary
+        for company in set(companies) - set(primaries):
+            assert companies[company] == {"deal_to_company_unlabeled"}
+            assert batch[deal_id][company] == {("HUBSPOT_DEFINED", 341, None)}
+    assert any(len(companies) > 1 for companies in inline.values()), "some deals have a partner"
+
+
+def test_meetings_say_who_booked_them(api, http):
+    meetings = http.get(
+        f"{api.base_url}/crm/v3/objects/meetings",
+        params={"limit": 100, "properties": "hs_meeting_source,hs_createdate,hs_timestamp"},
+    ).json()["results"]
+    sources = {m["properties"]["hs_meeting_source"] for m in meetings}
+    assert sources == {"CRM_UI", "MEETINGS_PUBLIC"}
+    # Booked ahead: created (booked) before the meeting takes place.
+    booked_ahead = [
+        m for m in meetings if m["properties"]["hs_createdate"] < m["properties"]["hs_timestamp"]
+    ]
+    assert len(booked_ahead) > len(meetings) / 2

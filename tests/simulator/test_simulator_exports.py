@@ -18,6 +18,7 @@ import pytest
 from simulator import Company, generate_company
 from simulator.exports import export
 from simulator.tables import TABLES
+from simulator.truth import TRUTH_FILES
 
 REPO = Path(__file__).resolve().parents[2]
 CENT = Decimal("0.01")
@@ -66,7 +67,10 @@ def test_every_table_truth_and_manifest_is_written(exported: Path, company: Comp
     assert sorted(p.name for p in (exported / "truth").iterdir()) == sorted(
         Path(p).name for p in manifest["truth"]
     )
-    assert len(read(exported, "reps")) == 20 and len(read(exported, "contacts")) == 16_000
+    contacts = read(exported, "contacts")
+    inbound = contacts["object_source"].isin(["FORM", "IMPORT"])
+    assert len(read(exported, "reps")) == 20 and inbound.sum() == 16_000
+    assert set(contacts["object_source"]) == {"FORM", "IMPORT", "INTEGRATION", "CRM_UI"}
     deals = read(exported, "deals")
     assert (deals["is_deleted"] == "false").sum() == len(company.deals)
     assert (deals["is_deleted"] == "true").sum() == len(company.archived_deals)
@@ -82,7 +86,7 @@ def test_same_inputs_give_byte_identical_files(exported: Path, tmp_path: Path) -
     assert done.returncode == 0, done.stderr
     first = sorted(p.relative_to(exported) for p in exported.rglob("*") if p.is_file())
     second = sorted(p.relative_to(again) for p in again.rglob("*") if p.is_file())
-    assert first == second and len(first) == 2 * len(TABLES) + 6
+    assert first == second and len(first) == 2 * len(TABLES) + 1 + len(TRUTH_FILES)
     for rel in first:
         assert (exported / rel).read_bytes() == (again / rel).read_bytes(), rel
 
@@ -190,12 +194,27 @@ def test_truth_lead_response_matches_the_files(which: str, request) -> None:
     clock = pd.Timestamp(json.loads((directory / "manifest.json").read_text())["clock"])
     contacts = read(directory, "contacts")
     acts = read(directory, "activities")
+    # Rep touches: outbound calls and emails when they happened, meetings the rep booked when
+    # booked (or when held, if logged afterwards); prospect-booked meetings are not responses.
+    rep_meeting = (acts["type"] == "meeting") & (acts["meeting_source"] != "MEETINGS_PUBLIC")
     outbound = acts[
-        ((acts["type"].isin(["call", "email"])) & (acts["direction"] == "outbound"))
-        | (acts["type"] == "meeting")
+        ((acts["type"].isin(["call", "email"])) & (acts["direction"] == "outbound")) | rep_meeting
     ].dropna(subset=["contact_id"])
-    outbound = outbound.assign(occurred=ts(outbound["occurred_at"]))
+    touched = ts(outbound["occurred_at"]).where(
+        outbound["type"] != "meeting",
+        np.minimum(ts(outbound["occurred_at"]), ts(outbound["created_at"])),
+    )
+    outbound = outbound.assign(occurred=touched)
     outbound = outbound[outbound["occurred"] <= clock]
+    # Leads: contacts that became leads, neither existing customers nor entered by a rep.
+    became_lead = ts(contacts["became_lead_at"])
+    became_customer = ts(contacts["became_customer_at"])
+    existing_customer = became_customer.notna() & (
+        became_customer <= became_lead.fillna(ts(contacts["created_at"]))
+    )
+    is_lead = became_lead.notna() & ~existing_customer & (contacts["object_source"] != "CRM_UI")
+    assert (~is_lead).sum() > 100, "the export should hold contacts that are not leads"
+    contacts = contacts[is_lead]
     leads = contacts.assign(
         created=ts(contacts["created_at"]), converted=ts(contacts["converted_at"])
     )
@@ -282,9 +301,23 @@ def test_truth_enps_matches_the_files(exported: Path) -> None:
 
 def test_truth_pulse_matches_the_files(exported: Path) -> None:
     answers = _answers(exported, "likert")
+    scales = read(exported, "survey_questions").set_index("ref")
+    assert set(zip(scales["scale_min"], scales["scale_max"], strict=True)) >= {
+        ("1", "5"),
+        ("1", "7"),
+        ("0", "10"),
+    }, "the pulse mixes scales"
+    low = answers["ref"].map(scales["scale_min"]).astype(int)
+    high = answers["ref"].map(scales["scale_max"]).astype(int)
+    # Favourable: above the midpoint of the question's own scale.
+    answers["favourable"] = answers["value"] > (low + high) / 2
     expected = (
-        answers.groupby(["wave", "team_id", "ref"])["value"]
-        .agg(responses="size", mean_score="mean", favourable_share=lambda v: (v >= 4).mean())
+        answers.groupby(["wave", "team_id", "ref"])
+        .agg(
+            responses=("value", "size"),
+            mean_score=("value", "mean"),
+            favourable_share=("favourable", "mean"),
+        )
         .reset_index()
     )
     truth = read_truth(exported, "pulse")

@@ -7,7 +7,7 @@ import re
 import pytest
 import requests
 
-from simulator import Company
+from simulator import Company, state
 from simulator.hubspot_objects import OBJECT_TYPES
 from simulator.server import DemoApi
 from simulator.stages import STAGE_IDS
@@ -426,26 +426,44 @@ def test_engagement_properties(http: requests.Session, api: DemoApi) -> None:
         assert ISO_MS.fullmatch(record["hs_timestamp"]) and record["hubspot_owner_id"].isdigit()
 
 
-def test_contacts_are_leads_with_sources_owners_and_statuses(everything, company: Company) -> None:
+def test_contacts_are_leads_customers_or_made_by_reps(everything, company: Company) -> None:
     contacts = everything(
         "/crm/v3/objects/contacts",
         limit="100",
         properties="lifecyclestage,hs_lead_status,hs_analytics_source,hubspot_owner_id,"
-        "hs_lifecyclestage_lead_date,hs_lifecyclestage_opportunity_date",
+        "hs_lifecyclestage_lead_date,hs_lifecyclestage_opportunity_date,"
+        "hs_lifecyclestage_customer_date,hs_object_source,hs_analytics_source_data_1",
     )
-    assert len(contacts) == 16_000
     props = [c["properties"] for c in contacts]
-    assert {p["lifecyclestage"] for p in props} == {"lead", "opportunity", "customer"}
-    assert {p["hs_lead_status"] for p in props} == {
+    by_source = {}
+    for p in props:
+        by_source.setdefault(p["hs_object_source"], []).append(p)
+    assert set(by_source) == {"FORM", "IMPORT", "INTEGRATION", "CRM_UI"}
+    leads = by_source["FORM"] + by_source["IMPORT"]
+    assert len(leads) == 16_000
+    assert {p["lifecyclestage"] for p in leads} == {"lead", "opportunity", "customer"}
+    assert {p["hs_lead_status"] for p in leads} == {
         "NEW", "ATTEMPTED_TO_CONNECT", "CONNECTED", "OPEN_DEAL", "UNQUALIFIED"
     }  # fmt: skip
     owner_ids = set(company.owners["id"])
-    for p in props:
+    for p in leads + by_source["CRM_UI"]:
         assert p["hubspot_owner_id"] in owner_ids
         assert p["hs_lifecyclestage_lead_date"] == p["createdate"]
         assert (p["hs_lifecyclestage_opportunity_date"] is not None) == (
             p["lifecyclestage"] != "lead"
         )
+    assert all(p["hs_analytics_source"] == "OFFLINE" for p in by_source["IMPORT"])
+    # Contacts a rep typed in: offline, from the CRM's UI, never converted.
+    for p in by_source["CRM_UI"]:
+        assert (p["hs_analytics_source"], p["hs_analytics_source_data_1"]) == ("OFFLINE", "CRM_UI")
+        assert p["lifecyclestage"] == "lead"
+    # Existing customers: customers from the day they were created, never leads.
+    customers = by_source["INTEGRATION"]
+    assert len(customers) > 100
+    for p in customers:
+        assert p["lifecyclestage"] == "customer" and p["hs_lifecyclestage_lead_date"] is None
+        assert p["hs_lifecyclestage_customer_date"] == p["createdate"]
+    assert {p["hs_lead_status"] for p in customers} == {None, "IN_PROGRESS"}
 
 
 # --- search ------------------------------------------------------------------------------------
@@ -600,7 +618,7 @@ def test_incremental_search_restarts_from_the_last_timestamp_past_10000(
             break
         cursor = page["results"][-1]["properties"]["lastmodifieddate"]
         assert new > 0
-    assert len(seen) == 16_000
+    assert len(seen) == state.visible_count(company.world.c["created_ms"], company.clock_ms)
 
 
 def test_search_refuses_what_hubspot_refuses(http: requests.Session, api: DemoApi) -> None:

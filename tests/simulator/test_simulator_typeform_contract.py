@@ -79,8 +79,15 @@ def test_forms_list_and_definitions(http: requests.Session, api: DemoApi) -> Non
     for field in pulse["fields"]:
         assert set(field) == {"id", "title", "ref", "properties", "validations", "type"}
         if field["type"] == "opinion_scale":
-            assert field["properties"]["steps"] == 5 and field["properties"]["start_at_one"] is True
+            steps, from_one = field["properties"]["steps"], field["properties"]["start_at_one"]
+            assert (steps, from_one) in {(5, True), (7, True), (11, False)}
             assert field["validations"]["required"] is True
+    scales = [
+        (f["properties"]["steps"], f["properties"]["start_at_one"])
+        for f in pulse["fields"]
+        if f["type"] == "opinion_scale"
+    ]
+    assert scales.count((5, True)) == 6 and (7, True) in scales and (11, False) in scales
     enps = http.get(f"{api.base_url}/forms/{ENPS}").json()
     assert [f["type"] for f in enps["fields"]] == ["nps", "long_text"]
     assert enps["fields"][0]["properties"]["steps"] == 11
@@ -108,7 +115,9 @@ def test_response_shape(http: requests.Session, api: DemoApi, company: Company) 
                 "ref": field["ref"],
             }
             if field["type"] == "opinion_scale":
-                assert answer["type"] == "number" and 1 <= answer["number"] <= 5
+                steps = field["properties"]["steps"]
+                first = 1 if field["properties"]["start_at_one"] else 0
+                assert answer["type"] == "number" and first <= answer["number"] < first + steps
             else:
                 assert answer["type"] == "text" and answer["text"]
     enps = _responses(http, api, ENPS, page_size="200")["items"]

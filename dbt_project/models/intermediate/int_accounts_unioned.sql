@@ -1,7 +1,14 @@
 {#- The canonical accounts (companies) from every enabled CRM source that has them: one row per
-    account. -#}
+    account, with industry and segment normalised once (macro normalised_category) and the
+    country in one vocabulary: its English name and ISO 3166-1 code from the seed country_codes,
+    whatever the source's spelling (USA, U.S., United States). A country the seed does not know
+    keeps the source's text, without a code. -#}
 {%- set sources = enabled_of(['hubspot', 'files']) -%}
 with
+
+country_codes as (
+    select * from {{ ref('country_codes') }}
+),
 
 {% if 'hubspot' in sources -%}
 hubspot_companies as (
@@ -48,7 +55,18 @@ unioned as (
 ),
 
 final as (
-    select * from unioned
+    select
+        unioned.account_id,
+        unioned.source_account_id,
+        unioned.account_name,
+        {{ normalised_category('unioned.industry') }} as industry,
+        coalesce(country_codes.country_name, nullif(trim(unioned.country), '')) as country,
+        country_codes.country_code,
+        {{ normalised_category('unioned.segment') }} as segment,
+        unioned.source_system
+    from unioned
+    left join country_codes
+        on {{ normalised_category('unioned.country') }} = country_codes.country_alias
 )
 
 select * from final

@@ -1,6 +1,8 @@
 {#- The canonical activities (calls, emails, meetings, tasks) from every enabled CRM source that
-    has them: one row per activity. A HubSpot engagement's lead, deal and account are the
-    contact, deal and company it is associated with (the lowest id where there are several). -#}
+    has them: one row per activity, with when it takes place (occurred_at) and when it was
+    logged or booked in the CRM (logged_at, where the source says). A HubSpot engagement's lead,
+    deal and account are the contact, deal and company it is associated with (the lowest id where
+    there are several). -#}
 {%- set sources = enabled_of(['hubspot', 'files']) -%}
 with
 
@@ -32,6 +34,7 @@ hubspot_activities as (
         hubspot_engagements.engagement_type as activity_type,
         hubspot_engagements.direction,
         hubspot_engagements.occurred_at,
+        hubspot_engagements.created_at as logged_at,
         {{ source_id('hubspot', 'hubspot_links.contact_id') }} as lead_id,
         {{ source_id('hubspot', 'hubspot_links.deal_id') }} as deal_id,
         {{ source_id('hubspot', 'hubspot_links.company_id') }} as account_id,
@@ -57,6 +60,7 @@ files_activities as (
         activity_type,
         direction,
         occurred_at,
+        logged_at,
         {{ source_id('files', 'lead_id') }} as lead_id,
         {{ source_id('files', 'deal_id') }} as deal_id,
         {{ source_id('files', 'account_id') }} as account_id,
@@ -70,6 +74,7 @@ unioned as (
     {{ union_sources(source_ctes(sources, 'activities'), [
         ['activity_id', 'string'], ['source_activity_id', 'string'], ['rep_id', 'string'],
         ['activity_type', 'string'], ['direction', 'string'], ['occurred_at', 'timestamp'],
+        ['logged_at', 'timestamp'],
         ['lead_id', 'string'], ['deal_id', 'string'], ['account_id', 'string'],
         ['source_system', 'string'], ['loaded_at', 'timestamp'],
     ]) }}

@@ -19,6 +19,56 @@ fx_rates as (
 hubspot_deals_source as (
     select * from {{ ref('stg_hubspot__deals') }}
 ),
+
+hubspot_associations as (
+    select * from {{ ref('stg_hubspot__associations') }}
+),
+
+hubspot_companies as (
+    select * from {{ ref('stg_hubspot__companies') }}
+),
+
+hubspot_contacts as (
+    select * from {{ ref('stg_hubspot__contacts') }}
+),
+
+hubspot_deal_companies as (
+    -- A deal's account is its primary company (association type 5, or deal_to_company in the v3
+    -- shape); a deal with one company and no primary flag has that one. Several companies and
+    -- no primary: no account (the unknown member), never a guess.
+    select
+        hubspot_associations.from_id as deal_id,
+        coalesce(
+            max(case when hubspot_associations.is_primary then hubspot_associations.to_id end),
+            case when count(*) = 1 then max(hubspot_associations.to_id) end
+        ) as company_id
+    from hubspot_associations
+    inner join hubspot_companies
+        on hubspot_associations.to_id = hubspot_companies.company_id
+    where
+        hubspot_associations.from_object_type = 'deals'
+        and hubspot_associations.to_object_type = 'companies'
+        and not hubspot_companies.is_deleted
+    group by hubspot_associations.from_id
+),
+
+hubspot_deal_contacts as (
+    -- The lead a deal came from: the first-created of the contacts associated with it.
+    select
+        hubspot_associations.from_id as deal_id,
+        hubspot_associations.to_id as contact_id,
+        row_number() over (
+            partition by hubspot_associations.from_id
+            order by hubspot_contacts.created_at, hubspot_associations.to_id
+        ) as contact_number
+    from hubspot_associations
+    inner join hubspot_contacts
+        on hubspot_associations.to_id = hubspot_contacts.contact_id
+    where
+        hubspot_associations.from_object_type = 'deals'
+        and hubspot_associations.to_object_type = 'contacts'
+        and not hubspot_contacts.is_deleted
+),
 {%- endif %}
 
 {% if 'files' in sources -%}
@@ -38,8 +88,8 @@ hubspot_deals as (
         hubspot_deals_source.deal_id as source_deal_id,
         hubspot_deals_source.deal_name,
         {{ source_id('hubspot', 'hubspot_deals_source.owner_id') }} as owner_rep_id,
-        cast(null as {{ dbt.type_string() }}) as account_id,
-        cast(null as {{ dbt.type_string() }}) as lead_id,
+        {{ source_id('hubspot', 'hubspot_deal_companies.company_id') }} as account_id,
+        {{ source_id('hubspot', 'hubspot_deal_contacts.contact_id') }} as lead_id,
         stages.pipeline_id,
         hubspot_deals_source.stage_id,
         stages.status,
@@ -54,6 +104,7 @@ hubspot_deals as (
             when stages.status = 'open' then {{ to_reporting_date('hubspot_deals_source.close_date_property_at') }}
         end as expected_close_date,
         hubspot_deals_source.lead_source,
+        hubspot_deals_source.deal_type,
         hubspot_deals_source.is_deleted,
         'hubspot' as source_system,
         hubspot_deals_source.loaded_at
@@ -62,6 +113,12 @@ hubspot_deals as (
         on
             {{ source_id('hubspot', 'hubspot_deals_source.pipeline_id') }} = stages.pipeline_id
             and hubspot_deals_source.stage_id = stages.stage_id
+    left join hubspot_deal_companies
+        on hubspot_deals_source.deal_id = hubspot_deal_companies.deal_id
+    left join hubspot_deal_contacts
+        on
+            hubspot_deals_source.deal_id = hubspot_deal_contacts.deal_id
+            and hubspot_deal_contacts.contact_number = 1
 ),
 {%- endif %}
 
@@ -96,6 +153,7 @@ files_deals as (
         case when mapped_status in ('won', 'lost') then closed_at end as closed_at,
         case when mapped_status = 'open' then expected_close_date end as expected_close_date,
         lead_source,
+        cast(null as {{ dbt.type_string() }}) as deal_type,
         is_deleted,
         'files' as source_system,
         loaded_at
@@ -110,7 +168,8 @@ unioned as (
         ['pipeline_id', 'string'], ['stage_id', 'string'], ['status', 'string'],
         ['amount', type_amount()], ['currency', 'string'], ['created_at', 'timestamp'],
         ['closed_at', 'timestamp'], ['expected_close_date', 'date'], ['lead_source', 'string'],
-        ['is_deleted', 'boolean'], ['source_system', 'string'], ['loaded_at', 'timestamp'],
+        ['deal_type', 'string'], ['is_deleted', 'boolean'], ['source_system', 'string'],
+        ['loaded_at', 'timestamp'],
     ]) }}
 ),
 
@@ -184,7 +243,9 @@ final as (
         closed_at,
         cast(closed_date as date) as closed_date,
         expected_close_date,
-        lead_source,
+        -- Categories in one spelling across sources and marts (organic_search, new_business).
+        {{ normalised_category('lead_source') }} as lead_source,
+        {{ deal_type_category('deal_type') }} as deal_type,
         is_deleted,
         source_system,
         loaded_at

@@ -47,24 +47,30 @@ def record_row(crm: CrmObject, record: dict, associations: list[dict] | None = N
 
 
 def inline_associations(object_id: str, associations: dict) -> list[dict]:
-    """v3 list responses: {"contacts": {"results": [{"id", "type"}]}}."""
+    """v3 list responses: {"contacts": {"results": [{"id", "type"}]}}, one entry per type of
+    each link (a primary company comes as "deal_to_company" and "deal_to_company_unlabeled")."""
     return [
         {"from_id": object_id, "to_object_type": to_type, "to_id": str(link["id"]),
-         "association_type": link.get("type")}
+         "association_type": link.get("type"), "association_type_id": None,
+         "association_category": None}
         for to_type, block in sorted(associations.items())
         for link in (block or {}).get("results", [])
     ]  # fmt: skip
 
 
 def batch_associations(object_id: str, found: dict[str, list[dict]]) -> list[dict]:
-    """v4 batch reads, by target type: [{"toObjectId", "associationTypes": [...]}]."""
+    """v4 batch reads, by target type: [{"toObjectId", "associationTypes": [...]}]: one row per
+    association type of each link, keeping the type id (5 is a deal's primary company, 1 a
+    contact's), since HubSpot lists the primary type beside the unlabeled one in any order."""
     rows = []
     for to_type, links in sorted(found.items()):
         for link in links:
-            types = link.get("associationTypes") or [{}]
-            label = types[0].get("label") or str(types[0].get("typeId", ""))
-            rows.append(
-                {"from_id": object_id, "to_object_type": to_type,
-                 "to_id": str(link["toObjectId"]), "association_type": label or None}
-            )  # fmt: skip
+            for kind in link.get("associationTypes") or [{}]:
+                type_id = kind.get("typeId")
+                rows.append(
+                    {"from_id": object_id, "to_object_type": to_type,
+                     "to_id": str(link["toObjectId"]),
+                     "association_type": kind.get("label") or (str(type_id) if type_id else None),
+                     "association_type_id": type_id, "association_category": kind.get("category")}
+                )  # fmt: skip
     return rows

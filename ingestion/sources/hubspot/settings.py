@@ -52,8 +52,12 @@ CRM_OBJECTS: tuple[CrmObject, ...] = (
         (
             "firstname", "lastname", "email", "jobtitle", "company", "lifecyclestage",
             "hs_lead_status", "hs_analytics_source", "hubspot_owner_id", "associatedcompanyid",
-            "hs_lifecyclestage_lead_date", "hs_lifecyclestage_opportunity_date",
+            "hs_lifecyclestage_lead_date", "hs_lifecyclestage_marketingqualifiedlead_date",
+            "hs_lifecyclestage_salesqualifiedlead_date", "hs_lifecyclestage_opportunity_date",
             "hs_lifecyclestage_customer_date", "createdate", "lastmodifieddate",
+            # How the contact came in: hs_object_source CRM_UI is a contact a user (a rep)
+            # created by hand; older records say it in hs_analytics_source_data_1.
+            "hs_object_source", "hs_analytics_source_data_1",
         ),
         # Contacts carry their last change in `lastmodifieddate`, not hs_lastmodifieddate.
         modified_property="lastmodifieddate",
@@ -64,7 +68,7 @@ CRM_OBJECTS: tuple[CrmObject, ...] = (
         (
             "dealname", "amount", "deal_currency_code", "dealstage", "pipeline", "closedate",
             "createdate", "hubspot_owner_id", "hs_analytics_source", "hs_merged_object_ids",
-            "hs_lastmodifieddate",
+            "dealtype", "hs_lastmodifieddate",
         ),
         history=("dealstage",),
         associations=("contacts", "companies"),
@@ -81,7 +85,13 @@ CRM_OBJECTS: tuple[CrmObject, ...] = (
     ),
     CrmObject(
         "meetings",
-        (*_ENGAGEMENT_COMMON, "hs_meeting_outcome", "hs_meeting_start_time", "hs_meeting_end_time"),
+        (
+            *_ENGAGEMENT_COMMON, "hs_meeting_outcome", "hs_meeting_start_time",
+            "hs_meeting_end_time",
+            # Who booked it: MEETINGS_PUBLIC / MEETINGS_EMBEDDED is the prospect, through a
+            # scheduling page; CRM_UI, calendar sync and integrations are the rep.
+            "hs_meeting_source",
+        ),
         associations=_ENGAGEMENT_ASSOCIATIONS,
     ),
     CrmObject(

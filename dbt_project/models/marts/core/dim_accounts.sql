@@ -13,6 +13,7 @@ known_accounts as (
         account_name,
         industry,
         country,
+        country_code,
         segment,
         source_system,
         false as is_unknown_member
@@ -26,6 +27,7 @@ unknown_member as (
         'Unknown account' as account_name,
         cast(null as {{ dbt.type_string() }}) as industry,
         cast(null as {{ dbt.type_string() }}) as country,
+        cast(null as {{ dbt.type_string() }}) as country_code,
         cast(null as {{ dbt.type_string() }}) as segment,
         cast(null as {{ dbt.type_string() }}) as source_system,
         true as is_unknown_member

@@ -1,5 +1,6 @@
 {#- One row per rep from every enabled source, with their current primary team and manager, plus
-    the explicit member 'unassigned' that records without an owner roll up to. -#}
+    the explicit member 'unassigned' that records without an owner roll up to. No contact details:
+    the serving warehouse holds no personal data beyond a rep's name (test no_personal_data). -#}
 with
 
 reps as (
@@ -15,7 +16,6 @@ known_reps as (
         reps.rep_id,
         reps.source_rep_id,
         reps.rep_name,
-        reps.email,
         coalesce(reps.team_id, 'unassigned') as team_id,
         coalesce(teams.team_name, reps.team_name, 'Unassigned') as team_name,
         reps.manager_rep_id,
@@ -38,7 +38,6 @@ unknown_member as (
         'unassigned' as rep_id,
         cast(null as {{ dbt.type_string() }}) as source_rep_id,
         'Unassigned' as rep_name,
-        cast(null as {{ dbt.type_string() }}) as email,
         'unassigned' as team_id,
         'Unassigned' as team_name,
         cast(null as {{ dbt.type_string() }}) as manager_rep_id,

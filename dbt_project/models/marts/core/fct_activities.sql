@@ -27,8 +27,10 @@ final as (
         source_system,
         loaded_at,
         coalesce(rep_id, 'unassigned') as rep_id,
-        -- Responses to a lead: outbound calls and emails, and meetings (DESIGN.md section 4).
-        (activity_type in ('call', 'email') and direction = 'outbound') or activity_type = 'meeting'
+        -- Responses to a lead: outbound calls and emails, and meetings the rep booked (a meeting
+        -- booked by the prospect on a scheduling page is inbound); docs/metrics.md.
+        (activity_type in ('call', 'email') and direction = 'outbound')
+        or (activity_type = 'meeting' and coalesce(direction, 'outbound') != 'inbound')
             as is_lead_response
     from activities
     {% if is_incremental() -%}

@@ -61,6 +61,7 @@ final as (
                 then {{ days_between('deals.created_date', 'deals.closed_date') }}
         end as sales_cycle_days,
         deals.lead_source,
+        deals.deal_type,
         deals.source_system
     from deals
     left join stages

@@ -1,8 +1,9 @@
-{#- One row per lead from every enabled source: owner and team, the first response (the earliest
-    outbound call or email, or meeting, on the lead at or after its creation and by the as-of
-    date) and its delay in minutes, whether it came within the SLA (var
-    lead_response_sla_minutes), and whether the lead became a deal within the conversion window
-    (var lead_conversion_window_days). -#}
+{#- One row per lead from every enabled source (the contacts that count as leads:
+    int_leads_unioned): owner and team, the first response (the earliest rep touch on the lead at
+    or after its creation and by the as-of date: an outbound call or email when it took place, a
+    meeting when the rep booked it; a meeting the prospect booked is no response) and its delay in
+    minutes, whether it came within the SLA (var lead_response_sla_minutes), and whether the lead
+    became a deal within the conversion window (var lead_conversion_window_days). -#}
 {%- set sla_minutes = var('lead_response_sla_minutes') -%}
 {%- set window_days = var('lead_conversion_window_days') -%}
 with
@@ -23,25 +24,42 @@ reps as (
     select * from {{ ref('dim_reps') }}
 ),
 
+rep_touches as (
+    -- When each rep touch reached the lead: a call or email when it took place; a meeting when
+    -- the rep booked it (logged_at), or when it took place if it was logged only afterwards.
+    select
+        activity_id,
+        lead_id,
+        activity_type,
+        case
+            when activity_type = 'meeting' then least(coalesce(logged_at, occurred_at), occurred_at)
+            else occurred_at
+        end as touched_at
+    from activities
+    where
+        lead_id is not null
+        and (
+            (activity_type in ('call', 'email') and direction = 'outbound')
+            -- A meeting the prospect booked on a scheduling page (inbound) is no rep response.
+            or (activity_type = 'meeting' and coalesce(direction, 'outbound') != 'inbound')
+        )
+),
+
 responses as (
     select
         leads.lead_id,
-        activities.activity_id,
-        activities.activity_type,
-        activities.occurred_at,
+        rep_touches.activity_id,
+        rep_touches.activity_type,
+        rep_touches.touched_at as occurred_at,
         row_number() over (
-            partition by leads.lead_id order by activities.occurred_at, activities.activity_id
+            partition by leads.lead_id order by rep_touches.touched_at, rep_touches.activity_id
         ) as response_number
     from leads
-    inner join activities
-        on leads.lead_id = activities.lead_id
+    inner join rep_touches
+        on leads.lead_id = rep_touches.lead_id
     where
-        (
-            (activities.activity_type in ('call', 'email') and activities.direction = 'outbound')
-            or activities.activity_type = 'meeting'
-        )
-        and activities.occurred_at >= leads.created_at
-        and activities.occurred_date <= {{ date_literal(as_of_date()) }}
+        rep_touches.touched_at >= leads.created_at
+        and {{ to_reporting_date('rep_touches.touched_at') }} <= {{ date_literal(as_of_date()) }}
 ),
 
 first_responses as (

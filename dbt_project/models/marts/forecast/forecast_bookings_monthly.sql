@@ -28,11 +28,11 @@ final as (
         forecasts.is_chosen,
         forecasts.flag,
         '{{ var("reporting_currency") }}' as reporting_currency,
-        cast(forecasts.forecast_bookings as decimal(18, 2)) as forecast_bookings,
-        cast(forecasts.lo_80 as decimal(18, 2)) as forecast_bookings_lo_80,
-        cast(forecasts.hi_80 as decimal(18, 2)) as forecast_bookings_hi_80,
-        cast(forecasts.lo_95 as decimal(18, 2)) as forecast_bookings_lo_95,
-        cast(forecasts.hi_95 as decimal(18, 2)) as forecast_bookings_hi_95,
+        cast(forecasts.forecast_bookings as {{ type_money() }}) as forecast_bookings,
+        cast(forecasts.lo_80 as {{ type_money() }}) as forecast_bookings_lo_80,
+        cast(forecasts.hi_80 as {{ type_money() }}) as forecast_bookings_hi_80,
+        cast(forecasts.lo_95 as {{ type_money() }}) as forecast_bookings_lo_95,
+        cast(forecasts.hi_95 as {{ type_money() }}) as forecast_bookings_hi_95,
         forecasts.as_of_date,
         forecasts.forecast_run_id
     from forecasts

@@ -1,7 +1,8 @@
 {#- eNPS per team and survey wave: invited (the team's headcount when the wave opened), responses,
-    response rate, promoters (9-10), passives (7-8), detractors (0-6) and eNPS = 100 x
-    (promoters - detractors) ÷ responses. Every answer-derived figure of a team-wave with fewer
-    responses than var anonymity_threshold is NULL and is_suppressed is set. -#}
+    response rate, promoters, passives and detractors (the answer classes of
+    int_survey_answers_checked) and eNPS = 100 x (promoters - detractors) ÷ responses. A team-wave
+    with fewer responses than var anonymity_threshold shows neither its figures nor its response
+    count (NULL) and is_suppressed is set; only the headcount invited stays. -#}
 {%- set threshold = var('anonymity_threshold') | int -%}
 with
 
@@ -29,9 +30,9 @@ counts as (
         wave,
         team_id,
         count(*) as responses,
-        count(case when answer_value >= 9 then 1 end) as promoters,
-        count(case when answer_value >= 7 and answer_value < 9 then 1 end) as passives,
-        count(case when answer_value < 7 then 1 end) as detractors
+        count(case when answer_class = 'promoter' then 1 end) as promoters,
+        count(case when answer_class = 'passive' then 1 end) as passives,
+        count(case when answer_class = 'detractor' then 1 end) as detractors
     from answers
     where is_valid and question_kind = 'enps'
     group by survey_id, wave, team_id
@@ -67,8 +68,10 @@ final as (
         assembled.team_id,
         coalesce(teams.team_name, assembled.team_id) as team_name,
         cast(assembled.invited as bigint) as invited,
-        cast(assembled.responses as bigint) as responses,
-        {{ safe_divide('assembled.responses', 'assembled.invited') }} as response_rate,
+        cast(case when not assembled.is_suppressed then assembled.responses end as bigint) as responses,
+        case
+            when not assembled.is_suppressed then {{ safe_divide('assembled.responses', 'assembled.invited') }}
+        end as response_rate,
         cast(case when not assembled.is_suppressed then assembled.promoters end as bigint) as promoters,
         cast(case when not assembled.is_suppressed then assembled.passives end as bigint) as passives,
         cast(case when not assembled.is_suppressed then assembled.detractors end as bigint) as detractors,

@@ -1,8 +1,8 @@
 {#- eNPS of the whole company per survey wave, from the counts of every team (never an average of
-    team eNPS values). Suppressed (NULL, flagged) when the company has fewer responses than var
-    anonymity_threshold, and also when the teams suppressed in enps_by_team_wave hold between 1
-    and threshold - 1 responses together: the company figure minus the teams shown would then
-    reveal a group smaller than the threshold. -#}
+    team eNPS values). Suppressed (figures and response count NULL, flagged) when the company has
+    fewer responses than var anonymity_threshold, and also when the teams suppressed in
+    enps_by_team_wave hold between 1 and threshold - 1 responses together: the company figure
+    minus the teams shown would then reveal a group smaller than the threshold. -#}
 {%- set threshold = var('anonymity_threshold') | int -%}
 with
 
@@ -19,9 +19,9 @@ counts as (
         survey_id,
         wave,
         count(*) as responses,
-        count(case when answer_value >= 9 then 1 end) as promoters,
-        count(case when answer_value >= 7 and answer_value < 9 then 1 end) as passives,
-        count(case when answer_value < 7 then 1 end) as detractors
+        count(case when answer_class = 'promoter' then 1 end) as promoters,
+        count(case when answer_class = 'passive' then 1 end) as passives,
+        count(case when answer_class = 'detractor' then 1 end) as detractors
     from answers
     where is_valid and question_kind = 'enps'
     group by survey_id, wave
@@ -35,7 +35,8 @@ teams_summary as (
         sum(invited) as invited,
         count(*) as teams,
         count(case when is_suppressed then 1 end) as suppressed_teams,
-        sum(case when is_suppressed then responses else 0 end) as suppressed_team_responses
+        -- Suppressed teams show no response count: what the teams shown hold is all a reader has.
+        sum(case when not is_suppressed then responses else 0 end) as shown_team_responses
     from team_figures
     group by survey_id, wave
 ),
@@ -52,10 +53,11 @@ assembled as (
         counts.promoters,
         counts.passives,
         counts.detractors,
+        -- Company minus the teams shown: the responses of the suppressed teams together.
         coalesce(counts.responses, 0) < {{ threshold }}
         or (
-            teams_summary.suppressed_team_responses > 0
-            and teams_summary.suppressed_team_responses < {{ threshold }}
+            coalesce(counts.responses, 0) - teams_summary.shown_team_responses > 0
+            and coalesce(counts.responses, 0) - teams_summary.shown_team_responses < {{ threshold }}
         ) as is_suppressed
     from teams_summary
     left join counts
@@ -72,8 +74,8 @@ final as (
         cast(teams as bigint) as teams,
         cast(suppressed_teams as bigint) as suppressed_teams,
         cast(invited as bigint) as invited,
-        cast(responses as bigint) as responses,
-        {{ safe_divide('responses', 'invited') }} as response_rate,
+        cast(case when not is_suppressed then responses end as bigint) as responses,
+        case when not is_suppressed then {{ safe_divide('responses', 'invited') }} end as response_rate,
         cast(case when not is_suppressed then promoters end as bigint) as promoters,
         cast(case when not is_suppressed then passives end as bigint) as passives,
         cast(case when not is_suppressed then detractors end as bigint) as detractors,

@@ -1,9 +1,13 @@
 {#- Team engagement beside team sales performance: one row per team and survey wave (pulse and
-    eNPS), with the team's engagement in that wave (pulse: mean and favourable share of all its
-    Likert answers; eNPS: the eNPS) and its sales over the three full calendar months before the
-    wave opened (bookings, quota and attainment, win rate). Engagement figures of a team-wave
-    with fewer respondents than var anonymity_threshold are NULL and is_suppressed is set. -#}
+    eNPS), with the team's engagement in that wave (pulse: favourable share and score index of
+    all its Likert answers, and their mean when they share one scale; eNPS: the eNPS, all from the
+    answer classes of int_survey_answers_checked) and its sales over the three full calendar
+    months before the wave opened (bookings, quota and attainment, win rate). A team-wave with
+    fewer respondents than var anonymity_threshold shows neither its engagement figures nor its
+    respondent count (NULL) and is_suppressed is set. -#}
 {%- set threshold = var('anonymity_threshold') | int -%}
+{%- set one_scale = 'min(likert_scale_min) = max(likert_scale_min)'
+    ~ ' and min(likert_scale_max) = max(likert_scale_max)' -%}
 with
 
 answers as (
@@ -32,24 +36,45 @@ survey_kinds as (
     group by survey_id
 ),
 
+valid_answers as (
+    select
+        survey_id,
+        wave,
+        team_id,
+        response_id,
+        question_kind,
+        answer_value,
+        answer_class,
+        scale_position,
+        case when question_kind = 'likert' then scale_min end as likert_scale_min,
+        case when question_kind = 'likert' then scale_max end as likert_scale_max
+    from answers
+    where is_valid and question_kind in ('enps', 'likert')
+),
+
 engagement as (
     select
         survey_id,
         wave,
         team_id,
         count(distinct response_id) as respondents,
-        avg(case when question_kind = 'likert' then answer_value end) as pulse_mean_score,
+        -- A mean of raw answers only when every Likert answer of the group is on one scale;
+        -- answers of different scales meet only through their position in their own scale.
+        case when {{ one_scale }} then avg(case when question_kind = 'likert' then answer_value end) end
+            as pulse_mean_score,
+        case when {{ one_scale }} then min(likert_scale_min) end as pulse_scale_min,
+        case when {{ one_scale }} then min(likert_scale_max) end as pulse_scale_max,
+        avg(case when question_kind = 'likert' then 100.0 * scale_position end) as pulse_score_index,
         {{ safe_divide(
-            "count(case when question_kind = 'likert' and answer_value >= 4 then 1 end)",
+            "count(case when answer_class = 'favourable' then 1 end)",
             "count(case when question_kind = 'likert' then 1 end)",
         ) }} as pulse_favourable_share,
         100.0 * {{ safe_divide(
-            "count(case when question_kind = 'enps' and answer_value >= 9 then 1 end)"
-            ~ " - count(case when question_kind = 'enps' and answer_value < 7 then 1 end)",
+            "count(case when answer_class = 'promoter' then 1 end)"
+            ~ " - count(case when answer_class = 'detractor' then 1 end)",
             "count(case when question_kind = 'enps' then 1 end)",
         ) }} as enps
-    from answers
-    where is_valid and question_kind in ('enps', 'likert')
+    from valid_answers
     group by survey_id, wave, team_id
 ),
 
@@ -94,13 +119,31 @@ final as (
         waves.team_id,
         coalesce(teams.team_name, waves.team_id) as team_name,
         cast(waves.invited as bigint) as invited,
-        cast(coalesce(engagement.respondents, 0) as bigint) as respondents,
-        {{ safe_divide('coalesce(engagement.respondents, 0)', 'waves.invited') }} as response_rate,
+        cast(
+            case when coalesce(engagement.respondents, 0) >= {{ threshold }} then engagement.respondents end
+            as bigint
+        ) as respondents,
+        case
+            when coalesce(engagement.respondents, 0) >= {{ threshold }}
+                then {{ safe_divide('engagement.respondents', 'waves.invited') }}
+        end as response_rate,
         coalesce(engagement.respondents, 0) < {{ threshold }} as is_suppressed,
         cast(
             case when coalesce(engagement.respondents, 0) >= {{ threshold }} then engagement.pulse_mean_score end
             as double precision
         ) as pulse_mean_score,
+        cast(
+            case when coalesce(engagement.respondents, 0) >= {{ threshold }} then engagement.pulse_scale_min end
+            as integer
+        ) as pulse_scale_min,
+        cast(
+            case when coalesce(engagement.respondents, 0) >= {{ threshold }} then engagement.pulse_scale_max end
+            as integer
+        ) as pulse_scale_max,
+        cast(
+            case when coalesce(engagement.respondents, 0) >= {{ threshold }} then engagement.pulse_score_index end
+            as double precision
+        ) as pulse_score_index,
         case
             when coalesce(engagement.respondents, 0) >= {{ threshold }} then engagement.pulse_favourable_share
         end as pulse_favourable_share,
@@ -108,8 +151,8 @@ final as (
         waves.performance_start_date,
         waves.performance_end_date,
         '{{ var("reporting_currency") | upper }}' as reporting_currency,
-        cast(coalesce(trailing_performance.bookings, 0) as decimal(18, 2)) as trailing_bookings,
-        cast(trailing_performance.quota as decimal(18, 2)) as trailing_quota,
+        cast(coalesce(trailing_performance.bookings, 0) as {{ type_money() }}) as trailing_bookings,
+        cast(trailing_performance.quota as {{ type_money() }}) as trailing_quota,
         {{ safe_divide('coalesce(trailing_performance.bookings, 0)', 'trailing_performance.quota') }}
             as trailing_quota_attainment,
         {{ safe_divide(

@@ -14,6 +14,10 @@ renamed as (
         lower(cast(type as {{ dbt.type_string() }})) as activity_type,
         lower(cast(direction as {{ dbt.type_string() }})) as direction,
         {{ to_utc_timestamp('occurred_at') }} as occurred_at,
+        -- When the activity was logged or booked in the CRM, where the mapping gives it (extra
+        -- logged_at): a meeting answers a lead when it was booked, not when it takes place.
+        {{ to_utc_timestamp(optional_source_column('raw_files', 'activities', 'logged_at', dbt.type_timestamp())) }}
+            as logged_at,
         cast(lead_id as {{ dbt.type_string() }}) as lead_id,
         cast(deal_id as {{ dbt.type_string() }}) as deal_id,
         cast(account_id as {{ dbt.type_string() }}) as account_id,

@@ -9,9 +9,10 @@ renamed as (
         cast(id as {{ dbt.type_string() }}) as company_id,
         name as company_name,
         domain,
-        lower(industry) as industry,
+        -- Categorised once, in the canonical model (normalised_category, country_codes).
+        industry,
         country,
-        lower(segment) as segment,
+        segment,
         cast(nullif(numberofemployees, '') as integer) as employee_count,
         cast(hubspot_owner_id as {{ dbt.type_string() }}) as owner_id,
         {{ to_utc_timestamp('createdate') }} as created_at,

@@ -21,6 +21,9 @@ renamed as (
         -- The analytics source of the deal (HubSpot's hs_analytics_source), where loaded.
         cast({{ optional_source_column('raw_hubspot', 'deals', 'hs_analytics_source') }} as {{ dbt.type_string() }})
             as lead_source,
+        -- HubSpot's dealtype (newbusiness, existingbusiness, or a portal's own), where loaded.
+        cast({{ optional_source_column('raw_hubspot', 'deals', 'dealtype') }} as {{ dbt.type_string() }})
+            as deal_type,
         coalesce(archived, false) as is_deleted,
         {{ dlt_load_id_to_timestamp('_dlt_load_id') }} as loaded_at
     from source

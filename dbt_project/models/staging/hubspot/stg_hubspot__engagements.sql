@@ -1,6 +1,11 @@
 {#- HubSpot's four engagement objects as one list of activities. Direction: calls and e-mails say
-    it (an INCOMING_EMAIL is inbound); a meeting is booked by the rep, so outbound; a task has
-    none. -#}
+    it (an INCOMING_EMAIL is inbound); a meeting is outbound when the rep booked it and inbound
+    when the prospect did, on a scheduling page (hs_meeting_source MEETINGS_PUBLIC or
+    MEETINGS_EMBEDDED); a task has none. created_at is when the engagement was logged or booked
+    (hs_createdate), occurred_at when it takes place (hs_timestamp). -#}
+{%- set prospect_sources = var('prospect_booked_meeting_sources', ['MEETINGS_PUBLIC', 'MEETINGS_EMBEDDED']) -%}
+{%- set meeting_source = optional_source_column('raw_hubspot', 'meetings', 'hs_meeting_source') -%}
+{%- set prospect_sources_sql = "'" ~ prospect_sources | map('upper') | join("', '") ~ "'" -%}
 with
 
 calls as (
@@ -25,6 +30,8 @@ unioned as (
         'call' as engagement_type,
         hubspot_owner_id,
         hs_timestamp,
+        hs_createdate,
+        cast(null as {{ dbt.type_string() }}) as meeting_source,
         case upper(hs_call_direction) when 'INBOUND' then 'inbound' else 'outbound' end as direction,
         lower(hs_call_status) as status,
         archived,
@@ -36,6 +43,8 @@ unioned as (
         'email' as engagement_type,
         hubspot_owner_id,
         hs_timestamp,
+        hs_createdate,
+        cast(null as {{ dbt.type_string() }}) as meeting_source,
         case upper(hs_email_direction) when 'INCOMING_EMAIL' then 'inbound' else 'outbound' end as direction,
         lower(hs_email_status) as status,
         archived,
@@ -47,7 +56,12 @@ unioned as (
         'meeting' as engagement_type,
         hubspot_owner_id,
         hs_timestamp,
-        'outbound' as direction,
+        hs_createdate,
+        upper({{ meeting_source }}) as meeting_source,
+        case
+            when upper({{ meeting_source }}) in ({{ prospect_sources_sql }}) then 'inbound'
+            else 'outbound'
+        end as direction,
         lower(hs_meeting_outcome) as status,
         archived,
         _dlt_load_id
@@ -58,6 +72,8 @@ unioned as (
         'task' as engagement_type,
         hubspot_owner_id,
         hs_timestamp,
+        hs_createdate,
+        cast(null as {{ dbt.type_string() }}) as meeting_source,
         cast(null as {{ dbt.type_string() }}) as direction,
         lower(hs_task_status) as status,
         archived,
@@ -71,6 +87,8 @@ renamed as (
         engagement_type,
         cast(hubspot_owner_id as {{ dbt.type_string() }}) as owner_id,
         {{ to_utc_timestamp('hs_timestamp') }} as occurred_at,
+        {{ to_utc_timestamp('hs_createdate') }} as created_at,
+        meeting_source,
         direction,
         status,
         coalesce(archived, false) as is_deleted,
