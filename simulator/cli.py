@@ -82,6 +82,14 @@ def build_parser() -> argparse.ArgumentParser:
     faults.add_argument("--fault-slow-every", type=_non_negative(int), default=0, metavar="N")
     faults.add_argument("--slow-seconds", type=_non_negative(float), default=2.0)
     faults.add_argument("--fault-drop-every", type=_non_negative(int), default=0, metavar="N")
+    faults.add_argument(
+        "--fault-html-every",
+        type=_non_negative(int),
+        default=0,
+        metavar="N",
+        help="a proxy's HTML page instead of the API's JSON",
+    )
+    faults.add_argument("--fault-html-status", type=int, default=200, metavar="STATUS")
 
     simulate = commands.add_parser(
         "simulate", help="write the demo company as files", description="Demo company files."
@@ -121,6 +129,8 @@ def _serve(args: argparse.Namespace) -> int:
             slow_every=args.fault_slow_every,
             slow_seconds=args.slow_seconds,
             drop_every=args.fault_drop_every,
+            html_every=args.fault_html_every,
+            html_status=args.fault_html_status,
         )
         company = _company(args)
     except ValueError as exc:

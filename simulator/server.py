@@ -19,7 +19,7 @@ from types import TracebackType
 from urllib.parse import parse_qs, urlsplit
 
 from simulator.company import Company
-from simulator.faults import Faults, hubspot_rate_headers
+from simulator.faults import PROXY_ERROR_PAGE, Faults, hubspot_rate_headers
 from simulator.hubspot_api import HubSpotApi
 from simulator.hubspot_api import error_body as hubspot_error
 from simulator.timeutil import iso_ms
@@ -189,6 +189,9 @@ class DemoApi:
                         payload = typeform_error(status, "INTERNAL_SERVER_ERROR", "try again")[1]
                     else:
                         payload = hubspot_error(status, "INTERNAL_ERROR", "internal error")[1]
+                elif fault == "html":  # a proxy's page: not the API's JSON, nor its headers
+                    self._send(demo.faults.html_status, PROXY_ERROR_PAGE, {}, "text/html")
+                    return
                 else:
                     api = typeform if is_typeform else hubspot
                     status, payload = api.handle(
@@ -213,9 +216,15 @@ class DemoApi:
                 }
                 return 429, json.dumps(body, separators=(",", ":")).encode()
 
-            def _send(self, status: int, payload: bytes, extra: dict[str, str]) -> None:
+            def _send(
+                self,
+                status: int,
+                payload: bytes,
+                extra: dict[str, str],
+                content_type: str = "application/json",
+            ) -> None:
                 self.send_response(status)
-                self.send_header("Content-Type", "application/json;charset=utf-8")
+                self.send_header("Content-Type", f"{content_type};charset=utf-8")
                 self.send_header("Content-Length", str(len(payload)))
                 for name, value in extra.items():
                     self.send_header(name, value)
