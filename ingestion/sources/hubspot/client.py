@@ -1,15 +1,21 @@
 """A thin client for HubSpot's CRM API v3 (and v4 associations): paging, search windows,
-batch reads. dlt's requests session does the retrying: 429 (honouring Retry-After) and 5xx
-with exponential backoff. Requests are counted, so loads can report what they cost."""
+batch reads. dlt's requests session does the retrying, with the [runtime] request settings:
+429 (honouring Retry-After), 5xx, dropped connections and timeouts with exponential backoff,
+and, as transient too, a success status whose body is not a JSON object (an HTML error page
+from a proxy or gateway). Requests are counted, so loads can report what they cost.
 
+Every error names the configured base URL and the request's path, never the token."""
+
+import logging
 from collections.abc import Iterable, Iterator
-from datetime import datetime
 from typing import Any
 
+import orjson
 from dlt.sources.helpers.requests import Client
 from requests import HTTPError, RequestException, Response
+from requests.exceptions import InvalidSchema, InvalidURL, MissingSchema
 
-from ingestion.sources.hubspot.errors import HubSpotSourceError, explain_http_error
+from ingestion.sources.hubspot.errors import HubSpotSourceError, explain_http_error, not_json
 from ingestion.sources.hubspot.settings import (
     ASSOCIATIONS_BATCH_SIZE,
     OWNERS_PAGE_SIZE,
@@ -17,12 +23,32 @@ from ingestion.sources.hubspot.settings import (
     SEARCH_RESULT_CAP,
     CrmObject,
 )
+from ingestion.sources.hubspot.validation import instant_ms
+
+logger = logging.getLogger(__name__)
+
+# The parsed body of a response, kept on it by the retry check so it is decoded once.
+_PARSED = "_salespulse_json"
+
+
+def body_is_not_json(response: Response | None, exception: BaseException | None) -> bool:
+    """Retry condition: a success whose body is not a JSON object (HubSpot always sends one)."""
+    if response is None or not 200 <= response.status_code < 300:
+        return False
+    try:
+        body = orjson.loads(response.content)
+    except orjson.JSONDecodeError:
+        return True
+    setattr(response, _PARSED, body)
+    return not isinstance(body, dict)
 
 
 class HubSpotClient:
     def __init__(self, base_url: str, access_token: str) -> None:
         self.base_url = base_url.rstrip("/")
-        self.session = Client(raise_for_status=False).session
+        client = Client(raise_for_status=False, retry_condition=body_is_not_json)
+        client.configure()  # request attempts, backoff and timeout from dlt's [runtime]
+        self.session = client.session
         self.session.headers["Authorization"] = f"Bearer {access_token}"
         self.requests_made = 0
 
@@ -30,19 +56,33 @@ class HubSpotClient:
 
     def _request(self, method: str, path: str, **kwargs: Any) -> dict:
         self.requests_made += 1
+        request = f"{method} {self.base_url}{path}"
         try:
             response: Response = self.session.request(method, self.base_url + path, **kwargs)
             response.raise_for_status()
         except HTTPError as error:
-            raise explain_http_error(error, f"{method} {path}") from None
+            raise explain_http_error(error, request) from None
+        except (MissingSchema, InvalidSchema, InvalidURL):
+            raise HubSpotSourceError(
+                f"the HubSpot base URL {self.base_url!r} is not an http(s) URL: set "
+                "sources.hubspot.base_url (SOURCES__HUBSPOT__BASE_URL), e.g. "
+                "https://api.hubapi.com",
+                status=None,
+            ) from None
         except RequestException as error:
             # The message of a connection error names the host, never the headers.
             raise HubSpotSourceError(
-                f"HubSpot could not be reached ({type(error).__name__}) for {method} {path}",
+                f"HubSpot could not be reached at {self.base_url} ({type(error).__name__}) "
+                f"for {request}, after every retry",
                 status=None,
                 transient=True,
             ) from error
-        return response.json()
+        body = getattr(response, _PARSED, None)
+        if body is None and not body_is_not_json(response, None):
+            body = getattr(response, _PARSED)
+        if not isinstance(body, dict):
+            raise not_json(response, request, self.session.headers["Authorization"])
+        return body
 
     def get_pages(self, path: str, params: dict[str, Any]) -> Iterator[list[dict]]:
         """Every page of a list endpoint, following `paging.next.after`."""
@@ -101,10 +141,13 @@ class HubSpotClient:
                     "limit": SEARCH_PAGE_SIZE,
                     "after": str(after),
                 })  # fmt: skip
-                results = body.get("results", [])
+                results = body.get("results") or []
                 returned += len(results)
                 if results:
-                    last_seen = results[-1]["properties"].get(crm.modified_property)
+                    instants = [_modified_ms(crm, record) for record in results]
+                    last_seen = max(
+                        (at for at in [last_seen, *instants] if at is not None), default=None
+                    )
                     yield results
                 after_next = ((body.get("paging") or {}).get("next") or {}).get("after")
                 if not after_next or int(after_next) >= SEARCH_RESULT_CAP:
@@ -112,11 +155,11 @@ class HubSpotClient:
                 after = int(after_next)
             if int(body.get("total", returned)) <= returned or last_seen is None:
                 return
-            next_lower = epoch_ms(last_seen)
+            next_lower = last_seen
             if next_lower <= lower:
                 raise HubSpotSourceError(
                     f"more than {SEARCH_RESULT_CAP} {crm.name} share the modification time "
-                    f"{last_seen}; the search endpoint cannot page past them",
+                    f"{last_seen} (epoch ms); the search endpoint cannot page past them",
                     status=None,
                 )
             lower = next_lower
@@ -142,9 +185,16 @@ class HubSpotClient:
                 f"/crm/v4/associations/{from_type}/{to_type}/batch/read",
                 json={"inputs": chunk},
             )
-            for result in body.get("results", []):
-                from_id = str(result["from"]["id"])
-                found.setdefault(from_id, []).extend(result.get("to", []))
+            for result in body.get("results") or []:
+                from_id = str(((result or {}).get("from") or {}).get("id") or "")
+                if not from_id:  # cannot be attributed to a record: say so, never guess
+                    logger.warning(
+                        "HubSpot %s -> %s associations: a result without a from id was skipped",
+                        from_type,
+                        to_type,
+                    )
+                    continue
+                found.setdefault(from_id, []).extend(result.get("to") or [])
                 after = ((result.get("paging") or {}).get("next") or {}).get("after")
                 if after:  # more associations of this record than one page holds
                     pending.append({"id": from_id, "after": after})
@@ -156,8 +206,6 @@ def _chunks(items: list[str], size: int) -> Iterable[list[str]]:
         yield items[start : start + size]
 
 
-def epoch_ms(value: str) -> int:
-    """HubSpot datetimes arrive as ISO 8601 strings or as epoch milliseconds."""
-    if value.isdigit():
-        return int(value)
-    return int(datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp() * 1000)
+def _modified_ms(crm: CrmObject, record: Any) -> int | None:
+    properties = record.get("properties") if isinstance(record, dict) else None
+    return instant_ms((properties or {}).get(crm.modified_property))
