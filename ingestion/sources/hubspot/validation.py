@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -42,8 +43,11 @@ DATETIME_PROPERTIES = frozenset(
         "hs_lifecyclestage_customer_date",
     }
 )
+_TYPED_PROPERTIES = NUMBER_PROPERTIES | DATETIME_PROPERTIES
 # The record's own datetimes (outside `properties`), and the columns they land in.
 RECORD_DATETIMES = (("createdAt", "created_at"), ("updatedAt", "updated_at"))
+# HubSpot's datetime form: 2026-03-01T09:30:00.000Z.
+_HUBSPOT_FORM = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
 # A quarantined record keeps this much of its JSON text.
 RECORD_TEXT_LIMIT = 10_000
 
@@ -89,8 +93,18 @@ def parse_instant(value: Any) -> dt.datetime | None:
     return parsed.astimezone(dt.UTC)
 
 
+def _hubspot_form(value: Any) -> dt.datetime | None:
+    """The datetime of a text already in HubSpot's own form (the common case, made cheap), or
+    None when the text has another form; raises ValueError for an impossible date."""
+    if type(value) is str and len(value) == 24 and _HUBSPOT_FORM.fullmatch(value):
+        return dt.datetime.fromisoformat(value)
+    return None
+
+
 def instant_text(value: Any) -> str | None:
     """HubSpot's ISO 8601 form (UTC, milliseconds, Z) of a datetime value; raises ValueError."""
+    if _hubspot_form(value) is not None:
+        return value
     parsed = parse_instant(value)
     if parsed is None:
         return None
@@ -100,7 +114,7 @@ def instant_text(value: Any) -> str | None:
 def instant_ms(value: Any) -> int | None:
     """Epoch milliseconds of a datetime value, or None when it has none or is not one."""
     try:
-        parsed = parse_instant(value)
+        parsed = _hubspot_form(value) or parse_instant(value)
     except (ValueError, OverflowError, OSError):
         return None
     return None if parsed is None else round(parsed.timestamp() * 1000)
@@ -197,6 +211,8 @@ def _normalised(crm: CrmObject, record: Any) -> dict:
 
 
 def _property_value(name: str, value: Any) -> str | None:
+    if type(value) is str and name not in _TYPED_PROPERTIES:
+        return value  # the common case: text where text belongs
     if isinstance(value, dict | list):
         kind = "an object" if isinstance(value, dict) else "a list"
         raise Rejected(name, value, f"{name} is {kind}, not a value")
