@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 RATE_LIMIT_DAILY = 500_000
 RATE_LIMIT_INTERVAL_MS = 10_000
-RATE_LIMIT_MAX = 190
+# The demo enforces no burst limit unless asked to: it reports one no client reaches.
+RATE_LIMIT_MAX = 100_000
 
 
 @dataclass(frozen=True)
@@ -78,14 +79,15 @@ class Faults:
 
 
 def hubspot_rate_headers(n: int, limited: bool) -> dict[str, str]:
-    """HubSpot's X-HubSpot-RateLimit-* headers for the n-th request of the day."""
-    used_in_interval = (n - 1) % RATE_LIMIT_MAX + 1
+    """HubSpot's X-HubSpot-RateLimit-* headers for the n-th request of the day. They describe
+    the demo's own limit, which a client may honour: none is enforced (see rate_limits.py for
+    one that is), so the burst limit reported is one no client reaches, not HubSpot's."""
     return {
         "X-HubSpot-RateLimit-Daily": str(RATE_LIMIT_DAILY),
         "X-HubSpot-RateLimit-Daily-Remaining": str(max(RATE_LIMIT_DAILY - n, 0)),
         "X-HubSpot-RateLimit-Interval-Milliseconds": str(RATE_LIMIT_INTERVAL_MS),
         "X-HubSpot-RateLimit-Max": str(RATE_LIMIT_MAX),
-        "X-HubSpot-RateLimit-Remaining": "0" if limited else str(RATE_LIMIT_MAX - used_in_interval),
+        "X-HubSpot-RateLimit-Remaining": "0" if limited else str(RATE_LIMIT_MAX - 1),
     }
 
 

@@ -22,6 +22,7 @@ from ingestion.sources.hubspot.tables import (
     QUARANTINE_TABLE,
 )
 from ingestion.sources.hubspot.validation import Rejection
+from ingestion.sources.hubspot.versions import UNSEEN, Versions
 from ingestion.sources.load_bookkeeping import current_load, side_table
 
 logger = logging.getLogger(__name__)
@@ -38,7 +39,7 @@ class LoadBook:
         self.read = 0
         self.quarantined = 0
         self.superseded = 0
-        self._versions: dict[str, int | None] = {}
+        self._versions = Versions()
         self._rejections: list[Rejection] = []
         self._twice: list[str] = []
 
@@ -54,18 +55,31 @@ class LoadBook:
 
     def accept(self, object_id: str, version: int | None) -> bool:
         """Counts a valid record read; True when it is to be yielded (first or newer version)."""
-        self.read += 1
-        if object_id not in self._versions:
-            self._versions[object_id] = version
-            return True
-        self.superseded += 1
-        if len(self._twice) < LOGGED_IDS:
-            self._twice.append(object_id)
-        previous = self._versions[object_id]
-        if version is not None and previous is not None and version > previous:
-            self._versions[object_id] = version
-            return True
-        return False
+        return self.accept_page([(object_id, version)])[0]
+
+    def accept_page(self, records: list[tuple[str, int | None]]) -> list[bool]:
+        """accept() for a page of (id, version), looked up at once."""
+        previous = self._versions.previous([object_id for object_id, _ in records])
+        in_page: dict[str, object] = {}
+        verdicts = []
+        for (object_id, version), before in zip(records, previous, strict=True):
+            self.read += 1
+            before = in_page.get(object_id, before)
+            if before is UNSEEN:
+                verdict = True
+            else:
+                self.superseded += 1
+                if len(self._twice) < LOGGED_IDS:
+                    self._twice.append(object_id)
+                verdict = version is not None and before is not None and version > before
+            if verdict and before is UNSEEN:
+                self._versions.add(object_id, version)
+            elif verdict:
+                self._versions.set(object_id, version)
+            if verdict:
+                in_page[object_id] = version
+            verdicts.append(verdict)
+        return verdicts
 
     def quarantine(self) -> list[Any]:
         """The rejections since the last call, as a quarantine side table (or nothing)."""

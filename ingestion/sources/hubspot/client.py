@@ -6,16 +6,18 @@ from a proxy or gateway). Requests are counted, so loads can report what they co
 
 Every error names the configured base URL and the request's path, never the token."""
 
+import itertools
 import logging
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 import orjson
 from dlt.sources.helpers.requests import Client
-from requests import HTTPError, RequestException, Response
+from requests import HTTPError, RequestException, Response, Session
 from requests.exceptions import InvalidSchema, InvalidURL, MissingSchema
 
 from ingestion.sources.hubspot.errors import HubSpotSourceError, explain_http_error, not_json
+from ingestion.sources.hubspot.rate_limit import RateLimiter
 from ingestion.sources.hubspot.settings import (
     ASSOCIATIONS_BATCH_SIZE,
     OWNERS_PAGE_SIZE,
@@ -24,6 +26,13 @@ from ingestion.sources.hubspot.settings import (
     CrmObject,
 )
 from ingestion.sources.hubspot.validation import instant_ms
+
+# HubSpot's documented per-app burst limit for the lowest tier: 100 requests every 10 seconds
+# (higher tiers allow more, and every response reports the app's own: the limiter adopts it).
+BURST_LIMIT = 100
+BURST_INTERVAL_SECONDS = 10.0
+# The CRM search endpoints: a few requests a second per account, reported by no header.
+SEARCH_LIMIT_PER_SECOND = 4
 
 logger = logging.getLogger(__name__)
 
@@ -44,19 +53,50 @@ def body_is_not_json(response: Response | None, exception: BaseException | None)
 
 
 class HubSpotClient:
-    def __init__(self, base_url: str, access_token: str) -> None:
+    """Safe to share between threads: each thread gets its own session from dlt's Client, and
+    every request waits for the rate limiters."""
+
+    def __init__(
+        self,
+        base_url: str,
+        access_token: str,
+        burst_limit: int = BURST_LIMIT,
+        search_limit: int = SEARCH_LIMIT_PER_SECOND,
+    ) -> None:
         self.base_url = base_url.rstrip("/")
-        client = Client(raise_for_status=False, retry_condition=body_is_not_json)
-        client.configure()  # request attempts, backoff and timeout from dlt's [runtime]
-        self.session = client.session
-        self.session.headers["Authorization"] = f"Bearer {access_token}"
+        self._client = Client(raise_for_status=False, retry_condition=self._attempted)
+        self._client.configure()  # request attempts, backoff and timeout from dlt's [runtime]
+        self.limiter = RateLimiter(burst_limit, BURST_INTERVAL_SECONDS)
+        self.search_limiter = RateLimiter(search_limit, 1.0)
+        self._authorization = f"Bearer {access_token}"
+        self._count = itertools.count(1)
         self.requests_made = 0
+
+    def _attempted(self, response: Response | None, exception: BaseException | None) -> bool:
+        """Called by dlt's retrying session after every attempt: the rate limiters learn from
+        each response (a 429 holds every thread), and a body that is not JSON is retried."""
+        if response is not None:
+            is_search = response.request.path_url.split("?")[0].endswith("/search")
+            limiter = self.search_limiter if is_search else self.limiter
+            limiter.observe(response.status_code, response.headers)
+        return body_is_not_json(response, exception)
+
+    @property
+    def session(self) -> Session:
+        """This thread's session (dlt's Client keeps one per thread)."""
+        session = self._client.session
+        session.headers["Authorization"] = self._authorization
+        return session
 
     # -- plumbing -------------------------------------------------------------------------
 
     def _request(self, method: str, path: str, **kwargs: Any) -> dict:
-        self.requests_made += 1
+        self.requests_made = next(self._count)
         request = f"{method} {self.base_url}{path}"
+        is_search = path.endswith("/search")
+        if is_search:
+            self.search_limiter.acquire()
+        self.limiter.acquire()
         try:
             response: Response = self.session.request(method, self.base_url + path, **kwargs)
             response.raise_for_status()
@@ -81,7 +121,7 @@ class HubSpotClient:
         if body is None and not body_is_not_json(response, None):
             body = getattr(response, _PARSED)
         if not isinstance(body, dict):
-            raise not_json(response, request, self.session.headers["Authorization"])
+            raise not_json(response, request, self._authorization)
         return body
 
     def get_pages(self, path: str, params: dict[str, Any]) -> Iterator[list[dict]]:

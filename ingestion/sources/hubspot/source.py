@@ -26,7 +26,7 @@ import dlt
 from dlt.sources import DltResource
 
 from ingestion.sources.hubspot.bookkeeping import LoadBook, empty_quarantine
-from ingestion.sources.hubspot.client import HubSpotClient
+from ingestion.sources.hubspot.client import BURST_LIMIT, SEARCH_LIMIT_PER_SECOND, HubSpotClient
 from ingestion.sources.hubspot.records import batch_associations, record_row
 from ingestion.sources.hubspot.settings import CRM_OBJECTS, DEFAULT_BASE_URL, CrmObject
 from ingestion.sources.hubspot.tables import (
@@ -52,9 +52,16 @@ _Item = tuple[Any, dict[str, list[dict]] | None]
 def hubspot_source(
     base_url: str = DEFAULT_BASE_URL,
     access_token: str = dlt.secrets.value,
+    burst_limit: int = BURST_LIMIT,
+    search_limit: int = SEARCH_LIMIT_PER_SECOND,
 ) -> Iterable[DltResource]:
-    """HubSpot CRM: owners (reps) with teams, deal pipelines with stages, and CRM objects."""
-    client = HubSpotClient(base_url, access_token)
+    """HubSpot CRM: owners (reps) with teams, deal pipelines with stages, and CRM objects.
+
+    The object types load concurrently (dlt's `extract.workers` threads), within HubSpot's rate
+    limits: `burst_limit` requests per 10 seconds until a response reports the app's own limit,
+    and `search_limit` search requests a second (sources.hubspot.burst_limit, .search_limit).
+    """
+    client = HubSpotClient(base_url, access_token, int(burst_limit), int(search_limit))
     resources = (
         owners(client),
         deal_pipelines(client),
@@ -118,6 +125,8 @@ def crm_object_resource(client: HubSpotClient, crm: CrmObject) -> DltResource:
         name=crm.name,
         write_disposition="merge",
         primary_key="id",
+        # Each object type's pages follow one another; the types load side by side.
+        parallelized=True,
         # Declared in full, so that the table exists (with every column) even when empty.
         columns=object_columns(crm),
         nested_hints=nested_columns(crm),  # type: ignore[arg-type]
@@ -125,7 +134,7 @@ def crm_object_resource(client: HubSpotClient, crm: CrmObject) -> DltResource:
 
 
 def _crm_records(client: HubSpotClient, crm: CrmObject) -> Iterator[Any]:
-    state = dlt.current.resource_state()
+    state = dlt.current.resource_state(crm.name)  # named: this runs in a worker thread
     since = state.get("modified_since_ms")
     ids_at_cursor = set(state.get("ids_at_cursor", []))
     book = LoadBook(crm.name)
@@ -162,7 +171,7 @@ def _rows(
     """The rows of a page's valid records (each record once, its newest version); the others
     go to the book's quarantine. The cursor moves over every record it can place in time,
     quarantined or not: a record is read again when it changes, not on every load."""
-    rows = []
+    valid: list[tuple[dict, dict[str, list[dict]] | None]] = []
     for record, links in page:
         checked = checked_record(crm, record, links)
         if cursor is not None:
@@ -172,7 +181,11 @@ def _rows(
             continue
         if archived:
             checked["archived"] = True
-        if not book.accept(checked["id"], instant_ms(checked.get("updatedAt"))):
+        valid.append((checked, links))
+    verdicts = book.accept_page([(c["id"], instant_ms(c.get("updatedAt"))) for c, _ in valid])
+    rows = []
+    for (checked, links), newest in zip(valid, verdicts, strict=True):
+        if not newest:
             continue
         if links is not None:
             rows.append(record_row(crm, checked, batch_associations(checked["id"], links)))
