@@ -63,17 +63,24 @@ def _counted_requests() -> list[int]:
     return count
 
 
-def _load() -> tuple[float, int]:
-    """(seconds, records loaded into the object, owner and pipeline tables) of one load."""
+def _load() -> tuple[float, int, dict[str, float]]:
+    """(seconds, records loaded into the object, owner and pipeline tables, seconds of each
+    dlt step) of one load."""
     from ingestion.pipelines import build_pipeline, run_source
 
     started = time.perf_counter()
     run_source("hubspot")
     seconds = time.perf_counter() - started
-    counts = build_pipeline("hubspot").last_trace.last_normalize_info.row_counts
+    trace = build_pipeline("hubspot").last_trace
+    counts = trace.last_normalize_info.row_counts
     side = ("_dlt", "load_accounting", "quarantine")
     records = sum(n for t, n in counts.items() if "__" not in t and not t.startswith(side))
-    return seconds, records
+    steps = {
+        step.step: (step.finished_at - step.started_at).total_seconds()
+        for step in trace.steps
+        if step.step in ("extract", "normalize", "load")
+    }
+    return seconds, records, steps
 
 
 def one_scale(scale: str, rate_limit: int, search_rate_limit: int, workers: int) -> dict:
@@ -88,11 +95,11 @@ def one_scale(scale: str, rate_limit: int, search_rate_limit: int, workers: int)
                 EXTRACT__WORKERS=str(workers),
             )
             count = _counted_requests()
-            full_s, full_records = _load()
+            full_s, full_records, steps = _load()
             full_requests = count[0]
             headers = {"Authorization": f"Bearer {TOKEN}"}
             requests.post(f"{base_url}/_simulator/advance?days=1", headers=headers, timeout=600)
-            incr_s, incr_records = _load()
+            incr_s, incr_records, _ = _load()
             incr_requests = count[0] - full_requests
     finally:
         server.terminate()
@@ -106,6 +113,7 @@ def one_scale(scale: str, rate_limit: int, search_rate_limit: int, workers: int)
         "requests": full_requests,
         "records_per_s": round(full_records / full_s),
         "requests_per_s": round(full_requests / full_s, 1),
+        **{f"{step}_s": round(seconds, 1) for step, seconds in steps.items()},
         "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
         "incr_s": round(incr_s, 1),
         "incr_records": incr_records,
@@ -128,8 +136,8 @@ def main() -> None:
         return
     print(
         f"{'scale':<8}{'records':>11}{'requests':>10}{'full s':>9}{'records/s':>11}"
-        f"{'req/s':>8}{'limit use':>11}{'peak MiB':>10}{'incr s':>8}{'incr req':>10}"
-        f"{'incr records':>14}"
+        f"{'req/s':>8}{'limit use':>11}{'extract':>9}{'normal.':>9}{'load':>7}{'peak MiB':>10}"
+        f"{'incr s':>8}{'incr req':>10}{'incr records':>14}"
     )
     results = []
     for scale in args.scales:
@@ -145,6 +153,7 @@ def main() -> None:
         print(
             f"{r['scale']:<8}{r['records']:>11,}{r['requests']:>10,}{r['full_s']:>9.1f}"
             f"{r['records_per_s']:>11,}{r['requests_per_s']:>8.1f}{limit_use:>11}"
+            f"{r['extract_s']:>9.1f}{r['normalize_s']:>9.1f}{r['load_s']:>7.1f}"
             f"{r['peak_rss_mib']:>10,}{r['incr_s']:>8.1f}{r['incr_requests']:>10,}"
             f"{r['incr_records']:>14,}",
             flush=True,
