@@ -83,6 +83,8 @@ def nested_columns(crm: CrmObject) -> dict[str, dict[str, Any]]:
             _text("to_object_type"),
             _text("to_id"),
             _text("association_type"),
+            {"name": "association_type_id", "data_type": "bigint", "nullable": True},
+            _text("association_category"),
         ]
         nested["associations"] = {"columns": {c["name"]: c for c in columns}}
     return nested

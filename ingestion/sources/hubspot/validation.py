@@ -39,6 +39,8 @@ DATETIME_PROPERTIES = frozenset(
         "hs_meeting_start_time",
         "hs_meeting_end_time",
         "hs_lifecyclestage_lead_date",
+        "hs_lifecyclestage_marketingqualifiedlead_date",
+        "hs_lifecyclestage_salesqualifiedlead_date",
         "hs_lifecyclestage_opportunity_date",
         "hs_lifecyclestage_customer_date",
     }
