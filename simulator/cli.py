@@ -82,6 +82,29 @@ def build_parser() -> argparse.ArgumentParser:
     faults.add_argument("--fault-slow-every", type=_non_negative(int), default=0, metavar="N")
     faults.add_argument("--slow-seconds", type=_non_negative(float), default=2.0)
     faults.add_argument("--fault-drop-every", type=_non_negative(int), default=0, metavar="N")
+    faults.add_argument(
+        "--fault-html-every",
+        type=_non_negative(int),
+        default=0,
+        metavar="N",
+        help="a proxy's HTML page instead of the API's JSON",
+    )
+    faults.add_argument("--fault-html-status", type=int, default=200, metavar="STATUS")
+    limits = demo.add_argument_group("HubSpot rate limits, enforced (off by default)")
+    limits.add_argument(
+        "--rate-limit",
+        type=_non_negative(int),
+        default=0,
+        metavar="N",
+        help="at most N requests in any 10 seconds, then 429 (HubSpot's burst limit)",
+    )
+    limits.add_argument(
+        "--search-rate-limit",
+        type=_non_negative(int),
+        default=0,
+        metavar="N",
+        help="at most N search requests a second",
+    )
 
     simulate = commands.add_parser(
         "simulate", help="write the demo company as files", description="Demo company files."
@@ -110,9 +133,15 @@ def _company(args: argparse.Namespace):
 
 def _serve(args: argparse.Namespace) -> int:
     from simulator.faults import Faults
+    from simulator.rate_limits import EnforcedRateLimit
     from simulator.server import DemoApi
 
     try:
+        rate_limit = (
+            EnforcedRateLimit(args.rate_limit, search_per_second=args.search_rate_limit)
+            if args.rate_limit
+            else None
+        )
         faults = Faults(
             rate_limit_every=args.fault_429_every,
             retry_after_seconds=args.retry_after,
@@ -121,6 +150,8 @@ def _serve(args: argparse.Namespace) -> int:
             slow_every=args.fault_slow_every,
             slow_seconds=args.slow_seconds,
             drop_every=args.fault_drop_every,
+            html_every=args.fault_html_every,
+            html_status=args.fault_html_status,
         )
         company = _company(args)
     except ValueError as exc:
@@ -131,7 +162,12 @@ def _serve(args: argparse.Namespace) -> int:
         signal.signal(signum, lambda *_: stop.set())
     try:
         api = DemoApi(
-            company, token=args.token, host=args.host, port=args.port, faults=faults
+            company,
+            token=args.token,
+            host=args.host,
+            port=args.port,
+            faults=faults,
+            rate_limit=rate_limit,
         ).start()
     except OSError as exc:
         where = f"{args.host}:{args.port}"

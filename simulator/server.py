@@ -19,9 +19,10 @@ from types import TracebackType
 from urllib.parse import parse_qs, urlsplit
 
 from simulator.company import Company
-from simulator.faults import Faults, hubspot_rate_headers
+from simulator.faults import PROXY_ERROR_PAGE, Faults, hubspot_rate_headers
 from simulator.hubspot_api import HubSpotApi
 from simulator.hubspot_api import error_body as hubspot_error
+from simulator.rate_limits import EnforcedRateLimit
 from simulator.timeutil import iso_ms
 from simulator.typeform_api import TypeformApi
 from simulator.typeform_api import error_body as typeform_error
@@ -39,9 +40,11 @@ class DemoApi:
         host: str = "127.0.0.1",
         port: int = 0,
         faults: Faults | None = None,
+        rate_limit: EnforcedRateLimit | None = None,
     ) -> None:
         self.host, self.port = host, port
         self.faults = faults or Faults()
+        self.rate_limit = rate_limit  # HubSpot's burst and search limits, when enforced
         self._token = token
         self._lock = threading.Lock()
         self._set_company(company)
@@ -180,6 +183,11 @@ class DemoApi:
                 if delay:
                     time.sleep(delay)
                 extra = {} if is_typeform else hubspot_rate_headers(n, fault == "rate_limit")
+                if demo.rate_limit is not None and not is_typeform:
+                    admitted, extra, policy = demo.rate_limit.admit(path.endswith("/search"))
+                    if not admitted:
+                        self._send(429, self._rate_limited(False, policy)[1], extra)
+                        return
                 if fault == "rate_limit":
                     status, payload = self._rate_limited(is_typeform)
                     extra["Retry-After"] = str(demo.faults.retry_after_seconds)
@@ -189,6 +197,9 @@ class DemoApi:
                         payload = typeform_error(status, "INTERNAL_SERVER_ERROR", "try again")[1]
                     else:
                         payload = hubspot_error(status, "INTERNAL_ERROR", "internal error")[1]
+                elif fault == "html":  # a proxy's page: not the API's JSON, nor its headers
+                    self._send(demo.faults.html_status, PROXY_ERROR_PAGE, {}, "text/html")
+                    return
                 else:
                     api = typeform if is_typeform else hubspot
                     status, payload = api.handle(
@@ -200,22 +211,30 @@ class DemoApi:
                 self._send(status, payload, extra)
 
             @staticmethod
-            def _rate_limited(is_typeform: bool) -> tuple[int, bytes]:
+            def _rate_limited(
+                is_typeform: bool, policy: str | None = "TEN_SECONDLY_ROLLING"
+            ) -> tuple[int, bytes]:
                 if is_typeform:
                     return typeform_error(429, "RATE_LIMIT_EXCEEDED", "rate limit exceeded")
                 body = {
                     "status": "error",
-                    "message": "You have reached your ten_secondly_rolling limit.",
+                    "message": f"You have reached your {str(policy).lower()} limit.",
                     "errorType": "RATE_LIMIT",
                     "correlationId": str(uuid.uuid4()),
-                    "policyName": "TEN_SECONDLY_ROLLING",
+                    "policyName": policy,
                     "groupName": "demo-app",
                 }
                 return 429, json.dumps(body, separators=(",", ":")).encode()
 
-            def _send(self, status: int, payload: bytes, extra: dict[str, str]) -> None:
+            def _send(
+                self,
+                status: int,
+                payload: bytes,
+                extra: dict[str, str],
+                content_type: str = "application/json",
+            ) -> None:
                 self.send_response(status)
-                self.send_header("Content-Type", "application/json;charset=utf-8")
+                self.send_header("Content-Type", f"{content_type};charset=utf-8")
                 self.send_header("Content-Length", str(len(payload)))
                 for name, value in extra.items():
                     self.send_header(name, value)

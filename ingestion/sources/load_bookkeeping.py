@@ -6,12 +6,29 @@ from typing import Any
 
 import dlt
 from dlt.common.storages.exceptions import CurrentLoadPackageStateNotAvailable
+from dlt.sources import DltResource
 
 
 def side_table(item: Any, table_name: str) -> Any:
     """Route an item (Arrow table or dict) to a shared side table: append, no key."""
     hints = dlt.mark.make_hints(table_name=table_name, write_disposition="append", primary_key=[])
     return dlt.mark.with_hints(item, hints, create_table_variant=True)
+
+
+def declare_side_tables(resource: DltResource, *table_names: str) -> DltResource:
+    """Registers the side tables a resource writes with hints of their own. A table variant
+    starts from a copy of its resource's hints, so without this a resource's column hints (a
+    non-nullable `id`, its nested tables) would be imposed on its quarantine rows."""
+    for table_name in table_names:
+        resource.apply_hints(
+            table_name=table_name,
+            write_disposition="append",
+            primary_key=[],
+            columns={},
+            nested_hints={},
+            create_table_variant=True,
+        )
+    return resource
 
 
 def current_load() -> tuple[str | None, dt.datetime]:

@@ -100,9 +100,10 @@ def _load_deals_only() -> None:
         {"rate_limit_every": 4, "retry_after_seconds": 0},
         {"server_error_every": 5},
         {"drop_every": 6},
+        {"html_every": 5},
     ],
     indirect=True,
-    ids=["429-with-retry-after", "503", "dropped-connection"],
+    ids=["429-with-retry-after", "503", "dropped-connection", "html-page-with-status-200"],
 )
 def test_transient_faults_are_retried_and_the_load_is_complete(faulty_api):
     from simulator.faults import Faults

@@ -124,8 +124,9 @@ def typeform_error(failure: pytest.ExceptionInfo) -> TypeformSourceError:
         {"rate_limit_every": 3, "retry_after_seconds": 1},
         {"server_error_every": 2},
         {"drop_every": 3},
+        {"html_every": 3},
     ],
-    ids=["429-every-3rd", "503-every-2nd", "dropped-connection-every-3rd"],
+    ids=["429-every-3rd", "503-every-2nd", "dropped-connection-every-3rd", "html-every-3rd"],
 )
 def test_retries_absorb_transient_faults(serve, company, form_ids, fault):
     from simulator.faults import Faults
@@ -176,6 +177,38 @@ def test_exhausted_retries_fail_cleanly_and_change_nothing(serve, company, form_
     healthy = serve(later)
     run_source("typeform")
     assert (count("responses"), count("answers")) == api_counts(healthy, form_ids)
+
+
+def test_a_page_that_stays_html_fails_naming_the_base_url_and_the_path(
+    serve, company, form_ids, monkeypatch
+):
+    from simulator.faults import Faults
+
+    monkeypatch.setenv("RUNTIME__REQUEST_MAX_ATTEMPTS", "2")
+    proxy = serve(company, Faults(html_every=1, html_status=200))
+
+    with pytest.raises(Exception) as failure:
+        run_source("typeform")
+
+    error = typeform_error(failure)
+    assert error.is_transient
+    assert "not a JSON object (text/html" in str(error)
+    assert f"GET {proxy.base_url}/forms/{form_ids[0]}" in str(error)
+    assert proxy.request_count == 2  # one request, tried twice
+    assert snapshot() in ({}, {"_state": ["None"]})
+
+
+def test_an_unreachable_base_url_is_named(serve, company, monkeypatch):
+    api = serve(company)
+    base_url = api.base_url
+    api.stop()  # nothing listens there any more
+
+    with pytest.raises(Exception) as failure:
+        run_source("typeform")
+
+    error = typeform_error(failure)
+    assert error.is_transient
+    assert f"Typeform could not be reached at {base_url}" in str(error)
 
 
 def test_a_failure_mid_walk_writes_nothing(serve, company, form_ids, monkeypatch):

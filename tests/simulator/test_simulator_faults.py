@@ -85,6 +85,17 @@ def test_connection_dropped_mid_page(company: Company, token: str) -> None:
         assert session.get(f"{api.base_url}{DEALS}", timeout=10).status_code == 200
 
 
+def test_a_proxy_page_instead_of_json(company: Company, token: str) -> None:
+    with serving(company, token, Faults(html_every=2, html_status=200)) as (api, session):
+        assert session.get(f"{api.base_url}{DEALS}", timeout=10).json()["results"]
+        page = session.get(f"{api.base_url}{DEALS}", timeout=10)
+        assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html")
+        assert page.text.lstrip().startswith("<!DOCTYPE html>")
+        with pytest.raises(ValueError):
+            page.json()
+        assert session.get(f"{api.base_url}/forms/SPpulse1", timeout=10).json()["id"]
+
+
 def test_the_same_faults_give_the_same_sequence(company: Company, token: str) -> None:
     faults = Faults(rate_limit_every=4, server_error_every=3)
     runs = []

@@ -1,13 +1,16 @@
 {#- `select * from` a source table, or, when that table does not exist in the warehouse, an empty
-    relation with the given columns. The files source writes a table only for the entities its
-    mapping describes (the Maven export has no activities), so its staging must build without
-    the others. The source is always referenced, so lineage is the same either way. -#}
+    relation with the given columns: a list of names (text columns), or a mapping of name to
+    type. The files source writes a table only for the entities its mapping describes (the Maven
+    export has no activities), and dlt creates a child table (HubSpot's associations, an owner's
+    teams) only once a record has such children, so their staging must build without them. The
+    source is always referenced, so lineage is the same either way. -#}
 {% macro source_or_empty(source_name, table_name, columns) -%}
     {%- set relation = source(source_name, table_name) -%}
     {%- if execute and load_relation(relation) is none -%}
         select
             {%- for column in columns %}
-            cast(null as {{ dbt.type_string() }}) as {{ column }}{{ ',' if not loop.last }}
+            {%- set data_type = columns[column] if columns is mapping else dbt.type_string() %}
+            cast(null as {{ data_type }}) as {{ adapter.quote(column) }}{{ ',' if not loop.last }}
             {%- endfor %}
         where 1 = 0
     {%- else -%}

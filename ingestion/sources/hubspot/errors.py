@@ -1,6 +1,8 @@
 """Errors the HubSpot source raises with a cause a person can act on, and never the token."""
 
-from requests import HTTPError
+import re
+
+from requests import HTTPError, Response
 
 
 class HubSpotSourceError(RuntimeError):
@@ -41,8 +43,38 @@ def explain_http_error(error: HTTPError, request: str) -> HubSpotSourceError:
         detail = ""
         if error.response is not None:
             try:
-                detail = f": {error.response.json().get('message', '')}"
+                body = error.response.json()
+                detail = f": {body.get('message', '')}" if isinstance(body, dict) else ""
             except ValueError:
-                detail = ""
+                detail = (
+                    " with a page that is not HubSpot's JSON (is sources.hubspot.base_url "
+                    "HubSpot's API address?)"
+                )
         reason = f"HubSpot answered HTTP {status}{detail}."
     return HubSpotSourceError(f"{reason} Request: {request}", status=status)
+
+
+_TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+
+
+def not_json(response: Response, request: str, authorization: str) -> HubSpotSourceError:
+    """A success status whose body is not a JSON object, after every retry: typically a proxy's
+    or gateway's HTML page. Transient: such pages come and go. The page's title helps tell a
+    captive portal from a gateway error; it is stripped of the credentials, should a page echo
+    the request's headers."""
+    content_type = response.headers.get("Content-Type") or "no content type"
+    title = _TITLE.search(response.content[:65536])
+    shown = ""
+    if title:
+        text = " ".join(title.group(1).decode("utf-8", "replace").split())[:120]
+        token = authorization.partition(" ")[2]
+        if token:
+            text = text.replace(token, "***")
+        shown = f", titled {text!r}"
+    return HubSpotSourceError(
+        f"HubSpot answered HTTP {response.status_code} with a body that is not JSON "
+        f"({content_type}, {len(response.content)} bytes{shown}) after every retry. "
+        f"Request: {request}",
+        status=response.status_code,
+        transient=True,
+    )

@@ -15,8 +15,8 @@ def history_child(crm: CrmObject, prop: str) -> tuple[str, str, str]:
 
 
 def record_row(crm: CrmObject, record: dict, associations: list[dict] | None = None) -> dict:
-    """One raw row. `associations` are child rows already normalised (see below); when None,
-    the record's inline v3 `associations` are used."""
+    """One raw row of a record that passed validation.checked_record. `associations` are child
+    rows already normalised (see below); when None, the record's inline v3 `associations`."""
     object_id = str(record["id"])
     properties = record.get("properties") or {}
     row: dict[str, Any] = {
@@ -65,7 +65,8 @@ def batch_associations(object_id: str, found: dict[str, list[dict]]) -> list[dic
     rows = []
     for to_type, links in sorted(found.items()):
         for link in links:
-            for kind in link.get("associationTypes") or [{}]:
+            for entry in link.get("associationTypes") or [{}]:
+                kind = entry if isinstance(entry, dict) else {}
                 type_id = kind.get("typeId")
                 rows.append(
                     {"from_id": object_id, "to_object_type": to_type,

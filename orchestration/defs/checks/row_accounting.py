@@ -1,8 +1,8 @@
-"""Row accounting (blocking): for sources that count what they read (files, typeform, HubSpot's
-CRM objects), the rows
-read in the latest load equal the rows that landed in the raw table in that load plus the rows
-quarantined with a reason. A difference means rows were dropped silently, the one thing a load
-must never do, so publication stops."""
+"""Row accounting (blocking): for sources that count what they read (files, typeform, HubSpot),
+the rows read in the latest load equal the rows that landed in the raw table in that load plus
+the rows quarantined with a reason (plus, for HubSpot, the record versions superseded by a newer
+version of the same record read in that load). A difference means rows were dropped silently,
+the one thing a load must never do, so publication stops."""
 
 from dagster import (
     AssetCheckExecutionContext,
@@ -17,12 +17,12 @@ from orchestration.defs.checks.warehouse import build_warehouse_reader
 from orchestration.settings import BUILD_WAREHOUSE_POOL
 
 ACCOUNTED_DATASETS = ("raw_files", "raw_typeform")
-# HubSpot counts its CRM objects (owners and pipelines are small dimensions read whole).
-ACCOUNTED_HUBSPOT_TABLES = {crm.name for crm in CRM_OBJECTS}
+# HubSpot counts its CRM objects, owners and pipelines.
+ACCOUNTED_HUBSPOT_TABLES = {crm.name for crm in CRM_OBJECTS} | {"owners", "deal_pipelines"}
 CHECK_NAME = "rows_read_equal_rows_loaded_plus_quarantined"
 
 _LATEST_LOAD = """
-    select load_id, sum(rows_read), sum(rows_loaded), sum(rows_quarantined)
+    select load_id, sum(rows_read), sum(rows_loaded), sum(rows_quarantined), {superseded}
     from {dataset}.load_accounting
     where entity = $entity
       and load_id = (select max(load_id) from {dataset}.load_accounting where entity = $entity)
@@ -30,15 +30,51 @@ _LATEST_LOAD = """
 """
 
 
-def accounting_verdict(read: int, loaded: int, quarantined: int, landed: int, kept: int):
-    """(passed, why): read = loaded + quarantined, and both sides are what the tables hold."""
-    if read != loaded + quarantined:
-        return False, f"{read} rows read but {loaded} loaded + {quarantined} quarantined"
+def accounting_verdict(
+    read: int, loaded: int, quarantined: int, landed: int, kept: int, superseded: int = 0
+):
+    """(passed, why): read = loaded + quarantined (+ superseded), and each side is what the
+    tables hold."""
+    accounted = f"{loaded} loaded + {quarantined} quarantined" + (
+        f" + {superseded} superseded" if superseded else ""
+    )
+    if read != loaded + quarantined + superseded:
+        return False, f"{read} rows read but {accounted}"
     if landed != loaded:
         return False, f"{loaded} rows loaded by the source but {landed} in the raw table"
     if kept != quarantined:
         return False, f"{quarantined} rows quarantined but {kept} in the quarantine table"
-    return True, f"{read} rows read = {loaded} loaded + {quarantined} quarantined"
+    return True, f"{read} rows read = {accounted}"
+
+
+def latest_load_verdict(con, dataset: str, entity: str):
+    """(passed, why, load_id, rows read) of the latest load of a raw table, from its
+    load_accounting rows and what the table and the quarantine hold; None before any load."""
+    has_superseded = con.execute(
+        "select count(*) from information_schema.columns where table_schema = ? "
+        "and table_name = 'load_accounting' and column_name = 'rows_superseded'",
+        [dataset],
+    ).fetchone()[0]
+    superseded = "coalesce(sum(rows_superseded), 0)" if has_superseded else "0"
+    latest = con.execute(
+        _LATEST_LOAD.format(dataset=dataset, superseded=superseded), {"entity": entity}
+    ).fetchone()
+    if latest is None:
+        return None
+    load_id, read, loaded, quarantined, superseded_rows = latest
+    landed = con.execute(
+        f"select count(*) from {dataset}.{entity} where _dlt_load_id = ?", [load_id]
+    ).fetchone()[0]
+    kept = (
+        con.execute(
+            f"select count(*) from {dataset}.quarantine where entity = ? and load_id = ?",
+            [entity, load_id],
+        ).fetchone()[0]
+        if quarantined
+        else 0
+    )
+    passed, why = accounting_verdict(read, loaded, quarantined, landed, kept, superseded_rows)
+    return passed, why, load_id, int(read)
 
 
 def row_accounting_checks(raw_keys: list[AssetKey]):
@@ -63,35 +99,20 @@ def row_accounting_checks(raw_keys: list[AssetKey]):
         with build_warehouse_reader() as con:
             for key in (key for key in keys if key in selected):
                 dataset, entity = key.path
-                latest = con.execute(
-                    _LATEST_LOAD.format(dataset=dataset), {"entity": entity}
-                ).fetchone()
-                if latest is None:
+                verdict = latest_load_verdict(con, dataset, entity)
+                if verdict is None:
                     yield AssetCheckResult(
                         asset_key=key, check_name=CHECK_NAME, passed=True,
                         description="nothing loaded yet",
                     )  # fmt: skip
                     continue
-                load_id, read, loaded, quarantined = latest
-                landed = con.execute(
-                    f"select count(*) from {dataset}.{entity} where _dlt_load_id = ?", [load_id]
-                ).fetchone()[0]
-                kept = (
-                    con.execute(
-                        f"select count(*) from {dataset}.quarantine "
-                        "where entity = ? and load_id = ?",
-                        [entity, load_id],
-                    ).fetchone()[0]
-                    if quarantined
-                    else 0
-                )
-                passed, why = accounting_verdict(read, loaded, quarantined, landed, kept)
+                passed, why, load_id, read = verdict
                 yield AssetCheckResult(
                     asset_key=key,
                     check_name=CHECK_NAME,
                     passed=passed,
                     description=why,
-                    metadata={"load_id": load_id, "rows_read": int(read)},
+                    metadata={"load_id": load_id, "rows_read": read},
                 )
 
     return [raw_row_accounting]

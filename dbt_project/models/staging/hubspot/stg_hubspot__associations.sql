@@ -4,7 +4,8 @@
     v3 inline associations by name (a deal's primary company as deal_to_company beside
     deal_to_company_unlabeled), the incremental loads' v4 batch reads by type id (5 deal to
     primary company, 1 contact to primary company, in category HUBSPOT_DEFINED). Labels are
-    never relied on: HubSpot renames them. -#}
+    never relied on: HubSpot renames them. A child table exists once one record of its type had an
+    association; until then it reads as empty. -#}
 {%- set parents = ['deals', 'contacts', 'calls', 'emails', 'meetings', 'tasks'] -%}
 {#- The v3 names of the primary-company types (deal to company, contact to company). -#}
 {%- set primary_type_names = "'deal_to_company', 'contact_to_company'" -%}
@@ -24,7 +25,9 @@ with
             cast({{ type_name }} as {{ dbt.type_string() }}) as association_type,
             cast({{ type_id }} as bigint) as association_type_id,
             cast({{ category }} as {{ dbt.type_string() }}) as association_category
-        from {{ source('raw_hubspot', table) }}
+        from (
+            {{ source_or_empty('raw_hubspot', table, ['from_id', 'to_object_type', 'to_id']) }}
+        ) as links
     ),
 
 {% endfor %}

@@ -1,7 +1,7 @@
 with
 
 source as (
-    select * from {{ source('raw_hubspot', 'deals__stage_history') }}
+    {{ source_or_empty('raw_hubspot', 'deals__stage_history', ['deal_id', 'stage_id', 'changed_at', 'source_type']) }}
 ),
 
 renamed as (

@@ -1,7 +1,11 @@
 with
 
 source as (
-    select * from {{ source('raw_hubspot', 'owners__teams') }}
+    {#- A portal without teams has no owners__teams table. -#}
+    {{ source_or_empty('raw_hubspot', 'owners__teams', {
+        'owner_id': dbt.type_string(), 'id': dbt.type_string(), 'name': dbt.type_string(),
+        'primary': dbt.type_boolean()
+    }) }}
 ),
 
 renamed as (
