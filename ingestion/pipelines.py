@@ -52,9 +52,17 @@ def make_source(source_name: str) -> DltSource:
     return SOURCES[source_name]()
 
 
-def run_source(source_name: str) -> LoadInfo:
-    """Loads one source into the build warehouse (Parquet loader files: faster into DuckDB)."""
+def run_source(source_name: str, replace_dataset: bool = False) -> LoadInfo:
+    """Loads one source into the build warehouse (Parquet loader files: faster into DuckDB).
+
+    `replace_dataset` first drops every table and all state the source loaded before (dlt's
+    `drop_sources` refresh): how the files source is pointed at another dataset than the one the
+    warehouse holds."""
     pipeline = build_pipeline(source_name)
-    load_info = pipeline.run(make_source(source_name), loader_file_format="parquet")
+    load_info = pipeline.run(
+        make_source(source_name),
+        loader_file_format="parquet",
+        refresh="drop_sources" if replace_dataset else None,
+    )
     load_info.raise_on_failed_jobs()
     return load_info

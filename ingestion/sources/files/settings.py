@@ -192,7 +192,10 @@ CURRENCY_OF: dict[tuple[str, str], str] = {
 SOURCE_FILE_COLUMN = "_source_file"
 SOURCE_ROW_COLUMN = "_source_row_number"
 LOAD_ID_COLUMN = "_dlt_load_id"
-LINEAGE_COLUMNS = (SOURCE_FILE_COLUMN, SOURCE_ROW_COLUMN, LOAD_ID_COLUMN)
+# Keyed entities only: when a full export of the dataset first missed the record (soft delete);
+# NULL while the latest full export holds it.
+DELETED_AT_COLUMN = "_deleted_at"
+LINEAGE_COLUMNS = (SOURCE_FILE_COLUMN, SOURCE_ROW_COLUMN, LOAD_ID_COLUMN, DELETED_AT_COLUMN)
 
 QUARANTINE_TABLE = "quarantine"
 QUARANTINE_SCHEMA = pa.schema(
