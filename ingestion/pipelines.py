@@ -4,12 +4,13 @@ from collections.abc import Callable
 
 import dlt
 from dlt.common.pipeline import LoadInfo
+from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 from dlt.sources import DltSource
 
 from ingestion.sources.files import files_source
 from ingestion.sources.hubspot import hubspot_source
 from ingestion.sources.typeform import typeform_source
-from ingestion.warehouse import build_warehouse_path, dlt_pipelines_dir
+from ingestion.warehouse import BUILD_LOADER_DUCKDB_CONFIG, build_warehouse_path, dlt_pipelines_dir
 
 RAW_DATASET_PREFIX = "raw_"
 
@@ -29,7 +30,9 @@ def build_pipeline(source_name: str) -> dlt.Pipeline:
     build_path.parent.mkdir(parents=True, exist_ok=True)
     return dlt.pipeline(
         pipeline_name=source_name,
-        destination=dlt.destinations.duckdb(str(build_path)),
+        destination=dlt.destinations.duckdb(
+            DuckDbCredentials(str(build_path), global_config=dict(BUILD_LOADER_DUCKDB_CONFIG))
+        ),
         dataset_name=raw_dataset_name(source_name),
         pipelines_dir=str(dlt_pipelines_dir()),
         progress="log",

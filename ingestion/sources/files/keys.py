@@ -28,12 +28,17 @@ def key_array(parts: list[pa.Array]) -> pa.Array:
 
 
 class KeySet:
-    """Text keys, added batch by batch, with exact membership tests."""
+    """Text keys, added batch by batch, with exact membership tests.
+
+    The hashes are kept in a few sorted runs (a log-structured merge: a new batch is a run, and
+    two runs of similar size are merged), so adding n keys in b batches costs O(n log b) rather
+    than a copy of everything per batch, and a lookup is a forward-only binary search per run.
+    """
 
     def __init__(self) -> None:
         self._hasher = duckdb.connect(":memory:")
-        self._hashes = np.empty(0, dtype=np.uint64)  # sorted
-        self._positions = np.empty(0, dtype=np.int64)  # of each hash's key in self._keys
+        # Sorted hashes, and the position of each one's key in the store (self._keys).
+        self._runs: list[tuple[np.ndarray, np.ndarray]] = []
         self._keys: list[pa.Array] = []
         self._size = 0
 
@@ -55,56 +60,53 @@ class KeySet:
             return
         hashes = self.hash(keys) if hashes is None else hashes
         order = np.argsort(hashes, kind="stable")
-        hashes = hashes[order]
-        positions = self._size + order.astype(np.int64)
-        at = np.searchsorted(self._hashes, hashes)
-        self._hashes = np.insert(self._hashes, at, hashes)
-        self._positions = np.insert(self._positions, at, positions)
+        self._runs.append((hashes[order], self._size + order.astype(np.int64)))
         self._keys.append(keys)
         self._size += len(keys)
+        while len(self._runs) > 1 and len(self._runs[-2][0]) <= 2 * len(self._runs[-1][0]):
+            newer, older = self._runs.pop(), self._runs.pop()
+            at = np.searchsorted(older[0], newer[0])
+            self._runs.append(
+                (np.insert(older[0], at, newer[0]), np.insert(older[1], at, newer[1]))
+            )
 
     def contains(self, keys: pa.Array, hashes: np.ndarray | None = None) -> np.ndarray:
         """Which of `keys` are here (a boolean per key)."""
-        found = np.zeros(len(keys), dtype=bool)
+        return self.positions(keys, hashes) >= 0
+
+    def positions(self, keys: pa.Array, hashes: np.ndarray | None = None) -> np.ndarray:
+        """The store position of each key, -1 for keys not here. A hash match is confirmed by
+        comparing the keys themselves."""
+        found = np.full(len(keys), -1, dtype=np.int64)
         if len(keys) == 0 or self._size == 0:
             return found
         hashes = self.hash(keys) if hashes is None else hashes
-        at = np.minimum(np.searchsorted(self._hashes, hashes), len(self._hashes) - 1)
-        candidate = self._hashes[at] == hashes
-        if not candidate.any():
-            return found
-        where = np.flatnonzero(candidate)
-        stored = self.stored_keys(self._positions[at[where]])
-        same = pc.fill_null(pc.equal(pc.take(keys, pa.array(where)), stored), False)
-        same = same.to_numpy(zero_copy_only=False)
-        found[where[same]] = True
-        # Two different keys with one hash: the binary search may have landed on the other.
-        # Astronomically rare; settled exactly by comparing with every key stored.
-        unsure = where[~same]
-        if len(unsure):
-            every = pa.chunked_array(self._keys, type=self._keys[0].type).combine_chunks()
-            found[unsure] = pc.is_in(pc.take(keys, pa.array(unsure)), value_set=every).to_numpy(
-                zero_copy_only=False
-            )
+        order = np.argsort(hashes)
+        needles = hashes[order]
+        unsure = []
+        for run_hashes, run_positions in self._runs:
+            # Sorted needles: numpy's binary search then only moves forward.
+            at = np.minimum(np.searchsorted(run_hashes, needles), len(run_hashes) - 1)
+            hit = np.flatnonzero(run_hashes[at] == needles)
+            if len(hit) == 0:
+                continue
+            index = order[hit]
+            candidates = run_positions[at[hit]]
+            same = pc.equal(pc.take(keys, pa.array(index)), self.stored_keys(candidates))
+            same = pc.fill_null(same, False).to_numpy(zero_copy_only=False)
+            found[index[same]] = candidates[same]
+            unsure.append(index[~same])
+        # Two different keys with one hash (astronomically rare): the binary search may have
+        # landed on the other one; settled by comparing with every key stored.
+        for index in unsure:
+            for i in index[found[index] < 0]:
+                every = pa.chunked_array(self._keys, type=self._keys[0].type).combine_chunks()
+                match = np.flatnonzero(pc.equal(every, keys[i]).to_numpy(zero_copy_only=False))
+                if len(match):
+                    found[i] = match[0]
         return found
 
     def stored_keys(self, positions: np.ndarray) -> pa.Array:
-        """The keys at positions of the store (as returned by `position_of`)."""
+        """The keys at positions of the store."""
         chunked = pa.chunked_array(self._keys, type=self._keys[0].type)
         return chunked.take(pa.array(positions, pa.int64())).combine_chunks()
-
-    def position_of(self, keys: pa.Array) -> np.ndarray:
-        """The store position of each key (all of which must be here)."""
-        hashes = self.hash(keys)
-        at = np.searchsorted(self._hashes, hashes)
-        positions = self._positions[np.minimum(at, len(self._hashes) - 1)]
-        same = pc.equal(keys, self.stored_keys(positions)).to_numpy(zero_copy_only=False)
-        for index in np.flatnonzero(~same):  # a hash shared by two keys: walk its run
-            start = at[index]
-            while start < len(self._hashes) and self._hashes[start] == hashes[index]:
-                candidate = self._positions[start]
-                if self.stored_keys(np.array([candidate]))[0] == keys[index]:
-                    positions[index] = candidate
-                    break
-                start += 1
-        return positions

@@ -43,7 +43,7 @@ def warehouse_rows(table_name: str) -> Iterator[pa.RecordBatch | pa.Table]:
         pipeline = dlt.current.pipeline()
     except Exception:  # no pipeline is running: nothing to compare with
         return
-    if table_name in _dropped_by_this_load():
+    if pipeline.destination is None or table_name in _dropped_by_this_load():
         return
     with pipeline.sql_client() as client:
         if not client.has_dataset():

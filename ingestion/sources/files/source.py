@@ -40,7 +40,15 @@ from ingestion.sources.files.mapping import (
     Mapping,
     load_mapping,
 )
-from ingestion.sources.files.parsing import as_text, constant_array, parse_field, row_numbers
+from ingestion.sources.files.parsing import (
+    CONSTANT_TEXT,
+    as_text,
+    constant_array,
+    constant_dictionary,
+    parse_field,
+    row_numbers,
+)
+from ingestion.sources.files.prefetch import prefetched
 from ingestion.sources.files.readers import (
     ExportFile,
     check_columns,
@@ -196,8 +204,28 @@ def _extract_files(
     load_id: str | None,
     loaded_at: dt.datetime,
 ) -> Iterator[Any]:
-    """Yields the files' rows; returns the schema of the rows loaded (of the last file)."""
+    """Yields the files' rows, parsed a batch ahead in a thread; returns the schema of the rows
+    loaded (of the last file)."""
     schema = _entity_schema(entity, [])
+    for item in prefetched(_parsed_files(files, columns_by_file, entity, keys, load_id, loaded_at)):
+        if isinstance(item, pa.Table):
+            schema = item.schema
+            if not item.num_rows:
+                continue
+        yield item
+    return schema
+
+
+def _parsed_files(
+    files: list[ExportFile],
+    columns_by_file: dict[ExportFile, list[str]],
+    entity: EntityMapping,
+    keys: _KeyTracker | None,
+    load_id: str | None,
+    loaded_at: dt.datetime,
+) -> Iterator[Any]:
+    """Each batch's loaded rows (an Arrow table, empty or not) and quarantine, then each file's
+    load accounting. Pure Arrow work: runs in the prefetch thread."""
     for export in files:
         passthrough = _passthrough_columns(export, entity, columns_by_file[export])
         read = list(entity.columns) + passthrough
@@ -209,9 +237,7 @@ def _extract_files(
             rows_read += batch.num_rows
             rows_loaded += result.loaded.num_rows
             rows_quarantined += result.rows_quarantined
-            schema = result.loaded.schema
-            if result.loaded.num_rows:
-                yield result.loaded
+            yield result.loaded
             if result.quarantine.num_rows:
                 yield side_table(result.quarantine, QUARANTINE_TABLE)
         accounting = {
@@ -224,7 +250,6 @@ def _extract_files(
             "loaded_at": [loaded_at],
         }
         yield side_table(pa.table(accounting, schema=LOAD_ACCOUNTING_SCHEMA), LOAD_ACCOUNTING_TABLE)
-    return schema
 
 
 @dataclass(frozen=True, slots=True)
@@ -294,11 +319,9 @@ def _process_batch(
         columns[spec.name] = values[spec.name]
     for name in passthrough:
         columns[name] = batch.column(name)
-    columns[SOURCE_FILE_COLUMN] = constant_array(export.name, length)
+    columns[SOURCE_FILE_COLUMN] = constant_dictionary(export.name, length)
     columns[SOURCE_ROW_COLUMN] = rows
-    columns[LOAD_ID_COLUMN] = (
-        pa.nulls(length, pa.string()) if load_id is None else constant_array(load_id, length)
-    )
+    columns[LOAD_ID_COLUMN] = constant_dictionary(load_id, length)
     if entity.primary_key:
         columns[DELETED_AT_COLUMN] = pa.nulls(length, ARROW_TYPES["timestamp"])
     schema = _entity_schema(entity, [(name, batch.column(name).type) for name in passthrough])
@@ -404,9 +427,11 @@ class _KeyTracker:
         self.columns = {spec.name: spec.source for spec in entity.fields}
         self.loaded = KeySet()
         self.quarantined = KeySet()
-        # The file and row of each loaded key, in the order of the loaded key store.
-        self._files: list[pa.Array] = []
-        self._rows: list[pa.Array] = []
+        # Where each loaded key came from, in the order of the loaded key store: the file of
+        # each batch (and the store position its keys start at), and the row of each key.
+        self._files: list[str] = []
+        self._file_starts: list[int] = []
+        self._rows: list[np.ndarray] = []
 
     def close(self) -> None:
         self.loaded.close()
@@ -431,8 +456,9 @@ class _KeyTracker:
             repeated |= self._repeated_within(candidate_keys)
         new = np.flatnonzero(~repeated)
         self.loaded.add(pc.take(candidate_keys, pa.array(new)), hashes[new])
-        self._files.append(constant_array(file, len(new)))
-        self._rows.append(pc.take(rows, pa.array(index[new])))
+        self._files.append(file)
+        self._file_starts.append(len(self.loaded) - len(new))
+        self._rows.append(rows.to_numpy()[index[new]].astype(np.int32))
         if not repeated.any():
             return []
         return [self._describe(key, index[repeated])]
@@ -462,13 +488,15 @@ class _KeyTracker:
         """The quarantine entry of repeated keys, naming where each was first loaded (the
         batch's own first rows were registered before this is called)."""
         duplicate_keys = pc.take(key, pa.array(duplicate_index))
-        first = pa.array(self.loaded.position_of(duplicate_keys))
+        first = pa.array(self.loaded.positions(duplicate_keys))
         described = ", ".join(self.fields)
         reasons = pc.binary_join_element_wise(
             f"duplicate primary key ({described}): first loaded from ",
-            pa.chunked_array(self._files, pa.string()).take(first).combine_chunks(),
+            pa.array(self._files, pa.string()).take(
+                pa.array(np.searchsorted(self._file_starts, first.to_numpy(), side="right") - 1)
+            ),
             " row ",
-            pa.chunked_array(self._rows, pa.int64()).take(first).combine_chunks().cast(pa.string()),
+            pa.array(np.concatenate(self._rows)[first.to_numpy()]).cast(pa.string()),
             "",
         )
         mask = np.zeros(len(key), dtype=bool)
@@ -491,9 +519,9 @@ def _entity_schema(entity: EntityMapping, passthrough: list[tuple[str, pa.DataTy
     fields += [pa.field(spec.name, ARROW_TYPES[spec.type]) for spec in entity.extras]
     fields += [pa.field(name, type_) for name, type_ in passthrough]
     fields += [
-        pa.field(SOURCE_FILE_COLUMN, pa.string(), nullable=False),
+        pa.field(SOURCE_FILE_COLUMN, CONSTANT_TEXT, nullable=False),
         pa.field(SOURCE_ROW_COLUMN, pa.int64(), nullable=False),
-        pa.field(LOAD_ID_COLUMN, pa.string()),
+        pa.field(LOAD_ID_COLUMN, CONSTANT_TEXT),
     ]
     if entity.primary_key:
         fields.append(pa.field(DELETED_AT_COLUMN, ARROW_TYPES["timestamp"]))
