@@ -98,9 +98,10 @@ class KeySet:
             unsure.append(index[~same])
         # Two different keys with one hash (astronomically rare): the binary search may have
         # landed on the other one; settled by comparing with every key stored.
-        for index in unsure:
-            for i in index[found[index] < 0]:
-                every = pa.chunked_array(self._keys, type=self._keys[0].type).combine_chunks()
+        missed = [i for index in unsure for i in index[found[index] < 0]]
+        if missed:
+            every = pa.chunked_array(self._keys, type=self._keys[0].type).combine_chunks()
+            for i in missed:
                 match = np.flatnonzero(pc.equal(every, keys[i]).to_numpy(zero_copy_only=False))
                 if len(match):
                     found[i] = match[0]
