@@ -294,3 +294,25 @@ def test_an_incremental_export_deletes_nothing(
     assert len(table) == len(deals)
     assert table["_deleted_at"].isna().all()
     assert (table.loc[changed["deal_id"], "amount"].astype(float) == 1.0).all()
+
+
+def test_a_full_refresh_starts_the_table_over_from_the_export(
+    files_home: Path, demo_csv: Path, tmp_path: Path
+) -> None:
+    """`salespulse run --full-refresh` drops the raw tables first (dlt's drop_resources): the
+    rows of the export are all there is afterwards, nothing is carried as deleted."""
+    load(DEMO_EXPORT, base_dir=str(demo_csv))
+    smaller = tmp_path / "smaller"
+    shutil.copytree(demo_csv, smaller)
+    deals = _csv(demo_csv, "deals")
+    _write(deals.iloc[5:], smaller, "deals")
+
+    pipeline = build_pipeline("files")
+    source = files_source(mapping_path=str(DEMO_EXPORT), base_dir=str(smaller))
+    pipeline.run(
+        source.with_resources("deals"), loader_file_format="parquet", refresh="drop_resources"
+    )
+
+    table = _table("deals")
+    assert len(table) == len(deals) - 5
+    assert table["_deleted_at"].isna().all()

@@ -59,7 +59,7 @@ def warehouse_rows(table_name: str) -> Iterator[pa.RecordBatch | pa.Table]:
 def _dropped_by_this_load() -> set[str]:
     """Tables that this load drops or truncates first (`refresh`): their rows are not carried."""
     with suppress(Exception):
-        state = dlt.current.load_package()["state"]
+        state = dlt.current.load_package_state()["state"]
         tables = [*state.get("dropped_tables", []), *state.get("truncated_tables", [])]
         return {table["name"] for table in tables}
     return set()
