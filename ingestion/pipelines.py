@@ -4,12 +4,13 @@ from collections.abc import Callable
 
 import dlt
 from dlt.common.pipeline import LoadInfo
+from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 from dlt.sources import DltSource
 
 from ingestion.sources.files import files_source
 from ingestion.sources.hubspot import hubspot_source
 from ingestion.sources.typeform import typeform_source
-from ingestion.warehouse import build_warehouse_path, dlt_pipelines_dir
+from ingestion.warehouse import BUILD_LOADER_DUCKDB_CONFIG, build_warehouse_path, dlt_pipelines_dir
 
 RAW_DATASET_PREFIX = "raw_"
 
@@ -29,7 +30,9 @@ def build_pipeline(source_name: str) -> dlt.Pipeline:
     build_path.parent.mkdir(parents=True, exist_ok=True)
     return dlt.pipeline(
         pipeline_name=source_name,
-        destination=dlt.destinations.duckdb(str(build_path)),
+        destination=dlt.destinations.duckdb(
+            DuckDbCredentials(str(build_path), global_config=dict(BUILD_LOADER_DUCKDB_CONFIG))
+        ),
         dataset_name=raw_dataset_name(source_name),
         pipelines_dir=str(dlt_pipelines_dir()),
         progress="log",
@@ -52,9 +55,17 @@ def make_source(source_name: str) -> DltSource:
     return SOURCES[source_name]()
 
 
-def run_source(source_name: str) -> LoadInfo:
-    """Loads one source into the build warehouse (Parquet loader files: faster into DuckDB)."""
+def run_source(source_name: str, replace_dataset: bool = False) -> LoadInfo:
+    """Loads one source into the build warehouse (Parquet loader files: faster into DuckDB).
+
+    `replace_dataset` first drops every table and all state the source loaded before (dlt's
+    `drop_sources` refresh): how the files source is pointed at another dataset than the one the
+    warehouse holds."""
     pipeline = build_pipeline(source_name)
-    load_info = pipeline.run(make_source(source_name), loader_file_format="parquet")
+    load_info = pipeline.run(
+        make_source(source_name),
+        loader_file_format="parquet",
+        refresh="drop_sources" if replace_dataset else None,
+    )
     load_info.raise_on_failed_jobs()
     return load_info

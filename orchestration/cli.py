@@ -51,6 +51,11 @@ def _parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="the files source's mapping (else sources.files.mapping_path from .dlt/ or env)",
     )
+    ingest.add_argument(
+        "--replace-dataset",
+        action="store_true",
+        help="files only: drop what the files source loaded before (another dataset), then load",
+    )
     ingest.set_defaults(handler=_ingest)
 
     status = commands.add_parser("status", help="what is published and how the last run went")
@@ -135,8 +140,10 @@ def _ingest(args: argparse.Namespace) -> int:
         if args.source != "files":
             raise ValueError("--mapping applies to the files source only")
         os.environ["SOURCES__FILES__MAPPING_PATH"] = str(Path(args.mapping).resolve())
+    if args.replace_dataset and args.source != "files":
+        raise ValueError("--replace-dataset applies to the files source only")
     print(f"Loading {args.source} into {salespulse_home() / 'build.duckdb'} …", flush=True)
-    print(run_source(args.source))
+    print(run_source(args.source, replace_dataset=args.replace_dataset))
     return 0
 
 

@@ -181,3 +181,30 @@ def test_the_source_validates_its_mapping_when_created(exports: Path) -> None:
     path = write(exports, "entities:\n  deals:\n    file: d.csv\n    fields: {deal_id: id}\n")
     with pytest.raises(MappingError, match="missing required field mapping 'status'"):
         files_source(mapping_path=str(path))
+
+
+def test_dataset_and_export_kind_are_checked(exports: Path) -> None:
+    named = invalid(exports, {"dataset": "Acme CRM", "entities": {"deals": VALID_DEALS}})
+    assert named.key == "dataset" and "not a dataset name" in str(named)
+    kind = invalid(exports, with_deals(export="delta"))
+    assert kind.key == "entities.deals.export" and "full, incremental" in str(kind)
+    default = invalid(
+        exports, {"defaults": {"export": "delta"}, "entities": {"deals": VALID_DEALS}}
+    )
+    assert default.key == "defaults.export"
+    appended = invalid(exports, with_deals(write_disposition="append", export="incremental"))
+    assert "needs write_disposition merge" in str(appended)
+
+    path = write(
+        exports,
+        "dataset: acme_crm\ndefaults: {export: incremental}\nentities:\n  deals:\n"
+        "    file: deals.csv\n    fields: {deal_id: id, status: {column: s, values: {W: won}}}\n",
+    )
+    mapping = load_mapping(path)
+    assert mapping.dataset == "acme_crm"
+    assert (mapping.entities["deals"].export, mapping.entities["deals"].is_snapshot) == (
+        "incremental",
+        False,
+    )
+    with pytest.raises(MappingError, match="export: must be one of full, incremental"):
+        files_source(mapping_path=str(path), export="partial")

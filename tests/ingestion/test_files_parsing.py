@@ -198,3 +198,74 @@ def test_a_format_reads_its_own_shape_only(fmt: str, matches: str, rejects: str)
 def test_unsupported_directives_are_refused() -> None:
     with pytest.raises(ValueError, match="unsupported directive %Q"):
         format_regex("%Y %Q")
+
+
+# Values on both sides of every rule of the ISO 8601 formats: what Arrow's cast reads, what only
+# the formats read (one-digit fields, comma fractions, nanoseconds), and what neither should.
+ISO_EDGE_CASES = [
+    "2024-01-31T10:11:12.345Z",
+    "2024-01-31T10:11:12Z",
+    "2024-01-31 10:11:12+02:00",
+    "2024-01-31T10:11:12-0530",
+    "2024-01-31T10:11:12.123456789Z",
+    "2024-01-31T10:11:12,5Z",
+    "2024-01-31T10:11:12",
+    "2024-01-31 10:11:12.5",
+    "2024-01-31T10:11",
+    "2024-01-31 10:11",
+    "2024-01-31",
+    "2024-1-5",
+    "2024-01-5 1:2:3",
+    "2024-03-31T02:30:00",  # a DST gap in Europe/Paris
+    "2024-10-27T02:30:00",  # a DST fold in Europe/Paris
+    "2024-02-30T10:00:00Z",
+    "2023-02-29",
+    "2024-01-31T24:00:00",
+    "2024-01-31T10",
+    "2024-01-31T10:11:12+2",
+    "24-01-31",
+    "31.01.2024",
+    "",
+    None,
+]
+
+
+@pytest.mark.parametrize("timezone", ["UTC", "Europe/Paris"])
+@pytest.mark.parametrize(
+    ("type_", "formats"),
+    [
+        ("timestamp", DEFAULT_TIMESTAMP_FORMATS),
+        ("timestamp", ("%Y-%m-%d",)),
+        ("timestamp", ("%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%d")),
+        ("date", DEFAULT_DATE_FORMATS),
+        ("date", ("%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%d")),
+    ],
+)
+def test_iso_values_parse_through_arrow_exactly_as_through_the_formats(
+    monkeypatch: pytest.MonkeyPatch, type_: str, formats: tuple[str, ...], timezone: str
+) -> None:
+    """Arrow's cast reads ISO 8601 values many times faster than the format path; whatever the
+    values of a batch, the result and the rows rejected are the format path's."""
+    from ingestion.sources.files import parsing
+
+    impossible = {"2024-02-30T10:00:00Z", "2023-02-29", "2024-01-31T24:00:00"}
+    rows = ISO_EDGE_CASES * 3  # the same values several times in one batch
+    possible = [v for v in rows if v not in impossible]
+    taken = []
+    fast_path = parsing._iso_fast_path
+
+    def spy(text, spec):
+        result = fast_path(text, spec)
+        taken.append(result is not None)
+        return result
+
+    for values in [rows, possible, [v for v in possible if v and v.endswith("Z")]]:
+        with monkeypatch.context() as patch:
+            patch.setattr(parsing, "_iso_fast_path", spy)
+            fast = parse(values, type_, formats=formats, timezone=timezone)
+        with monkeypatch.context() as patch:
+            patch.setattr(parsing, "_iso_fast_path", lambda text, spec: None)
+            slow = parse(values, type_, formats=formats, timezone=timezone)
+        assert fast == slow, values
+    if "%Y-%m-%dT%H:%M:%SZ" not in formats or timezone == "UTC":
+        assert taken[1:] == [True, True], "Arrow read the batches without an impossible day"

@@ -39,11 +39,16 @@ def warehouse_env(home: Path, **settings: str) -> Iterator[None]:
         yield
 
 
-def load_files(home: Path, mapping: Path, base_dir: Path | None = None) -> None:
-    """Load an export through the files source into `home`, as `salespulse ingest files` does."""
+def load_files(
+    home: Path, mapping: Path, base_dir: Path | None = None, export: str | None = None
+) -> None:
+    """Load an export through the files source into `home`, as `salespulse ingest files` does;
+    `export="incremental"` for a drop of only what changed (else the mapping's, a full one)."""
     settings = {"SOURCES__FILES__MAPPING_PATH": str(mapping)}
     if base_dir is not None:
         settings["SOURCES__FILES__BASE_DIR"] = str(base_dir)
+    if export is not None:
+        settings["SOURCES__FILES__EXPORT"] = export
     with warehouse_env(home, **settings):
         from ingestion.pipelines import run_source
 

@@ -427,7 +427,7 @@ def test_incremental_models_equal_a_full_refresh_after_an_incremental_load(
     changed = _write_delta(export_dir, later, tmp_path / "delta")
     assert 0 < changed["activities"] < 44_000  # a feed of what changed, not everything
     assert 0 < changed["deals"] < 4_000
-    load_files(home, MAPPING, base_dir=tmp_path / "delta")
+    load_files(home, MAPPING, base_dir=tmp_path / "delta", export="incremental")
 
     run_dbt(home, "run", *WITHOUT_FORECAST, dbt_vars=_vars(LATER_AS_OF), work_dir=tmp_path)
     incremental = _incremental_tables(home)
@@ -504,3 +504,45 @@ def test_win_drivers_rate_activity_per_week_with_wilson_intervals(
         assert (ranked["win_rate_rank"] == ranked["expected_rank"]).all()
     # Long deals are not simply the busy ones: some deals with few activities a week have many.
     assert (closed.loc[closed["band"] == "<0.5", "activities"] >= 5).any()
+
+
+def test_deals_missing_from_a_later_full_export_leave_the_marts(
+    built: Path, export_dir: Path, deals: pd.DataFrame, tmp_path: Path
+) -> None:
+    """The next full export no longer holds some won and open deals (deleted in the CRM): after
+    the load and an incremental dbt run, bookings and the open pipeline are those of the deals
+    the export still holds, computed with pandas."""
+    home = tmp_path / "warehouse"
+    shutil.copytree(built, home, symlinks=True)
+    later = tmp_path / "later"
+    shutil.copytree(export_dir, later)
+    exported = _csv(export_dir, "deals")
+    live = exported[exported["is_deleted"] == "false"]
+    removed = set(live[live["status"] == "won"]["deal_id"].iloc[::25])
+    removed |= set(live[live["status"] == "open"]["deal_id"].iloc[::10])
+    assert len(removed) > 50
+    exported[~exported["deal_id"].isin(removed)].to_csv(later / "deals.csv", index=False)
+    load_files(home, MAPPING, base_dir=later)
+    run_dbt(home, "run", *WITHOUT_FORECAST, dbt_vars=_vars(AS_OF), work_dir=tmp_path)
+
+    kept = deals[~deals["deal_id"].isin(removed)]
+    won = kept[kept["status"] == "won"].copy()
+    won["month"] = won["closed_at"].dt.strftime("%Y-%m")
+    expected = won.groupby(["rep_id", "month"])["amount_usd"].agg(["sum", "size"]).reset_index()
+    mart = _rep_months(home)
+    mart = mart[mart["won_deals"] > 0]
+    merged = expected.merge(mart, on=["rep_id", "month"], how="outer", indicator=True)
+    assert (merged["_merge"] == "both").all(), "a rep-month of bookings appears or vanishes"
+    assert (merged["won_deals"] == merged["size"]).all()
+    assert (merged["bookings"].map(cents) == merged["sum"]).all()
+    assert sum(merged["sum"]) < sum(deals[deals["status"] == "won"]["amount_usd"])
+
+    open_deals = kept[kept["status"] == "open"]
+    snapshot = read(
+        home, f"select * from sales.pipeline_snapshot_daily where snapshot_date = '{AS_OF}'"
+    )
+    expected_open = open_deals.groupby("rep_id")["amount_usd"].agg(["sum", "size"]).reset_index()
+    merged = expected_open.merge(snapshot, on="rep_id", how="outer", indicator=True)
+    assert (merged["_merge"] == "both").all()
+    assert (merged["open_deals"] == merged["size"]).all()
+    assert (merged["open_pipeline"].map(cents) == merged["sum"]).all()

@@ -34,3 +34,23 @@ class MissingColumnError(FilesSourceError):
 
 class NoMatchingFileError(FilesSourceError):
     """An entity's file pattern matches no file."""
+
+
+class DatasetMismatchError(FilesSourceError):
+    """The warehouse already holds another dataset than the mapping's: loading it would put a
+    second company's records beside the first's, in the same raw tables and marts."""
+
+    def __init__(
+        self, dataset: str, mapping: str, held: str, held_mapping: str, raw_dataset: str
+    ) -> None:
+        self.dataset = dataset
+        self.held = held
+        super().__init__(
+            f"{raw_dataset} holds the dataset {held!r} (loaded with {held_mapping}); the mapping "
+            f"{mapping} loads the dataset {dataset!r}. A warehouse holds one dataset, so that "
+            "one company's records never reach another's marts. Load it into a warehouse of its "
+            "own (another SALESPULSE_HOME); or, if both mappings describe the same records, "
+            f"give them the same `dataset:` name; or replace {held!r} with it: "
+            "`salespulse ingest files --replace-dataset` drops what the files source loaded "
+            "before, then loads this mapping."
+        )

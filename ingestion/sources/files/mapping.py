@@ -37,8 +37,8 @@ from ingestion.sources.files.settings import (
 
 MAPPING_VERSION = 1
 
-_TOP_KEYS = {"version", "description", "base_dir", "defaults", "entities"}
-_DEFAULT_KEYS = {"csv", "timezone"}
+_TOP_KEYS = {"version", "description", "dataset", "base_dir", "defaults", "entities"}
+_DEFAULT_KEYS = {"csv", "timezone", "export"}
 _ENTITY_KEYS = {
     "description",
     "file",
@@ -47,6 +47,7 @@ _ENTITY_KEYS = {
     "timezone",
     "primary_key",
     "write_disposition",
+    "export",
     "fields",
     "extra",
     "keep_unmapped_columns",
@@ -75,7 +76,11 @@ _FIELD_KEYS = {
 }
 _EXTRA_KEYS = _FIELD_KEYS | {"type"}
 _WRITE_DISPOSITIONS = ("merge", "replace", "append")
+# What one export of an entity holds: every record (`full`: a record missing from it was
+# deleted) or only the records that changed (`incremental`: nothing is deleted by absence).
+EXPORT_KINDS = ("full", "incremental")
 _EXTRA_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+_DATASET_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 
 
 @dataclass(frozen=True)
@@ -127,6 +132,13 @@ class EntityMapping:
     primary_key: tuple[str, ...]
     write_disposition: str
     keep_unmapped_columns: bool = False
+    export: str = "full"
+
+    @property
+    def is_snapshot(self) -> bool:
+        """A keyed full export: the table becomes this export, and the records it no longer
+        holds are kept, marked deleted (soft delete)."""
+        return self.write_disposition == "merge" and self.export == "full"
 
     @property
     def outputs(self) -> tuple[FieldMapping, ...]:
@@ -147,6 +159,18 @@ class Mapping:
     path: Path
     base_dir: Path
     entities: dict[str, EntityMapping]
+    # Whose records these are: one company's CRM, plans or surveys. A warehouse holds one
+    # dataset, so that no load mixes two companies' records in one set of marts.
+    dataset: str = "default"
+
+
+def default_dataset_name(path: Path) -> str:
+    """The dataset a mapping without a `dataset` key describes: its file name, in snake_case
+    (`maven_crm.yml` -> `maven_crm`)."""
+    name = re.sub(r"[^a-z0-9]+", "_", path.stem.lower()).strip("_")
+    if not name or not name[0].isalpha():
+        name = f"dataset_{name}".rstrip("_")
+    return name[:63]
 
 
 def load_mapping(mapping_path: str | os.PathLike[str], base_dir: str | None = None) -> Mapping:
@@ -180,6 +204,14 @@ def parse_mapping(document: Any, path: Path, base_dir: str | None = None) -> Map
         configured_path = Path(os.path.expandvars(configured)).expanduser()
         resolved_base = (path.resolve().parent / configured_path).resolve()
 
+    dataset = root.get("dataset", default_dataset_name(path))
+    if not isinstance(dataset, str) or not _DATASET_NAME.match(dataset):
+        v.fail(
+            "dataset",
+            f"{dataset!r} is not a dataset name: lowercase letters, digits and underscores, "
+            "starting with a letter (for example acme_crm)",
+        )
+
     defaults = v.mapping(root.get("defaults", {}), "defaults", _DEFAULT_KEYS)
     entities_doc = v.mapping(root.get("entities"), "entities")
     if not entities_doc:
@@ -192,7 +224,7 @@ def parse_mapping(document: Any, path: Path, base_dir: str | None = None) -> Map
                 f"unknown entity {name!r}; canonical entities are: {', '.join(ENTITIES)}",
             )
         entities[name] = _parse_entity(v, name, entity_doc, defaults)
-    return Mapping(path=path, base_dir=resolved_base, entities=entities)
+    return Mapping(path=path, base_dir=resolved_base, entities=entities, dataset=dataset)
 
 
 class _Validator:
@@ -320,6 +352,18 @@ def _parse_entity(v: _Validator, entity: str, doc: Any, defaults: dict[str, Any]
             f"{key}.write_disposition",
             f"merge needs a primary key and {entity} has none by default; set primary_key",
         )
+    export = defaults.get("export", "full")
+    export_key = "defaults.export"
+    if "export" in doc:
+        export, export_key = doc["export"], f"{key}.export"
+    if export not in EXPORT_KINDS:
+        v.fail(export_key, f"must be one of {', '.join(EXPORT_KINDS)}, not {export!r}")
+    if export == "incremental" and write_disposition != "merge" and "export" in doc:
+        v.fail(
+            export_key,
+            "an incremental export merges records by their key: it needs write_disposition "
+            f"merge, and {entity} is loaded with {write_disposition}",
+        )
 
     # A key field must have a value on every row: make it required whatever the spec said.
     fields = [replace(spec, required=True) if spec.name in primary_key else spec for spec in fields]
@@ -384,6 +428,7 @@ def _parse_entity(v: _Validator, entity: str, doc: Any, defaults: dict[str, Any]
         primary_key=tuple(primary_key),
         write_disposition=write_disposition,
         keep_unmapped_columns=keep_unmapped,
+        export=export,
     )
 
 

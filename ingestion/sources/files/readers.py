@@ -21,7 +21,7 @@ from ingestion.sources.files.errors import (
     NoMatchingFileError,
 )
 from ingestion.sources.files.mapping import EntityMapping
-from ingestion.sources.files.settings import CSV_BLOCK_SIZE, PARQUET_BATCH_ROWS
+from ingestion.sources.files.settings import CSV_BATCH_ROWS, CSV_BLOCK_SIZE, PARQUET_BATCH_ROWS
 
 
 @dataclass(frozen=True)
@@ -92,9 +92,31 @@ def read_batches(
             parse_options=_csv_parse_options(entity),
             convert_options=convert,
         ) as reader:
-            yield from reader
+            yield from _coalesced(reader, CSV_BATCH_ROWS)
     except (pa.ArrowException, OSError, UnicodeError) as error:
         raise _unreadable(export, entity, error) from None
+
+
+def _coalesced(batches: Iterator[pa.RecordBatch], rows: int) -> Iterator[pa.RecordBatch]:
+    """Consecutive batches joined into batches of at least `rows` rows (the last may be
+    smaller): the reader's blocks are small to bound its read-ahead, and every batch has a fixed
+    cost downstream."""
+    pending: list[pa.RecordBatch] = []
+    count = 0
+    for batch in batches:
+        pending.append(batch)
+        count += batch.num_rows
+        if count >= rows:
+            yield _joined(pending)
+            pending, count = [], 0
+    if pending:
+        yield _joined(pending)
+
+
+def _joined(batches: list[pa.RecordBatch]) -> pa.RecordBatch:
+    if len(batches) == 1:
+        return batches[0]
+    return pa.Table.from_batches(batches).combine_chunks().to_batches()[0]
 
 
 def _csv_read_options(entity: EntityMapping, block_size: int) -> pacsv.ReadOptions:

@@ -2,7 +2,11 @@
 
 One resource per mapped canonical entity (`deals`, `reps`, `accounts`, …), each yielding Arrow
 tables with canonical column names and types plus the file and row each record came from.
-Records merge on the entity's primary key, so a rerun updates rows in place.
+
+An export is one dataset's (a mapping's `dataset`); a warehouse holds one dataset, and a load of
+another is refused. A full export of a keyed entity is a snapshot: it replaces the table in one
+write, and the records it no longer holds are kept, marked deleted (snapshot.py). An incremental
+export merges on the primary key and deletes nothing.
 
 Nothing is dropped silently: a value that does not parse, a missing required value or a
 repeated key sends its row to the `quarantine` table with the reason, and every file of every
@@ -15,12 +19,11 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import dlt
-import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -28,9 +31,24 @@ from dlt.common.normalizers.naming.snake_case import NamingConvention
 from dlt.sources import DltResource
 
 from ingestion import PROJECT_ROOT
-from ingestion.sources.files.errors import FilesSourceError, MappingError
-from ingestion.sources.files.mapping import EntityMapping, FieldMapping, Mapping, load_mapping
-from ingestion.sources.files.parsing import as_text, constant_array, parse_field, row_numbers
+from ingestion.sources.files.errors import DatasetMismatchError, FilesSourceError, MappingError
+from ingestion.sources.files.keys import KEY_SEPARATOR, KeySet, key_array
+from ingestion.sources.files.mapping import (
+    EXPORT_KINDS,
+    EntityMapping,
+    FieldMapping,
+    Mapping,
+    load_mapping,
+)
+from ingestion.sources.files.parsing import (
+    CONSTANT_TEXT,
+    as_text,
+    constant_array,
+    constant_dictionary,
+    parse_field,
+    row_numbers,
+)
+from ingestion.sources.files.prefetch import prefetched
 from ingestion.sources.files.readers import (
     ExportFile,
     check_columns,
@@ -41,6 +59,7 @@ from ingestion.sources.files.readers import (
 from ingestion.sources.files.settings import (
     ARROW_TYPES,
     CURRENCY_OF,
+    DELETED_AT_COLUMN,
     ENTITIES,
     LINEAGE_COLUMNS,
     LOAD_ACCOUNTING_SCHEMA,
@@ -51,26 +70,40 @@ from ingestion.sources.files.settings import (
     SOURCE_FILE_COLUMN,
     SOURCE_ROW_COLUMN,
 )
+from ingestion.sources.files.snapshot import carried_rows, warehouse_rows
 from ingestion.sources.load_bookkeeping import current_load, side_table
-
-_KEY_SEPARATOR = "\x1f"
 
 
 @dlt.source(name="files")
 def files_source(
     mapping_path: str = dlt.config.value,
     base_dir: str | None = None,
+    export: str | None = None,
 ) -> Iterable[DltResource]:
     """Export files as canonical entities, as the mapping file at `mapping_path` describes them.
 
     `base_dir` overrides the mapping's own base directory (where its file patterns are looked
-    up). Both resolve through dlt's configuration: `sources.files.mapping_path` in
-    `.dlt/config.toml` or `SOURCES__FILES__MAPPING_PATH` (and `…__BASE_DIR`).
+    up); `export` (`full` or `incremental`) overrides what the mapping says this drop of files
+    is, for every keyed entity. All resolve through dlt's configuration:
+    `sources.files.mapping_path` in `.dlt/config.toml` or `SOURCES__FILES__MAPPING_PATH` (and
+    `…__BASE_DIR`, `…__EXPORT`).
 
     The mapping is validated here, before anything is read; the data files are opened when the
     resources are extracted.
     """
     mapping = load_mapping(resolve_mapping_path(mapping_path), base_dir=base_dir)
+    if export is not None:
+        if export not in EXPORT_KINDS:
+            raise MappingError(
+                str(mapping.path), "export", f"must be one of {', '.join(EXPORT_KINDS)}"
+            )
+        mapping = replace(
+            mapping,
+            entities={
+                name: replace(entity, export=export) if entity.primary_key else entity
+                for name, entity in mapping.entities.items()
+            },
+        )
     return [entity_resource(mapping, entity) for entity in mapping.entities.values()]
 
 
@@ -88,10 +121,16 @@ def entity_resource(mapping: Mapping, entity: EntityMapping) -> DltResource:
     """The resource of one canonical entity, named after it."""
 
     def rows() -> Iterator[Any]:
+        claim_dataset(mapping)
         yield from extract_entity(mapping.base_dir, entity)
 
     write_disposition: Any = entity.write_disposition
-    if write_disposition == "merge":
+    if entity.is_snapshot:
+        # The export is the whole entity: written once, straight into the table (dlt's default
+        # replace strategy on DuckDB, truncate-and-insert), with the records it no longer holds
+        # carried over as soft-deleted (snapshot.py).
+        write_disposition = "replace"
+    elif write_disposition == "merge":
         # The source already quarantines repeated keys, so the staged rows are unique and the
         # destination need not deduplicate them again.
         write_disposition = {
@@ -107,8 +146,26 @@ def entity_resource(mapping: Mapping, entity: EntityMapping) -> DltResource:
     )
 
 
+def claim_dataset(mapping: Mapping) -> None:
+    """Refuse to load a mapping's dataset into a warehouse that holds another one; record it
+    (in dlt's source state, kept in the destination) when the warehouse holds none yet."""
+    try:
+        state = dlt.current.source_state()
+        raw_dataset = dlt.current.pipeline().dataset_name
+    except Exception:  # iterated outside a pipeline: there is no warehouse to protect
+        return
+    held = state.get("dataset")
+    if held is not None and held["name"] != mapping.dataset:
+        raise DatasetMismatchError(
+            mapping.dataset, str(mapping.path), held["name"], held["mapping"], raw_dataset
+        )
+    state["dataset"] = {"name": mapping.dataset, "mapping": str(mapping.path)}
+
+
 def extract_entity(base_dir: Path, entity: EntityMapping) -> Iterator[Any]:
-    """Arrow tables of loaded rows, plus quarantine and load-accounting tables, for one entity."""
+    """Arrow tables of loaded rows, plus quarantine and load-accounting tables, for one entity;
+    for a full export of a keyed entity, then the warehouse's rows that the export no longer
+    loads (soft-deleted, or kept where the export's row was quarantined)."""
     load_id, loaded_at = current_load()
     files = find_files(base_dir, entity)
     columns_by_file = {}
@@ -124,7 +181,16 @@ def extract_entity(base_dir: Path, entity: EntityMapping) -> Iterator[Any]:
 
     keys = _KeyTracker(entity) if entity.primary_key else None
     try:
-        yield from _extract_files(files, columns_by_file, entity, keys, load_id, loaded_at)
+        schema = yield from _extract_files(files, columns_by_file, entity, keys, load_id, loaded_at)
+        if entity.is_snapshot and keys is not None:
+            yield from carried_rows(
+                warehouse_rows(entity.entity),
+                schema,
+                entity.primary_key,
+                keys.loaded,
+                keys.quarantined,
+                loaded_at,
+            )
     finally:
         if keys is not None:
             keys.close()
@@ -138,6 +204,28 @@ def _extract_files(
     load_id: str | None,
     loaded_at: dt.datetime,
 ) -> Iterator[Any]:
+    """Yields the files' rows, parsed a batch ahead in a thread; returns the schema of the rows
+    loaded (of the last file)."""
+    schema = _entity_schema(entity, [])
+    for item in prefetched(_parsed_files(files, columns_by_file, entity, keys, load_id, loaded_at)):
+        if isinstance(item, pa.Table):
+            schema = item.schema
+            if not item.num_rows:
+                continue
+        yield item
+    return schema
+
+
+def _parsed_files(
+    files: list[ExportFile],
+    columns_by_file: dict[ExportFile, list[str]],
+    entity: EntityMapping,
+    keys: _KeyTracker | None,
+    load_id: str | None,
+    loaded_at: dt.datetime,
+) -> Iterator[Any]:
+    """Each batch's loaded rows (an Arrow table, empty or not) and quarantine, then each file's
+    load accounting. Pure Arrow work: runs in the prefetch thread."""
     for export in files:
         passthrough = _passthrough_columns(export, entity, columns_by_file[export])
         read = list(entity.columns) + passthrough
@@ -149,8 +237,7 @@ def _extract_files(
             rows_read += batch.num_rows
             rows_loaded += result.loaded.num_rows
             rows_quarantined += result.rows_quarantined
-            if result.loaded.num_rows:
-                yield result.loaded
+            yield result.loaded
             if result.quarantine.num_rows:
                 yield side_table(result.quarantine, QUARANTINE_TABLE)
         accounting = {
@@ -218,6 +305,10 @@ def _process_batch(
     bad = _any(problems, length)
     if keys is not None:
         problems.extend(keys.duplicates(values, pc.invert(bad), export.name, rows))
+        if entity.is_snapshot:
+            # A record whose row is quarantined is still in the export: not deleted.
+            key_failed = _any([p for p in problems if p.field in entity.primary_key], length)
+            keys.note_quarantined(values, pc.and_(bad, pc.invert(key_failed)))
         bad = _any(problems, length)
     keep = pc.invert(bad)
 
@@ -228,11 +319,11 @@ def _process_batch(
         columns[spec.name] = values[spec.name]
     for name in passthrough:
         columns[name] = batch.column(name)
-    columns[SOURCE_FILE_COLUMN] = constant_array(export.name, length)
+    columns[SOURCE_FILE_COLUMN] = constant_dictionary(export.name, length)
     columns[SOURCE_ROW_COLUMN] = rows
-    columns[LOAD_ID_COLUMN] = (
-        pa.nulls(length, pa.string()) if load_id is None else constant_array(load_id, length)
-    )
+    columns[LOAD_ID_COLUMN] = constant_dictionary(load_id, length)
+    if entity.primary_key:
+        columns[DELETED_AT_COLUMN] = pa.nulls(length, ARROW_TYPES["timestamp"])
     schema = _entity_schema(entity, [(name, batch.column(name).type) for name in passthrough])
     loaded = pa.Table.from_arrays(
         [pc.filter(columns[name], keep) for name in schema.names], schema=schema
@@ -323,101 +414,98 @@ def _quarantine_table(
 
 
 class _KeyTracker:
-    """Primary keys already loaded in this load, across the batches and files of an entity.
+    """Primary keys this load has seen, across the batches and files of an entity.
 
     A key seen again is quarantined, naming the file and row that loaded it first: within one
     load, two rows with one key are a contradiction that merge would otherwise settle silently.
-
-    Keys are remembered as sorted 64-bit hashes (DuckDB's `hash`, in an in-memory connection
-    used only as a hash function), so checking a batch costs a sort and a binary search, not a
-    hash table of every key seen so far. Only a batch with a possible repeat takes the exact
-    path, which compares the keys themselves.
+    For a full export it also keeps the keys of rows quarantined for a bad value: those records
+    are still in the export, so they are not deleted.
     """
 
     def __init__(self, entity: EntityMapping) -> None:
         self.fields = entity.primary_key
         self.columns = {spec.name: spec.source for spec in entity.fields}
-        self._hasher = duckdb.connect(":memory:")
-        self._hashes = np.empty(0, dtype=np.uint64)
-        self._keys: list[pa.Array] = []
-        self._files: list[pa.Array] = []
-        self._rows: list[pa.Array] = []
+        self.loaded = KeySet()
+        self.quarantined = KeySet()
+        # Where each loaded key came from, in the order of the loaded key store: the file of
+        # each batch (and the store position its keys start at), and the row of each key.
+        self._files: list[str] = []
+        self._file_starts: list[int] = []
+        self._rows: list[np.ndarray] = []
 
     def close(self) -> None:
-        self._hasher.close()
+        self.loaded.close()
+        self.quarantined.close()
+
+    def key(self, values: dict[str, pa.Array]) -> pa.Array:
+        return key_array([values[name] for name in self.fields])
 
     def duplicates(
         self, values: dict[str, pa.Array], candidates: pa.Array, file: str, rows: pa.Array
     ) -> list[_Problem]:
-        key = self._key(values)
-        index = pc.filter(pa.array(np.arange(len(key), dtype=np.int64)), candidates)
+        """Quarantine entries for candidate rows that repeat a key; the others are loaded."""
+        key = self.key(values)
+        index = np.flatnonzero(candidates.to_numpy(zero_copy_only=False))
         if len(index) == 0:
             return []
-        candidate_keys = pc.take(key, index)
-        hashes = np.sort(self._hash(candidate_keys))
-        possible = bool(np.any(hashes[1:] == hashes[:-1]))
-        if len(self._hashes) and not possible:
-            at = np.searchsorted(self._hashes, hashes)
-            possible = bool(np.any(self._hashes[np.minimum(at, len(self._hashes) - 1)] == hashes))
-        repeated = self._repeated(candidate_keys, index) if possible else None
-
-        new = index if repeated is None else pc.filter(index, pc.invert(repeated))
-        if repeated is not None:
-            hashes = np.sort(self._hash(pc.take(key, new)))
-        self._hashes = np.insert(self._hashes, np.searchsorted(self._hashes, hashes), hashes)
-        self._keys.append(pc.take(key, new))
-        self._files.append(constant_array(file, len(new)))
-        self._rows.append(pc.take(rows, new))
-        if repeated is None or not pc.any(repeated).as_py():
+        candidate_keys = pc.take(key, pa.array(index))
+        hashes = self.loaded.hash(candidate_keys)
+        repeated = self.loaded.contains(candidate_keys, hashes)
+        ordered = np.sort(hashes)
+        if np.any(ordered[1:] == ordered[:-1]):  # maybe a key twice in this batch: exactly
+            repeated |= self._repeated_within(candidate_keys)
+        new = np.flatnonzero(~repeated)
+        self.loaded.add(pc.take(candidate_keys, pa.array(new)), hashes[new])
+        self._files.append(file)
+        self._file_starts.append(len(self.loaded) - len(new))
+        self._rows.append(rows.to_numpy()[index[new]].astype(np.int32))
+        if not repeated.any():
             return []
-        return [self._describe(key, pc.filter(index, repeated))]
+        return [self._describe(key, index[repeated])]
 
-    def _repeated(self, candidate_keys: pa.Array, index: pa.Array) -> pa.Array:
-        """Exactly which candidates repeat a key (earlier in the batch or in an earlier one)."""
+    def note_quarantined(self, values: dict[str, pa.Array], mask: pa.Array) -> None:
+        """Remember the keys of rows quarantined for a bad value (their keys are valid)."""
+        index = np.flatnonzero(mask.to_numpy(zero_copy_only=False))
+        if len(index) == 0:
+            return
+        keys = pc.unique(pc.take(self.key(values), pa.array(index)))
+        fresh = ~(self.loaded.contains(keys) | self.quarantined.contains(keys))
+        self.quarantined.add(pc.filter(keys, pa.array(fresh)))
+
+    @staticmethod
+    def _repeated_within(keys: pa.Array) -> np.ndarray:
+        """Which keys repeat one earlier in the same array."""
+        positions = pa.array(np.arange(len(keys), dtype=np.int64))
         firsts = (
-            pa.table({"key": candidate_keys, "index": index})
+            pa.table({"key": keys, "position": positions})
             .group_by("key", use_threads=False)
-            .aggregate([("index", "min")])
-            .column("index_min")
+            .aggregate([("position", "min")])
+            .column("position_min")
         )
-        repeated = pc.invert(pc.is_in(index, value_set=firsts))
-        if self._keys:
-            seen = pa.concat_arrays(self._keys)
-            repeated = pc.or_(repeated, pc.is_in(candidate_keys, value_set=seen))
-        return repeated
+        return ~pc.is_in(positions, value_set=firsts).to_numpy(zero_copy_only=False)
 
-    def _describe(self, key: pa.Array, duplicate_index: pa.Array) -> _Problem:
+    def _describe(self, key: pa.Array, duplicate_index: np.ndarray) -> _Problem:
         """The quarantine entry of repeated keys, naming where each was first loaded (the
         batch's own first rows were registered before this is called)."""
-        seen_keys = pa.concat_arrays(self._keys)
-        first = pc.index_in(pc.take(key, duplicate_index), value_set=seen_keys)
+        duplicate_keys = pc.take(key, pa.array(duplicate_index))
+        first = pa.array(self.loaded.positions(duplicate_keys))
         described = ", ".join(self.fields)
         reasons = pc.binary_join_element_wise(
             f"duplicate primary key ({described}): first loaded from ",
-            pc.take(pa.concat_arrays(self._files), first),
+            pa.array(self._files, pa.string()).take(
+                pa.array(np.searchsorted(self._file_starts, first.to_numpy(), side="right") - 1)
+            ),
             " row ",
-            pc.take(pa.concat_arrays(self._rows), first).cast(pa.string()),
+            pa.array(np.concatenate(self._rows)[first.to_numpy()]).cast(pa.string()),
             "",
         )
         mask = np.zeros(len(key), dtype=bool)
-        mask[duplicate_index.to_numpy()] = True
+        mask[duplicate_index] = True
         mask_array = pa.array(mask)
         full_reasons = pc.replace_with_mask(pa.nulls(len(key), pa.string()), mask_array, reasons)
-        shown = pc.replace_substring(key, _KEY_SEPARATOR, ", ")
+        shown = pc.replace_substring(key, KEY_SEPARATOR, ", ")
         column = ", ".join(self.columns[name] for name in self.fields)
         return _Problem(described, column, shown, mask_array, full_reasons)
-
-    def _hash(self, keys: pa.Array) -> np.ndarray:
-        table = pa.table({"key": keys})
-        hashed = self._hasher.from_arrow(table).project("hash(key) as h").to_arrow_table()
-        return hashed.column("h").to_numpy()
-
-    def _key(self, values: dict[str, pa.Array]) -> pa.Array:
-        parts = [values[name] for name in self.fields]
-        if len(parts) == 1 and pa.types.is_string(parts[0].type):
-            return parts[0]
-        texts = [as_text(part) for part in parts]
-        return pc.binary_join_element_wise(*texts, _KEY_SEPARATOR)
 
 
 def _entity_schema(entity: EntityMapping, passthrough: list[tuple[str, pa.DataType]]) -> pa.Schema:
@@ -431,10 +519,12 @@ def _entity_schema(entity: EntityMapping, passthrough: list[tuple[str, pa.DataTy
     fields += [pa.field(spec.name, ARROW_TYPES[spec.type]) for spec in entity.extras]
     fields += [pa.field(name, type_) for name, type_ in passthrough]
     fields += [
-        pa.field(SOURCE_FILE_COLUMN, pa.string(), nullable=False),
+        pa.field(SOURCE_FILE_COLUMN, CONSTANT_TEXT, nullable=False),
         pa.field(SOURCE_ROW_COLUMN, pa.int64(), nullable=False),
-        pa.field(LOAD_ID_COLUMN, pa.string()),
+        pa.field(LOAD_ID_COLUMN, CONSTANT_TEXT),
     ]
+    if entity.primary_key:
+        fields.append(pa.field(DELETED_AT_COLUMN, ARROW_TYPES["timestamp"]))
     return pa.schema(fields)
 
 

@@ -1,3 +1,5 @@
+{#- Records a later full export no longer holds (_deleted_at set, a soft delete) are left out. -#}
+{%- set deleted_at = optional_source_column('raw_files', 'deal_stage_history', '_deleted_at', dbt.type_timestamp()) -%}
 with
 
 source as (
@@ -14,6 +16,7 @@ renamed as (
         {{ to_utc_timestamp('exited_at') }} as exited_at,
         {{ dlt_load_id_to_timestamp('_dlt_load_id') }} as loaded_at
     from source
+    where {{ deleted_at }} is null
 ),
 
 final as (

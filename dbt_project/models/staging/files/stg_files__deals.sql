@@ -1,3 +1,6 @@
+{#- A deal a later full export no longer holds (_deleted_at set) is deleted, like one the
+    export itself flags. -#}
+{%- set deleted_at = optional_source_column('raw_files', 'deals', '_deleted_at', dbt.type_timestamp()) -%}
 with
 
 source as (
@@ -25,8 +28,16 @@ renamed as (
         {{ to_utc_timestamp('closed_at') }} as closed_at,
         cast(expected_close_date as date) as expected_close_date,
         cast(lead_source as {{ dbt.type_string() }}) as lead_source,
-        coalesce(cast(is_deleted as boolean), false) as is_deleted,
-        {{ dlt_load_id_to_timestamp('_dlt_load_id') }} as loaded_at
+        (
+            coalesce(cast(is_deleted as boolean), false)
+            or {{ deleted_at }} is not null
+        ) as is_deleted,
+        -- A soft delete is a change: the row counts as loaded when it was deleted, so the
+        -- incremental marts pick it up.
+        coalesce(
+            {{ to_utc_timestamp(deleted_at) }},
+            {{ dlt_load_id_to_timestamp('_dlt_load_id') }}
+        ) as loaded_at
     from source
 ),
 

@@ -1,3 +1,5 @@
+{#- Records a later full export no longer holds (_deleted_at set, a soft delete) are left out. -#}
+{%- set deleted_at = optional_source_column('raw_files', 'fx_rates', '_deleted_at', dbt.type_timestamp()) -%}
 with
 
 source as (
@@ -13,6 +15,7 @@ renamed as (
         cast(rate_to_reporting as {{ type_fx_rate() }}) as rate_to_reporting,
         {{ dlt_load_id_to_timestamp('_dlt_load_id') }} as loaded_at
     from source
+    where {{ deleted_at }} is null
 ),
 
 final as (

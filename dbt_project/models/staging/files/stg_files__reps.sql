@@ -1,5 +1,8 @@
 {%- set first_name = optional_source_column('raw_files', 'reps', 'first_name') -%}
 {%- set last_name = optional_source_column('raw_files', 'reps', 'last_name') -%}
+{#- A rep a later full export no longer holds (_deleted_at set) is kept, no longer active: their
+    records stay theirs. -#}
+{%- set deleted_at = optional_source_column('raw_files', 'reps', '_deleted_at', dbt.type_timestamp()) -%}
 with
 
 source as (
@@ -25,9 +28,17 @@ renamed as (
         cast(manager_rep_id as {{ dbt.type_string() }}) as manager_rep_id,
         lower(cast(role as {{ dbt.type_string() }})) as rep_role,
         cast(start_date as date) as start_date,
-        cast(end_date as date) as end_date,
-        cast(is_active as boolean) as is_active,
-        {{ dlt_load_id_to_timestamp('_dlt_load_id') }} as loaded_at
+        coalesce(cast(end_date as date), {{ to_reporting_date(to_utc_timestamp(deleted_at)) }}) as end_date,
+        case
+            when {{ deleted_at }} is not null then false
+            else cast(is_active as boolean)
+        end as is_active,
+        -- A soft delete is a change: the row counts as loaded when it was deleted, so the
+        -- incremental marts pick it up.
+        coalesce(
+            {{ to_utc_timestamp(deleted_at) }},
+            {{ dlt_load_id_to_timestamp('_dlt_load_id') }}
+        ) as loaded_at
     from source
 ),
 

@@ -1,3 +1,5 @@
+{#- Records a later full export no longer holds (_deleted_at set, a soft delete) are left out. -#}
+{%- set deleted_at = optional_source_column('raw_files', 'survey_responses', '_deleted_at', dbt.type_timestamp()) -%}
 with
 
 source as (
@@ -19,6 +21,7 @@ renamed as (
         cast(text as {{ dbt.type_string() }}) as answer_text,
         {{ dlt_load_id_to_timestamp('_dlt_load_id') }} as loaded_at
     from source
+    where {{ deleted_at }} is null
 ),
 
 final as (

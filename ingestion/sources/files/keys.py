@@ -1,0 +1,113 @@
+"""The primary keys one load of an entity has seen: which rows repeat a key (quarantined), and,
+for a full export, which of the warehouse's records the export no longer holds.
+
+Keys are remembered as a sorted array of 64-bit hashes (DuckDB's `hash`, in an in-memory
+connection used only as a hash function) beside the position of each key in the store of keys
+seen, so a membership test costs a binary search and a comparison of the keys found, never a
+hash table of every key rebuilt per batch. Every answer is exact: a hash match is confirmed by
+comparing the keys themselves.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ingestion.sources.files.parsing import as_text
+
+KEY_SEPARATOR = "\x1f"
+
+
+def key_array(parts: list[pa.Array]) -> pa.Array:
+    """One text key per row from the key fields' values (joined when there are several)."""
+    if len(parts) == 1 and pa.types.is_string(parts[0].type):
+        return parts[0]
+    return pc.binary_join_element_wise(*[as_text(part) for part in parts], KEY_SEPARATOR)
+
+
+class KeySet:
+    """Text keys, added batch by batch, with exact membership tests.
+
+    The hashes are kept in a few sorted runs (a log-structured merge: a new batch is a run, and
+    two runs of similar size are merged), so adding n keys in b batches costs O(n log b) rather
+    than a copy of everything per batch, and a lookup is a forward-only binary search per run.
+    """
+
+    def __init__(self) -> None:
+        self._hasher = duckdb.connect(":memory:")
+        # Sorted hashes, and the position of each one's key in the store (self._keys).
+        self._runs: list[tuple[np.ndarray, np.ndarray]] = []
+        self._keys: list[pa.Array] = []
+        self._size = 0
+
+    def __len__(self) -> int:
+        return self._size
+
+    def close(self) -> None:
+        self._hasher.close()
+
+    def hash(self, keys: pa.Array) -> np.ndarray:
+        if len(keys) == 0:
+            return np.empty(0, dtype=np.uint64)
+        hashed = self._hasher.from_arrow(pa.table({"key": keys})).project("hash(key) as h")
+        return hashed.to_arrow_table().column("h").to_numpy()
+
+    def add(self, keys: pa.Array, hashes: np.ndarray | None = None) -> None:
+        """Remember `keys` (distinct, and none of them already here)."""
+        if len(keys) == 0:
+            return
+        hashes = self.hash(keys) if hashes is None else hashes
+        order = np.argsort(hashes, kind="stable")
+        self._runs.append((hashes[order], self._size + order.astype(np.int64)))
+        self._keys.append(keys)
+        self._size += len(keys)
+        while len(self._runs) > 1 and len(self._runs[-2][0]) <= 2 * len(self._runs[-1][0]):
+            newer, older = self._runs.pop(), self._runs.pop()
+            at = np.searchsorted(older[0], newer[0])
+            self._runs.append(
+                (np.insert(older[0], at, newer[0]), np.insert(older[1], at, newer[1]))
+            )
+
+    def contains(self, keys: pa.Array, hashes: np.ndarray | None = None) -> np.ndarray:
+        """Which of `keys` are here (a boolean per key)."""
+        return self.positions(keys, hashes) >= 0
+
+    def positions(self, keys: pa.Array, hashes: np.ndarray | None = None) -> np.ndarray:
+        """The store position of each key, -1 for keys not here. A hash match is confirmed by
+        comparing the keys themselves."""
+        found = np.full(len(keys), -1, dtype=np.int64)
+        if len(keys) == 0 or self._size == 0:
+            return found
+        hashes = self.hash(keys) if hashes is None else hashes
+        order = np.argsort(hashes)
+        needles = hashes[order]
+        unsure = []
+        for run_hashes, run_positions in self._runs:
+            # Sorted needles: numpy's binary search then only moves forward.
+            at = np.minimum(np.searchsorted(run_hashes, needles), len(run_hashes) - 1)
+            hit = np.flatnonzero(run_hashes[at] == needles)
+            if len(hit) == 0:
+                continue
+            index = order[hit]
+            candidates = run_positions[at[hit]]
+            same = pc.equal(pc.take(keys, pa.array(index)), self.stored_keys(candidates))
+            same = pc.fill_null(same, False).to_numpy(zero_copy_only=False)
+            found[index[same]] = candidates[same]
+            unsure.append(index[~same])
+        # Two different keys with one hash (astronomically rare): the binary search may have
+        # landed on the other one; settled by comparing with every key stored.
+        missed = [i for index in unsure for i in index[found[index] < 0]]
+        if missed:
+            every = pa.chunked_array(self._keys, type=self._keys[0].type).combine_chunks()
+            for i in missed:
+                match = np.flatnonzero(pc.equal(every, keys[i]).to_numpy(zero_copy_only=False))
+                if len(match):
+                    found[i] = match[0]
+        return found
+
+    def stored_keys(self, positions: np.ndarray) -> pa.Array:
+        """The keys at positions of the store."""
+        chunked = pa.chunked_array(self._keys, type=self._keys[0].type)
+        return chunked.take(pa.array(positions, pa.int64())).combine_chunks()

@@ -1,0 +1,110 @@
+"""Full exports as snapshots: the records of the warehouse that a new full export of the same
+dataset no longer holds are kept, marked deleted, never dropped.
+
+A full export is loaded with dlt's `replace` disposition, so its rows are written once, straight
+into the table (no staging copy, no merge). Before that, while the export is extracted, the
+table's current rows are read back and the ones the export does not load are yielded again
+beside it, unchanged but for `_deleted_at`:
+
+- a record whose key is missing from the export is soft-deleted: `_deleted_at` is set to the
+  time of the load that first missed it (kept as it was if it was deleted before);
+- a record whose row in the export was quarantined (a bad value) keeps its last good version,
+  not deleted: the export still holds it.
+
+Those rows keep their `_dlt_load_id`, `_source_file` and `_source_row_number`: they say which
+load and which file last delivered them, and the rows of this load are exactly the rows it
+counted in `load_accounting`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import suppress
+
+import dlt
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+from dlt.destinations.exceptions import DatabaseUndefinedRelation
+
+from ingestion.sources.files.keys import KeySet, key_array
+from ingestion.sources.files.settings import DELETED_AT_COLUMN
+
+# Rows read back from the warehouse per batch.
+READ_BACK_ROWS = 250_000
+
+
+def warehouse_rows(table_name: str) -> Iterator[pa.RecordBatch | pa.Table]:
+    """The rows the destination holds in `table_name` of the running pipeline's dataset, in
+    batches; nothing when the table does not exist yet, is dropped by this load (a refresh), or
+    there is no pipeline (the source iterated on its own)."""
+    try:
+        pipeline = dlt.current.pipeline()
+    except Exception:  # no pipeline is running: nothing to compare with
+        return
+    if pipeline.destination is None or table_name in _dropped_by_this_load():
+        return
+    with pipeline.sql_client() as client:
+        if not client.has_dataset():
+            return
+        qualified = client.make_qualified_table_name(table_name)
+        try:
+            with client.execute_query(f"select * from {qualified}") as cursor:
+                yield from cursor.iter_arrow(chunk_size=READ_BACK_ROWS)
+        except DatabaseUndefinedRelation:
+            return
+
+
+def _dropped_by_this_load() -> set[str]:
+    """Tables that this load drops or truncates first (`refresh`): their rows are not carried."""
+    with suppress(Exception):
+        state = dlt.current.load_package_state()["state"]
+        tables = [*state.get("dropped_tables", []), *state.get("truncated_tables", [])]
+        return {table["name"] for table in tables}
+    return set()
+
+
+def carried_rows(
+    previous: Iterator[pa.RecordBatch | pa.Table],
+    schema: pa.Schema,
+    key_fields: tuple[str, ...],
+    loaded: KeySet,
+    quarantined: KeySet,
+    deleted_at: dt.datetime,
+) -> Iterator[pa.Table]:
+    """The previous rows whose key this load did not load, conformed to `schema` (the columns
+    this load writes), with `_deleted_at` set on the ones the export no longer holds."""
+    stamp = pa.scalar(deleted_at, schema.field(DELETED_AT_COLUMN).type)
+    for batch in previous:
+        if isinstance(batch, pa.RecordBatch):
+            batch = pa.Table.from_batches([batch])
+        rows = _conform(batch, schema)
+        keys = key_array([rows.column(name).combine_chunks() for name in key_fields])
+        hashes = loaded.hash(keys)
+        carried = ~loaded.contains(keys, hashes)
+        if not carried.any():
+            continue
+        index = pa.array(np.flatnonzero(carried))
+        rows = rows.take(index)
+        gone = ~quarantined.contains(pc.take(keys, index))
+        previous_stamp = rows.column(DELETED_AT_COLUMN).combine_chunks()
+        newly_gone = pc.and_(pa.array(gone, pa.bool_()), pc.is_null(previous_stamp))
+        stamps = pc.if_else(newly_gone, stamp, previous_stamp)
+        position = rows.schema.get_field_index(DELETED_AT_COLUMN)
+        yield rows.set_column(position, schema.field(DELETED_AT_COLUMN), stamps)
+
+
+def _conform(rows: pa.Table, schema: pa.Schema) -> pa.Table:
+    """The columns of `schema`, cast from the warehouse's types (NULL where the table has no
+    such column yet, as in a table loaded before the column existed)."""
+    columns = []
+    for field in schema:
+        if field.name in rows.column_names:
+            column = rows.column(field.name)
+            if column.type != field.type:
+                column = column.cast(field.type)
+            columns.append(column)
+        else:
+            columns.append(pa.nulls(rows.num_rows, field.type))
+    return pa.Table.from_arrays(columns, schema=schema)

@@ -1,0 +1,318 @@
+"""An export is a snapshot of one dataset.
+
+- A warehouse holds one dataset: loading another mapping's dataset (the demo company's plans
+  after the Maven export) is refused with a clear error and leaves the first intact, unless the
+  user asks to replace it; mappings that name the same dataset load side by side.
+- Records missing from a newer full export of the same dataset are kept, marked deleted
+  (`_deleted_at`), never dropped; a record whose row is quarantined keeps its last good version;
+  an incremental export deletes nothing.
+
+Checked on the public Maven export and on the demo company's export files, against pandas.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+from dlt.pipeline.exceptions import PipelineStepFailed
+from files_helpers import DATASET, find_error, load, query, scalar, table_exists
+
+from ingestion import PROJECT_ROOT
+from ingestion.pipelines import build_pipeline
+from ingestion.sources.files import files_source, load_mapping
+from ingestion.sources.files.errors import DatasetMismatchError
+
+MAPPINGS = PROJECT_ROOT / "ingestion" / "mappings"
+MAVEN = MAPPINGS / "maven_crm.yml"
+DEMO_PLANS = MAPPINGS / "demo_plans.yml"
+DEMO_EXPORT = MAPPINGS / "salespulse_export.yml"
+MAVEN_DIR = load_mapping(MAVEN).base_dir
+
+needs_maven = pytest.mark.skipif(
+    not (MAVEN_DIR / "sales_pipeline.csv").exists(), reason=f"Maven export not at {MAVEN_DIR}"
+)
+
+
+@pytest.fixture
+def files_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    home = tmp_path / "salespulse_home"
+    monkeypatch.setenv("SALESPULSE_HOME", str(home))
+    return home
+
+
+def _simulator_export(out: Path, file_format: str) -> Path:
+    command = [sys.executable, "-m", "simulator", "simulate", "export", "--out", str(out)]
+    command += ["--seed", "7", "--scale", "tiny", "--as-of", "2026-06-30", "--format", file_format]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return out
+
+
+@pytest.fixture(scope="module")
+def demo_parquet(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo company's export files as Parquet (what `salespulse run --demo` loads)."""
+    return _simulator_export(tmp_path_factory.mktemp("demo_parquet"), "parquet")
+
+
+@pytest.fixture(scope="module")
+def demo_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _simulator_export(tmp_path_factory.mktemp("demo_csv"), "csv")
+
+
+def _raw_tables() -> set[str]:
+    return {
+        row[0]
+        for row in query(
+            "select table_name from information_schema.tables where table_schema = ?", DATASET
+        )
+    }
+
+
+# --- one dataset per warehouse ----------------------------------------------------------------
+
+
+@needs_maven
+def test_the_demo_plans_are_refused_in_a_warehouse_holding_maven(
+    files_home: Path, demo_parquet: Path
+) -> None:
+    load(MAVEN)
+    before = query(f"select * from {DATASET}.load_accounting order by entity")
+
+    with pytest.raises(PipelineStepFailed) as failure:
+        load(DEMO_PLANS, base_dir=str(demo_parquet))
+
+    error = find_error(failure.value, DatasetMismatchError)
+    assert (error.held, error.dataset) == ("maven_crm", "salespulse_demo_plans")
+    message = str(error)
+    assert "maven_crm.yml" in message and "demo_plans.yml" in message
+    assert "--replace-dataset" in message and "SALESPULSE_HOME" in message
+    # Nothing of the refused load landed: Maven's tables alone, as they were.
+    assert scalar(f"select count(*) from {DATASET}.deals") == 8800
+    assert not table_exists("quotas") and not table_exists("fx_rates")
+    assert query(f"select * from {DATASET}.load_accounting order by entity") == before
+
+
+@needs_maven
+def test_replacing_the_dataset_drops_the_previous_one_first(
+    files_home: Path, demo_parquet: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ingestion.pipelines import run_source
+
+    load(MAVEN)
+    monkeypatch.setenv("SOURCES__FILES__MAPPING_PATH", str(DEMO_PLANS))
+    monkeypatch.setenv("SOURCES__FILES__BASE_DIR", str(demo_parquet))
+    run_source("files", replace_dataset=True)
+
+    tables = _raw_tables()
+    assert {"quotas", "fx_rates"} <= tables
+    assert not {"deals", "reps", "accounts"} & tables, "Maven's tables are gone"
+    expected_quotas = len(pd.read_parquet(demo_parquet / "quotas.parquet"))
+    assert scalar(f"select count(*) from {DATASET}.quotas") == expected_quotas
+    assert {row[0] for row in query(f"select distinct entity from {DATASET}.load_accounting")} == {
+        "quotas",
+        "fx_rates",
+    }
+    # The warehouse now holds the demo's plans: Maven is the one refused.
+    with pytest.raises(PipelineStepFailed) as failure:
+        load(MAVEN)
+    assert find_error(failure.value, DatasetMismatchError).held == "salespulse_demo_plans"
+
+
+@needs_maven
+def test_mappings_naming_the_same_dataset_load_side_by_side(
+    files_home: Path, demo_parquet: Path, tmp_path: Path
+) -> None:
+    """A company's CRM export and its finance team's plans: two mappings, one dataset."""
+
+    def renamed(mapping: Path, base_dir: Path) -> Path:
+        document = yaml.safe_load(mapping.read_text(encoding="utf-8"))
+        document.update(dataset="acme", base_dir=str(base_dir))
+        path = tmp_path / mapping.name
+        path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+        return path
+
+    load(renamed(MAVEN, MAVEN_DIR))
+    load(renamed(DEMO_PLANS, demo_parquet))
+
+    assert scalar(f"select count(*) from {DATASET}.deals") == 8800
+    assert scalar(f"select count(*) from {DATASET}.deals where _deleted_at is not null") == 0
+    assert scalar(f"select count(*) from {DATASET}.quotas") > 0
+
+
+def test_a_mapping_without_a_dataset_is_named_after_its_file(tmp_path: Path) -> None:
+    path = tmp_path / "Pipedrive CRM-2024.yml"
+    path.write_text(
+        "entities:\n  teams:\n    file: teams.csv\n    fields: {team_id: id}\n", encoding="utf-8"
+    )
+    assert load_mapping(path).dataset == "pipedrive_crm_2024"
+    assert load_mapping(MAVEN).dataset == "maven_crm"
+
+
+# --- full exports are snapshots: soft delete ----------------------------------------------------
+
+
+def _csv(folder: Path, name: str) -> pd.DataFrame:
+    return pd.read_csv(folder / f"{name}.csv", dtype=str, keep_default_na=False)
+
+
+def _write(frame: pd.DataFrame, folder: Path, name: str) -> None:
+    # Every value quoted, as the simulator writes them; empty stays empty (NULL).
+    frame.to_csv(folder / f"{name}.csv", index=False, quoting=1)
+
+
+def _table(name: str) -> pd.DataFrame:
+    import duckdb
+
+    from ingestion.warehouse import build_warehouse_path
+
+    with duckdb.connect(str(build_warehouse_path()), read_only=True) as connection:
+        return connection.execute(f"select * from {DATASET}.{name}").df()
+
+
+def _loaded_at(load_id: str):
+    return scalar(
+        f"select max(loaded_at) from {DATASET}.load_accounting where load_id = ?", load_id
+    )
+
+
+def test_records_missing_from_a_newer_full_export_are_kept_and_marked_deleted(
+    files_home: Path, demo_csv: Path, tmp_path: Path
+) -> None:
+    first = load(DEMO_EXPORT, base_dir=str(demo_csv)).loads_ids[0]
+    first_deals = _table("deals").set_index("deal_id")
+
+    # The next month's export: some deals, activities and a rep are gone; one deal's row has a
+    # bad amount (the record is still in the export, its row is quarantined).
+    later = tmp_path / "later"
+    shutil.copytree(demo_csv, later)
+    deals = _csv(demo_csv, "deals")
+    removed_deals = set(deals["deal_id"].iloc[10:40]) | {deals["deal_id"].iloc[-1]}
+    bad_deal = deals["deal_id"].iloc[5]
+    kept = deals[~deals["deal_id"].isin(removed_deals)].copy()
+    kept.loc[kept["deal_id"] == bad_deal, "amount"] = "twelve"
+    _write(kept, later, "deals")
+    activities = _csv(demo_csv, "activities")
+    removed_activities = set(activities["activity_id"].sample(200, random_state=1))
+    _write(activities[~activities["activity_id"].isin(removed_activities)], later, "activities")
+    reps = _csv(demo_csv, "reps")
+    removed_rep = reps["rep_id"].iloc[3]
+    _write(reps[reps["rep_id"] != removed_rep], later, "reps")
+
+    second = load(DEMO_EXPORT, base_dir=str(later)).loads_ids[0]
+    second_at = _loaded_at(second)
+
+    table = _table("deals").set_index("deal_id")
+    assert len(table) == len(deals), "nothing dropped"
+    gone = table.loc[sorted(removed_deals)]
+    assert (gone["_deleted_at"] == second_at).all()
+    assert (gone["_dlt_load_id"] == first).all(), "kept as the first export delivered them"
+    for column in ("status", "amount", "owner_rep_id", "closed_at", "_source_row_number"):
+        pd.testing.assert_series_equal(
+            gone[column], first_deals.loc[gone.index, column], check_names=False
+        )
+    quarantined = table.loc[bad_deal]
+    assert pd.isna(quarantined["_deleted_at"]) and quarantined["_dlt_load_id"] == first
+    assert quarantined["amount"] == first_deals.loc[bad_deal, "amount"]
+    rest = table.drop(index=sorted(removed_deals | {bad_deal}))
+    assert rest["_deleted_at"].isna().all() and (rest["_dlt_load_id"] == second).all()
+    assert (
+        scalar(
+            f"select count(distinct row_number) from {DATASET}.quarantine "
+            "where load_id = ? and entity = 'deals'",
+            second,
+        )
+        == 1
+    )
+
+    acts = _table("activities").set_index("activity_id")
+    assert len(acts) == len(activities)
+    assert set(acts.index[acts["_deleted_at"].notna()]) == removed_activities
+    assert (acts.loc[sorted(removed_activities), "_deleted_at"] == second_at).all()
+    rep_rows = _table("reps").set_index("rep_id")
+    assert set(rep_rows.index[rep_rows["_deleted_at"].notna()]) == {removed_rep}
+
+    # Row accounting still holds for the second load: the carried rows are not its rows.
+    accounting = query(
+        f"select entity, sum(rows_read), sum(rows_loaded), sum(rows_quarantined) "
+        f"from {DATASET}.load_accounting where load_id = ? group by entity",
+        second,
+    )
+    for entity, read, loaded, quarantined_rows in accounting:
+        assert read == loaded + quarantined_rows, entity
+        landed = scalar(f"select count(*) from {DATASET}.{entity} where _dlt_load_id = ?", second)
+        assert landed == loaded, entity
+    assert dict((row[0], row[2]) for row in accounting)["deals"] == len(kept) - 1
+
+    # A third export restores everything: nothing is deleted any more.
+    third = load(DEMO_EXPORT, base_dir=str(demo_csv)).loads_ids[0]
+    table = _table("deals")
+    assert len(table) == len(deals)
+    assert table["_deleted_at"].isna().all() and (table["_dlt_load_id"] == third).all()
+    assert _table("activities")["_deleted_at"].isna().all()
+
+
+def test_a_record_stays_deleted_since_the_load_that_first_missed_it(
+    files_home: Path, demo_csv: Path, tmp_path: Path
+) -> None:
+    load(DEMO_EXPORT, base_dir=str(demo_csv))
+    smaller = tmp_path / "smaller"
+    shutil.copytree(demo_csv, smaller)
+    deals = _csv(demo_csv, "deals")
+    gone = deals["deal_id"].iloc[0]
+    _write(deals.iloc[1:], smaller, "deals")
+    second = load(DEMO_EXPORT, base_dir=str(smaller)).loads_ids[0]
+    third = load(DEMO_EXPORT, base_dir=str(smaller)).loads_ids[0]
+
+    table = _table("deals").set_index("deal_id")
+    assert table.loc[gone, "_deleted_at"] == _loaded_at(second)
+    assert _loaded_at(third) > _loaded_at(second)
+    assert (table.drop(index=gone)["_dlt_load_id"] == third).all()
+
+
+def test_an_incremental_export_deletes_nothing(
+    files_home: Path, demo_csv: Path, tmp_path: Path
+) -> None:
+    load(DEMO_EXPORT, base_dir=str(demo_csv))
+    delta = tmp_path / "delta"
+    shutil.copytree(demo_csv, delta)
+    deals = _csv(demo_csv, "deals")
+    changed = deals.iloc[:3].copy()
+    changed["amount"] = "1.00"
+    _write(changed, delta, "deals")
+
+    pipeline = build_pipeline("files")
+    source = files_source(mapping_path=str(DEMO_EXPORT), base_dir=str(delta), export="incremental")
+    pipeline.run(source.with_resources("deals"), loader_file_format="parquet")
+
+    table = _table("deals").set_index("deal_id")
+    assert len(table) == len(deals)
+    assert table["_deleted_at"].isna().all()
+    assert (table.loc[changed["deal_id"], "amount"].astype(float) == 1.0).all()
+
+
+def test_a_full_refresh_starts_the_table_over_from_the_export(
+    files_home: Path, demo_csv: Path, tmp_path: Path
+) -> None:
+    """`salespulse run --full-refresh` drops the raw tables first (dlt's drop_resources): the
+    rows of the export are all there is afterwards, nothing is carried as deleted."""
+    load(DEMO_EXPORT, base_dir=str(demo_csv))
+    smaller = tmp_path / "smaller"
+    shutil.copytree(demo_csv, smaller)
+    deals = _csv(demo_csv, "deals")
+    _write(deals.iloc[5:], smaller, "deals")
+
+    pipeline = build_pipeline("files")
+    source = files_source(mapping_path=str(DEMO_EXPORT), base_dir=str(smaller))
+    pipeline.run(
+        source.with_resources("deals"), loader_file_format="parquet", refresh="drop_resources"
+    )
+
+    table = _table("deals")
+    assert len(table) == len(deals) - 5
+    assert table["_deleted_at"].isna().all()
