@@ -38,7 +38,9 @@ def running_demo_company(seed: int = 42, scale: str = "small") -> Iterator[str]:
     exports = salespulse_home() / "demo_exports"
     _export_plans(seed, scale, exports)
     command = [sys.executable, "-m", "simulator", "demo-api", "--port", "0"]
-    command += ["--seed", str(seed), "--scale", scale, "--token", token]
+    # One argument, "--token=…": a random token may begin with "-", which argparse would
+    # otherwise take for an option.
+    command += ["--seed", str(seed), "--scale", scale, f"--token={token}"]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     try:
         base_url = _wait_until_ready(process)
