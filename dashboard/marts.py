@@ -19,6 +19,7 @@ DIM_TEAMS = "core.dim_teams"
 FCT_ACTIVITIES = "core.fct_activities"
 FCT_DEALS = "core.fct_deals"
 FCT_DEAL_STAGE_HISTORY = "core.fct_deal_stage_history"
+RECORD_EXCEPTIONS = "core.record_exceptions"
 
 COMPANY_PERFORMANCE = "sales.company_performance"
 TEAM_PERFORMANCE = "sales.team_performance"

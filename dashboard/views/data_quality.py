@@ -15,6 +15,7 @@ LOADED_AT = [
     ("Deal stage history", marts.FCT_DEAL_STAGE_HISTORY, "loaded_at"),
 ]
 RECENT_PUBLICATIONS = 2
+EXCEPTIONS_SHOWN = 200
 
 
 def publications(context: PageContext) -> pd.DataFrame:
@@ -41,6 +42,22 @@ def freshness(context: PageContext) -> pd.DataFrame:
         for label, relation, column in LOADED_AT
     ]
     return context.publication.query(" union all ".join(parts) + " order by records, source_system")
+
+
+def record_exceptions(context: PageContext) -> pd.DataFrame:
+    """The records left out of the metrics (or counted without their amount), and why; a
+    manager sees those of their reps."""
+    in_scope, scope_params = context.scope.reps_clause("owner_rep_id")
+    return context.publication.query(
+        f"""
+        select source_system, entity, source_record_id, rule_name, reason, field, field_value,
+            is_excluded
+        from {marts.RECORD_EXCEPTIONS}
+        where {in_scope}
+        order by is_excluded desc, source_system, entity, rule_name, source_record_id
+        """,
+        scope_params,
+    )
 
 
 def load_accounting(context: PageContext) -> pd.DataFrame | None:
@@ -98,6 +115,44 @@ def render(context: PageContext) -> None:
             "last_loaded_at": fmt.Column("Last loaded", fmt.timestamp),
         },
     )
+
+    st.subheader("Records left out of the metrics", anchor=False)
+    exceptions = record_exceptions(context)
+    if exceptions.empty:
+        st.caption("None: every record passed the plausibility rules.")
+    else:
+        excluded = exceptions[exceptions["is_excluded"]]
+        st.caption(
+            f"{fmt.count(len(excluded))} records count in no metric and "
+            f"{fmt.count(len(exceptions) - len(excluded))} count without their amount until "
+            "they are fixed in their source; the refresh's check warns while any is listed."
+        )
+        by_rule = (
+            exceptions.groupby(["source_system", "entity", "rule_name"], dropna=False)
+            .size()
+            .rename("records")
+            .reset_index()
+        )
+        table(
+            by_rule,
+            {
+                "source_system": fmt.text_column("Source"),
+                "entity": fmt.text_column("Record"),
+                "rule_name": fmt.text_column("Rule"),
+                "records": fmt.count_column("Records"),
+            },
+        )
+        with st.expander(f"The {fmt.count(len(exceptions))} records"):
+            table(
+                exceptions.head(EXCEPTIONS_SHOWN),
+                {
+                    "source_record_id": fmt.text_column("Id in the source", pinned=True),
+                    "entity": fmt.text_column("Record"),
+                    "field": fmt.text_column("Field"),
+                    "field_value": fmt.text_column("Value"),
+                    "reason": fmt.text_column("Why"),
+                },
+            )
 
     st.subheader("Rows quarantined per source", anchor=False)
     accounting = load_accounting(context)

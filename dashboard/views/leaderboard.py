@@ -26,7 +26,7 @@ def leaderboard(context: PageContext) -> pd.DataFrame:
             board.bookings_rank_in_{level} as bookings_rank,
             board.reps_in_{level} as reps_ranked,
             board.rep_id, board.rep_name, board.team_name, board.reporting_currency,
-            board.bookings, board.quota, board.quota_attainment,
+            board.bookings, board.quota, board.quota_attainment, board.prorated_quota_attainment,
             performance.won_deals, performance.lost_deals, performance.win_rate,
             performance.leads_created, performance.lead_response_sla_share
         from {marts.REP_LEADERBOARD} as board
@@ -88,6 +88,9 @@ def render(context: PageContext) -> None:
                 "rep_label": fmt.text_column("Rep"),
                 "team_name": fmt.text_column("Team"),
                 "quota": fmt.money_column("Quota", currency),
+                "prorated_quota_attainment": fmt.percent_column(
+                    "On pace", help="Bookings ÷ the part of the quota due so far"
+                ),
                 "win_rate": fmt.percent_column("Win rate", help="Won ÷ (won + lost), by count"),
                 "won_deals": fmt.count_column("Won"),
                 "lost_deals": fmt.count_column("Lost"),

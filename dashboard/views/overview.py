@@ -19,9 +19,11 @@ from dashboard.components import (
 from dashboard.pages import PageContext, page_context
 
 PERFORMANCE_COLUMNS = """
-    reporting_currency, bookings, won_deals, lost_deals, win_rate, average_deal_size,
-    sales_cycle_days_median, sales_cycle_days_mean, leads_created, lead_response_minutes_median,
-    lead_response_sla_share, lead_conversion_rate, quota, quota_attainment, activities
+    is_period_complete, days_elapsed_in_period, days_in_period, reporting_currency, bookings,
+    won_deals, lost_deals, win_rate, average_deal_size, sales_cycle_days_median,
+    sales_cycle_days_mean, leads_created, leads_maturing, lead_response_minutes_median,
+    lead_response_sla_share, lead_conversion_rate, quota, quota_attainment,
+    prorated_quota_attainment
 """
 TREND_MONTHS = 12
 
@@ -60,6 +62,15 @@ def period_kpis(row: pd.Series) -> list[Kpi]:
             f"of {fmt.money_short(row['quota'], currency)} quota",
         ),
         Kpi(
+            "Attainment on pace",
+            fmt.percent(row["prorated_quota_attainment"]),
+            "period complete"
+            if row["is_period_complete"]
+            else f"day {row['days_elapsed_in_period']} of {row['days_in_period']}",
+            help="Bookings ÷ the part of the quota due so far in the period (all of it once the "
+            "period is complete).",
+        ),
+        Kpi(
             "Win rate",
             fmt.percent(row["win_rate"]),
             f"{fmt.count(row['won_deals'])} won · {fmt.count(row['lost_deals'])} lost",
@@ -79,9 +90,9 @@ def period_kpis(row: pd.Series) -> list[Kpi]:
         Kpi(
             "Lead conversion",
             fmt.percent(row["lead_conversion_rate"]),
-            f"of {fmt.count(row['leads_created'])} leads",
+            f"of {fmt.count(row['leads_created'])} leads · "
+            f"{fmt.count(row['leads_maturing'])} may still convert",
         ),
-        Kpi("Activities", fmt.count(row["activities"])),
     ]
 
 
@@ -198,9 +209,11 @@ def bookings_chart(actuals: pd.DataFrame, forecast: pd.DataFrame) -> alt.LayerCh
 
 def render(context: PageContext) -> None:
     filters = context.filters
-    page_header(context, "Overview", f"{filters.subject} · {filters.period_label}")
-
     current = performance(context, filters.grain, "period_label = ?", [filters.period_label])
+    in_progress = len(current) and not current["is_period_complete"].iloc[0]
+    about = f"{filters.subject} · {filters.period_label}{' (in progress)' if in_progress else ''}"
+    page_header(context, "Overview", about)
+
     if current.empty:
         nothing_to_show("No figures for this period.")
     else:

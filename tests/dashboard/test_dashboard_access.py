@@ -147,14 +147,14 @@ def signed_in_app(open_app, tmp_path, monkeypatch, demo_people):
         )
     )
 
-    def run(email: str | None, page: str = "overview", **query_params):
+    def run(email: str | None, page: str = "overview", home=None, **query_params):
         monkeypatch.setenv(access.AUTH_HEADER_ENV, HEADER)
         monkeypatch.setenv(access.ROLES_FILE_ENV, str(roles))
         sent = [] if email is None else [email]
         monkeypatch.setattr(
             access, "request_header_values", lambda name: sent if name == HEADER else []
         )
-        return open_app(page, **query_params)
+        return open_app(page, home=home, **query_params)
 
     return run
 
@@ -215,6 +215,39 @@ def test_a_manager_sees_the_reps_of_their_team_only(signed_in_app, serving, demo
         [CURRENT_QUARTER],
     ).iloc[0, 0]
     assert len(board) < all_reps
+
+
+def test_a_manager_sees_the_record_exceptions_of_their_reps_only(
+    signed_in_app, serving, published_home, demo_people, tmp_path
+):
+    import shutil
+
+    import duckdb
+
+    other_rep = serving(
+        "select rep_id from core.dim_reps where team_id <> ? and not is_unknown_member limit 1",
+        [demo_people["team_id"]],
+    )["rep_id"].iloc[0]
+    home = tmp_path / "warehouse"
+    home.mkdir()
+    shutil.copy(published_home / "serving.duckdb", home / "serving.duckdb")
+    with duckdb.connect(str(home / "serving.duckdb")) as con:
+        con.execute(
+            "insert into core.record_exceptions values "
+            "('deal', 'd1', 'mine', 'hubspot', ?, 'negative_amount', 'why', 'amount', '-5', true), "
+            "('deal', 'd2', 'theirs', 'hubspot', ?, 'negative_amount', 'why', 'amount', '-7', true)",
+            [demo_people["rep_id"], other_rep],
+        )
+
+    manager = signed_in_app("manager@demo.example", "data_quality", home=home)
+    admin = signed_in_app("admin@demo.example", "data_quality", home=home)
+
+    def listed(app):
+        frames = [f.value for f in app.dataframe if "source_record_id" in f.value.columns]
+        return sorted(frames[0]["source_record_id"])
+
+    assert listed(manager) == ["mine"]
+    assert listed(admin) == ["mine", "theirs"]
 
 
 def test_hr_sees_the_people_pages_and_no_sales_figure(signed_in_app):

@@ -39,6 +39,11 @@ def test_overview_shows_the_company_kpis_of_the_quarter_holding_the_as_of_date(o
     assert metric(app, "Win rate").value == fmt.percent(mart["win_rate"])
     assert metric(app, "Win rate").delta == f"{mart['won_deals']} won · {mart['lost_deals']} lost"
     assert metric(app, "Quota attainment").value == fmt.percent(mart["quota_attainment"])
+    assert metric(app, "Attainment on pace").value == fmt.percent(mart["prorated_quota_attainment"])
+    assert metric(app, "Attainment on pace").delta == "period complete"  # 30 June: its last day
+    assert metric(app, "Lead conversion").delta == (
+        f"of {mart['leads_created']:,} leads · {mart['leads_maturing']:,} may still convert"
+    )
     assert metric(app, "Average deal size").value == fmt.money_short(
         mart["average_deal_size"], "USD"
     )
@@ -294,6 +299,40 @@ def test_data_quality_shows_the_publication_and_freshness_by_source(open_app, se
     assert activities.loc["hubspot", "last_loaded_at"] == loaded
     captions = " ".join(caption.value for caption in app.caption)
     assert "Not in the serving warehouse" in captions
+    excluded = serving("select count(*) as n from core.record_exceptions")["n"].iloc[0]
+    assert ("None: every record passed the plausibility rules." in captions) == (excluded == 0)
+
+
+def test_data_quality_lists_the_records_left_out_of_the_metrics(open_app, published_home, tmp_path):
+    import shutil
+
+    import duckdb
+
+    home = tmp_path / "warehouse"
+    home.mkdir()
+    shutil.copy(published_home / "serving.duckdb", home / "serving.duckdb")
+    with duckdb.connect(str(home / "serving.duckdb")) as con:
+        con.execute(
+            """
+            insert into core.record_exceptions values
+                ('deal', 'd1', '101', 'hubspot', null, 'closed_before_created', 'why', 'closed_at',
+                 '2026-01-01 < 2026-02-01', true),
+                ('deal', 'd2', '102', 'hubspot', null, 'closed_before_created', 'why', 'closed_at',
+                 '2026-01-03 < 2026-02-01', true),
+                ('deal', 'd3', '103', 'hubspot', null, 'won_without_amount', 'why', 'amount',
+                 null, false)
+            """
+        )
+
+    app = open_app("data_quality", home=home)
+
+    by_rule = dataframe(app, "rule_name").set_index("rule_name")
+    assert by_rule.loc["closed_before_created", "records"] == 2
+    assert by_rule.loc["won_without_amount", "records"] == 1
+    captions = " ".join(caption.value for caption in app.caption)
+    assert "2 records count in no metric and 1 count without their amount" in captions
+    listed = dataframe(app, "source_record_id")
+    assert sorted(listed["source_record_id"]) == ["101", "102", "103"]
 
 
 def test_data_quality_shows_rows_quarantined_once_the_serving_warehouse_holds_them(
