@@ -90,8 +90,9 @@ def period_kpis(row: pd.Series) -> list[Kpi]:
         Kpi(
             "Lead conversion",
             fmt.percent(row["lead_conversion_rate"]),
-            f"of {fmt.count(row['leads_created'])} leads · "
-            f"{fmt.count(row['leads_maturing'])} may still convert",
+            f"of {fmt.count(row['leads_created'])} leads",
+            help=f"{fmt.count(row['leads_maturing'])} of them may still convert: their "
+            "conversion window is still open.",
         ),
     ]
 
