@@ -38,8 +38,11 @@ def share_text(value: object, is_suppressed: bool) -> str:
     return SUPPRESSED if is_suppressed else fmt.percent(value)
 
 
-def score_text(value: object, is_suppressed: bool) -> str:
-    return SUPPRESSED if is_suppressed else fmt.number(value, 2)
+def score_text(value: object, is_suppressed: bool, low: object, high: object) -> str:
+    """The mean answer on the question's own scale: `3.92 (1–5)`."""
+    if is_suppressed:
+        return SUPPRESSED
+    return f"{fmt.number(value, 2)} ({fmt.count(low)}–{fmt.count(high)})"
 
 
 def waves(context: PageContext, relation: str) -> list[str]:
@@ -163,8 +166,8 @@ def pulse_section(context: PageContext) -> None:
     rows = team_rows(
         context,
         marts.PULSE_SCORES_BY_TEAM_WAVE,
-        "opened_date, team_name, question_id, question_text, responses, mean_score, "
-        "favourable_share, is_suppressed",
+        "opened_date, team_name, question_id, question_text, scale_min, scale_max, responses, "
+        "mean_score, favourable_share, is_suppressed",
         wave,
     )
     if rows.empty:
@@ -176,8 +179,14 @@ def pulse_section(context: PageContext) -> None:
         for value, flag in zip(rows["favourable_share"], rows["is_suppressed"], strict=True)
     ]
     rows["mean_shown"] = [
-        score_text(value, flag)
-        for value, flag in zip(rows["mean_score"], rows["is_suppressed"], strict=True)
+        score_text(value, flag, low, high)
+        for value, flag, low, high in zip(
+            rows["mean_score"],
+            rows["is_suppressed"],
+            rows["scale_min"],
+            rows["scale_max"],
+            strict=True,
+        )
     ]
     table(
         rows,
@@ -185,9 +194,9 @@ def pulse_section(context: PageContext) -> None:
             "question_text": fmt.text_column("Question"),
             "team_name": fmt.text_column("Team"),
             "favourable_shown": fmt.text_column(
-                "Favourable", help="Share answering 4 or 5 of 5. " + SUPPRESSED_HELP
+                "Favourable", help="Share answering above the scale's midpoint. " + SUPPRESSED_HELP
             ),
-            "mean_shown": fmt.text_column("Mean (1–5)"),
+            "mean_shown": fmt.text_column("Mean (scale)"),
         },
     )
 
