@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from contextlib import nullcontext
 from pathlib import Path
 
+from dashboard.command import OPEN_COMMAND, add_dashboard_command
 from ingestion.warehouse import salespulse_home, serving_warehouse_path
 
 NIGHTLY_JOB = "nightly_refresh"
@@ -61,6 +62,8 @@ def _parser() -> argparse.ArgumentParser:
     status = commands.add_parser("status", help="what is published and how the last run went")
     status.set_defaults(handler=_status)
 
+    add_dashboard_command(commands)
+
     commands.add_parser(
         "demo-api", help="serve the demo company's APIs (see: salespulse demo-api --help)"
     )
@@ -95,6 +98,7 @@ def _run(args: argparse.Namespace) -> int:
 
     print(f"\nServing warehouse: {serving_warehouse_path()} (open it read-only)")
     print(kpi_summary(serving_warehouse_path()))
+    print(f"\nOpen the dashboard: {OPEN_COMMAND}")
     return 0
 
 

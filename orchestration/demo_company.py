@@ -38,26 +38,13 @@ def running_demo_company(seed: int = 42, scale: str = "small") -> Iterator[str]:
     exports = salespulse_home() / "demo_exports"
     _export_plans(seed, scale, exports)
     command = [sys.executable, "-m", "simulator", "demo-api", "--port", "0"]
-    command += ["--seed", str(seed), "--scale", scale, "--token", token]
+    # One argument, "--token=…": a random token may begin with "-", which argparse would
+    # otherwise take for an option.
+    command += ["--seed", str(seed), "--scale", scale, f"--token={token}"]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     try:
         base_url = _wait_until_ready(process)
-        overrides = {
-            "SOURCES__HUBSPOT__BASE_URL": base_url,
-            "SOURCES__HUBSPOT__ACCESS_TOKEN": token,
-            # The demo serves Typeform's API on the same address; its surveys are listed there.
-            "SOURCES__TYPEFORM__BASE_URL": base_url,
-            "SOURCES__TYPEFORM__ACCESS_TOKEN": token,
-            "SOURCES__TYPEFORM__FORM_IDS": json.dumps(_form_ids(base_url, token)),
-            "SOURCES__FILES__MAPPING_PATH": str(DEMO_PLANS_MAPPING),
-            "SOURCES__FILES__BASE_DIR": str(exports),
-            "SALESPULSE_SOURCES": os.environ.get("SALESPULSE_SOURCES", "hubspot,typeform,files"),
-            # The quota plan names reps by their HubSpot ids: the files source's ids are the
-            # HubSpot ones here, not a separate CRM's, so they take no prefix.
-            "SALESPULSE_DBT_VARS": json.dumps(
-                {"source_id_prefixes": {"hubspot": "", "typeform": "", "files": ""}}
-            ),
-        }
+        overrides = demo_source_settings(base_url, token, exports)
         previous = {name: os.environ.get(name) for name in overrides}
         os.environ.update(overrides)
         try:
@@ -74,6 +61,27 @@ def running_demo_company(seed: int = 42, scale: str = "small") -> Iterator[str]:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+def demo_source_settings(base_url: str, token: str, exports: Path) -> dict[str, str]:
+    """The environment that points every source at the demo company served at `base_url`
+    and at its export files in `exports` (the tests set it up the same way)."""
+    return {
+        "SOURCES__HUBSPOT__BASE_URL": base_url,
+        "SOURCES__HUBSPOT__ACCESS_TOKEN": token,
+        # The demo serves Typeform's API on the same address; its surveys are listed there.
+        "SOURCES__TYPEFORM__BASE_URL": base_url,
+        "SOURCES__TYPEFORM__ACCESS_TOKEN": token,
+        "SOURCES__TYPEFORM__FORM_IDS": json.dumps(_form_ids(base_url, token)),
+        "SOURCES__FILES__MAPPING_PATH": str(DEMO_PLANS_MAPPING),
+        "SOURCES__FILES__BASE_DIR": str(exports),
+        "SALESPULSE_SOURCES": os.environ.get("SALESPULSE_SOURCES", "hubspot,typeform,files"),
+        # The quota plan names reps by their HubSpot ids: the files source's ids are the
+        # HubSpot ones here, not a separate CRM's, so they take no prefix.
+        "SALESPULSE_DBT_VARS": json.dumps(
+            {"source_id_prefixes": {"hubspot": "", "typeform": "", "files": ""}}
+        ),
+    }
 
 
 def _export_plans(seed: int, scale: str, out: Path) -> None:
