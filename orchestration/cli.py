@@ -56,6 +56,10 @@ def _parser() -> argparse.ArgumentParser:
     status = commands.add_parser("status", help="what is published and how the last run went")
     status.set_defaults(handler=_status)
 
+    from semantic.cli import add_metrics_command  # `salespulse metrics`: the semantic layer
+
+    add_metrics_command(commands)
+
     commands.add_parser(
         "demo-api", help="serve the demo company's APIs (see: salespulse demo-api --help)"
     )

@@ -13,6 +13,15 @@ The serving warehouse carries the semantic manifest it was published with, so th
 always match the data they run on. Production code only: no Dagster, no simulator.
 """
 
-from semantic.layer import MetricQueryResult, SemanticLayer, list_metrics, query_metrics
+from typing import Any
 
 __all__ = ["MetricQueryResult", "SemanticLayer", "list_metrics", "query_metrics"]
+
+
+def __getattr__(name: str) -> Any:
+    # MetricFlow takes seconds to import: only callers that query pay for it, not the CLI parser.
+    if name in __all__:
+        from semantic import layer
+
+        return getattr(layer, name)
+    raise AttributeError(name)

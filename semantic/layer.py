@@ -13,6 +13,7 @@ Two rules that MetricFlow cannot express are applied here, for every caller:
 
 from __future__ import annotations
 
+import json
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -72,7 +73,9 @@ class SemanticLayer:
         self._lookup = semantic_manifest_lookup(manifest_json)
         self._engine = MetricFlowEngine(self._lookup, ReadOnlyDuckDbClient(self.warehouse))
         self._lock = threading.Lock()
-        metrics = self._lookup.semantic_manifest.metrics
+        # MetricFlow adds a proxy metric for some measures (bookings_1): list dbt's own only.
+        defined = {metric["name"] for metric in json.loads(manifest_json)["metrics"]}
+        metrics = [m for m in self._lookup.semantic_manifest.metrics if m.name in defined]
         self._hidden = {
             m.name for m in metrics if ((m.config and m.config.meta) or {}).get("hidden")
         }
