@@ -124,8 +124,9 @@ def _render(frame: pd.DataFrame, fmt: str) -> str:
         return json.dumps(records, indent=2, default=str)
     if frame.empty:
         return "(no rows)"
+    shown = frame.astype(object).where(frame.notna(), "NULL")
     with pd.option_context("display.max_colwidth", 60, "display.width", 250):
-        return frame.to_string(index=False, na_rep="NULL")
+        return shown.to_string(index=False)
 
 
 def _json_value(value: object) -> object:

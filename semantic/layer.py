@@ -39,6 +39,7 @@ SURVEY_GUARDS = {
     "pulse_responses": _PULSE_GUARDS,
 }
 SUPPRESSED_COLUMN = "is_suppressed"
+_PLAN_CACHE_SIZE = 256
 
 
 class MetricQueryError(ValueError):
@@ -73,6 +74,7 @@ class SemanticLayer:
         self._lookup = semantic_manifest_lookup(manifest_json)
         self._engine = MetricFlowEngine(self._lookup, ReadOnlyDuckDbClient(self.warehouse))
         self._lock = threading.Lock()
+        self._plans: dict[tuple, _Plan] = {}
         # MetricFlow adds a proxy metric for some measures (bookings_1): list dbt's own only.
         defined = {metric["name"] for metric in json.loads(manifest_json)["metrics"]}
         metrics = [m for m in self._lookup.semantic_manifest.metrics if m.name in defined]
@@ -142,6 +144,28 @@ class SemanticLayer:
         order: list[str],
         limit: int | None,
     ) -> _Plan:
+        # A dashboard asks the same questions again and again: compile each one once.
+        key = (tuple(metrics), tuple(group_by), tuple(where), tuple(order), limit)
+        plan = self._plans.get(key)
+        if plan is None:
+            plan = self._compile(metrics, group_by, where, order, limit)
+            with self._lock:
+                if len(self._plans) >= _PLAN_CACHE_SIZE:
+                    self._plans.pop(next(iter(self._plans)))
+                self._plans[key] = plan
+        return plan
+
+    def clear_plan_cache(self) -> None:
+        self._plans.clear()
+
+    def _compile(
+        self,
+        metrics: list[str],
+        group_by: list[str],
+        where: list[str],
+        order: list[str],
+        limit: int | None,
+    ) -> _Plan:
         if not metrics:
             raise MetricQueryError("name at least one metric (salespulse metrics list)")
         unknown = [m for m in metrics if m not in self._metrics and m not in QUOTA_METRICS]
@@ -157,7 +181,8 @@ class SemanticLayer:
             for guard in SURVEY_GUARDS.get(name, ()):
                 if guard not in requested and guard not in guards:
                     guards.append(guard)
-        order_names = [_rename_order(item, renames) for item in order]
+        # Rows in group-by order unless asked otherwise: MetricFlow's own order is arbitrary.
+        order_names = [_rename_order(item, renames) for item in order] or list(group_by)
         request = MetricFlowQueryRequest.create(
             metric_names=requested + guards,
             group_by_names=group_by or None,
