@@ -111,9 +111,9 @@ pools as (
     select
         survey_id,
         wave,
-        min(opened_date) as opened_date,
         question_kind,
         question_id,
+        min(opened_date) as opened_date,
         min(scale_min) as scale_min,
         min(scale_max) as scale_max,
         count(*) as suppressed_teams,
