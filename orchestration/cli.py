@@ -64,6 +64,10 @@ def _parser() -> argparse.ArgumentParser:
 
     add_dashboard_command(commands)
 
+    from semantic.cli import add_metrics_command  # `salespulse metrics`: the semantic layer
+
+    add_metrics_command(commands)
+
     commands.add_parser(
         "demo-api", help="serve the demo company's APIs (see: salespulse demo-api --help)"
     )

@@ -151,3 +151,21 @@ def test_monthly_rows_add_up_to_the_yearly_ones(maven_home: Path) -> None:
     pivot = totals.pivot(index="rep_id", columns="period_grain")
     for column in ("bookings", "won_deals", "lost_deals"):
         assert (pivot[(column, "month")] == pivot[(column, "fiscal_year")]).all(), column
+
+
+def test_every_semantic_layer_metric_equals_its_mart_column(maven_home: Path) -> None:
+    """One definition (issue 12): on the Maven export, every sales metric of the semantic layer
+    at rep x month and team x fiscal quarter, the pipeline per day and the bookings to date equal
+    the marts (Maven has no quotas, stage history or surveys)."""
+    from semantic_agreement import (
+        assert_bookings_to_date_agree,
+        assert_performance_agrees,
+        assert_pipeline_agrees,
+        semantic_layer_of,
+    )
+
+    layer = semantic_layer_of(maven_home)
+    assert assert_performance_agrees(layer, "rep", "month") > 100
+    assert assert_performance_agrees(layer, "team", "fiscal_quarter") > 10
+    assert assert_pipeline_agrees(layer) > 100
+    assert assert_bookings_to_date_agree(layer) > 100

@@ -546,3 +546,80 @@ def test_deals_missing_from_a_later_full_export_leave_the_marts(
     assert (merged["_merge"] == "both").all()
     assert (merged["open_deals"] == merged["size"]).all()
     assert (merged["open_pipeline"].map(cents) == merged["sum"]).all()
+
+
+def test_every_semantic_layer_metric_equals_its_mart_column(built: Path) -> None:
+    """One definition (issue 12): every metric of the semantic layer, queried through MetricFlow's
+    Python API at rep x month and team x fiscal quarter (and per day, stage, team-wave), equals
+    the mart column it stands for; the project's semantic manifest passes MetricFlow's checks."""
+    from semantic_agreement import (
+        assert_bookings_to_date_agree,
+        assert_performance_agrees,
+        assert_pipeline_agrees,
+        assert_stage_metrics_agree,
+        assert_survey_metrics_agree,
+        semantic_layer_of,
+    )
+
+    from semantic.manifest import validate_manifest
+
+    assert validate_manifest((built.parent / "target" / "semantic_manifest.json").read_text()) == []
+    layer = semantic_layer_of(built)
+    assert assert_performance_agrees(layer, "rep", "month") > 100
+    assert assert_performance_agrees(layer, "team", "fiscal_quarter") > 10
+    assert assert_pipeline_agrees(layer) > 100
+    assert assert_bookings_to_date_agree(layer) > 100
+    assert assert_stage_metrics_agree(layer) > 5
+    assert assert_survey_metrics_agree(layer) > 100
+
+
+def test_a_survey_grouping_that_isolates_one_respondent_is_suppressed(
+    built: Path, export_dir: Path
+) -> None:
+    """A team and wave with a single eNPS respondent (found in the export with pandas): however
+    the semantic layer is asked (that team-wave, or any grouping filtered down to it, or
+    MetricFlow's own engine on the building blocks), no figure and no count comes back."""
+    from metricflow.engine.metricflow_engine import MetricFlowQueryRequest
+    from semantic_agreement import semantic_layer_of
+
+    answers = _survey_answers(export_dir)
+    enps = answers[answers["kind"] == "enps"]
+    sizes = enps.groupby(["survey_id", "wave", "team_id"])["response_id"].nunique()
+    survey, wave, team = sizes[sizes == 1].index[0]
+    survey, team = f"files:{survey}", f"files:{team}"
+    layer = semantic_layer_of(built)
+    metrics = ["enps", "enps_responses", "enps_response_rate"]
+    only_them = [
+        f"{{{{ Dimension('survey_answer_count__survey') }}}} = '{survey}'",
+        f"{{{{ Dimension('survey_answer_count__wave') }}}} = '{wave}'",
+        f"{{{{ Entity('team') }}}} = '{team}'",
+    ]
+
+    for group_by in (["team", "survey_answer_count__wave"], ["survey_answer_count__wave"], []):
+        rows = layer.query(metrics, group_by=group_by, where=only_them).frame
+        assert len(rows) == 1, group_by
+        assert rows[metrics].isna().all(axis=None), rows
+        assert rows["is_suppressed"].all()
+
+    # The raw engine, on the building blocks: the published counts hold nothing for the team.
+    request = MetricFlowQueryRequest.create(
+        metric_names=["enps_cell_responses", "enps_cell_promoters", "enps_cell_detractors"],
+        group_by_names=["team"],
+        where_constraints=only_them,
+    )
+    sql = layer.engine.explain(request).sql_statement.sql
+    raw = read(built, sql)
+    assert raw.drop(columns="team").isna().all(axis=None), raw
+
+    # Where the company's other suppressed teams hold enough answers, the wave is shown whole.
+    company = read(built, "select * from people.enps_by_wave where not is_suppressed")
+    shown = layer.query(
+        metrics, group_by=["survey_answer_count__survey", "survey_answer_count__wave"]
+    )
+    merged = company.merge(
+        shown.frame,
+        left_on=["survey_id", "wave"],
+        right_on=["survey_answer_count__survey", "survey_answer_count__wave"],
+    )
+    assert len(merged) == len(company) > 0
+    assert (merged["responses"] == merged["enps_responses"]).all()

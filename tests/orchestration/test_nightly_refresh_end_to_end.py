@@ -2,6 +2,7 @@
 simulator's own truth, and the guarantees of write-audit-publish."""
 
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -394,3 +395,47 @@ def test_the_serving_warehouse_holds_no_personal_data(first_run):
                         break
     assert scanned > 1000
     assert not findings, findings[:10]
+
+
+def test_salespulse_metrics_query_answers_from_the_serving_warehouse(first_run, capsys):
+    """The publish step writes the semantic layer with the marts; `salespulse metrics query`
+    answers from the serving warehouse, read-only, in the same process (issue 12): bookings and
+    won deals per rep and month equal the published mart, and the saved queries' exports are
+    published tables."""
+    from orchestration.cli import main
+
+    _, home = first_run
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SALESPULSE_HOME", str(home))
+        args = ["metrics", "query", "--metrics", "bookings,won_deals,lost_deals"]
+        args += ["--group-by", "rep,metric_time__month", "--format", "json"]
+        assert main(args) == 0
+        rows = pd.DataFrame(json.loads(capsys.readouterr().out))
+        assert main(["metrics", "query", "--metrics", "win_rate", "--explain"]) == 0
+        assert "fct_deals" in capsys.readouterr().out
+        assert main(["metrics", "query", "--metrics", "no_such_metric"]) == 1
+        assert "unknown metric" in capsys.readouterr().err
+
+    mart = _read_mart(home / "serving.duckdb")
+    mart = mart[(mart["won_deals"] + mart["lost_deals"]) > 0]
+    rows["month_start_date"] = pd.to_datetime(rows["metric_time__month"]).dt.date
+    mart["month_start_date"] = pd.to_datetime(mart["month_start_date"]).dt.date
+    merged = mart.merge(
+        rows, left_on=["rep_id", "month_start_date"], right_on=["rep", "month_start_date"]
+    )
+    assert len(merged) == len(mart) > 0
+    assert (merged["won_deals_x"] == merged["won_deals_y"]).all()
+    assert (merged["lost_deals_x"] == merged["lost_deals_y"]).all()
+    assert (merged["bookings_x"].map(float).round(2) == merged["bookings_y"].round(2)).all()
+
+    with duckdb.connect(str(home / "serving.duckdb"), read_only=True) as con:
+        published = {
+            name
+            for (name,) in con.execute(
+                "select table_schema || '.' || table_name from salespulse.publications"
+            ).fetchall()
+        }
+        scorecard = con.execute("select count(*) from reports.rep_scorecard_monthly").fetchone()
+    assert "reports.rep_scorecard_monthly" in published
+    assert "reports.team_scorecard_fiscal_quarter" in published
+    assert scorecard[0] > 0

@@ -2,6 +2,7 @@
 every blocking check (dbt tests of severity error) passed upstream in the same run."""
 
 import json
+from pathlib import Path
 
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 
@@ -21,6 +22,11 @@ def mart_relations() -> list[tuple[str, str]]:
     )
 
 
+def semantic_manifest_path() -> Path:
+    """dbt writes semantic_manifest.json beside manifest.json when it parses."""
+    return Path(dbt_project.manifest_path).with_name("semantic_manifest.json")
+
+
 def mart_keys() -> list[AssetKey]:
     return [AssetKey([schema, name]) for schema, name in mart_relations()]
 
@@ -35,7 +41,8 @@ def mart_keys() -> list[AssetKey]:
     description=(
         "The serving warehouse that BI tools read: the marts, copied into a new DuckDB file "
         "that is renamed over serving.duckdb, and as Parquet files under parquet/ (a link "
-        "switched to each new folder), so readers see the last good version whole."
+        "switched to each new folder), so readers see the last good version whole; with the "
+        "semantic layer's manifest and its saved queries' exports (reports.*)."
     ),
 )
 def serving_warehouse(context: AssetExecutionContext) -> MaterializeResult:
@@ -45,6 +52,8 @@ def serving_warehouse(context: AssetExecutionContext) -> MaterializeResult:
         marts=mart_relations(),
         run_id=context.run.run_id,
         parquet_link=parquet_path(),
+        # The semantic layer's definitions, parsed with the manifest (semantic/exports.py).
+        semantic_manifest_json=semantic_manifest_path().read_text(),
     )
     for table in published:
         context.log.info(f"published {table.relation}: {table.row_count} rows")

@@ -35,16 +35,20 @@ def publish_marts(
     marts: list[tuple[str, str]],
     run_id: str,
     parquet_link: Path | None = None,
+    semantic_manifest_json: str | None = None,
 ) -> list[PublishedTable]:
     """Copy `marts` ([(schema, table)]) from `build_path` into a fresh `serving_path` and, when
-    `parquet_link` is given, into a fresh Parquet folder that the link is switched to."""
+    `parquet_link` is given, into a fresh Parquet folder that the link is switched to. With a
+    semantic manifest, the semantic layer is published beside the marts (semantic/exports.py)."""
     if not marts:
         raise ValueError("nothing to publish: no marts given")
     serving_path.parent.mkdir(parents=True, exist_ok=True)
     _remove_leftovers_of_interrupted_publishes(serving_path)
     staging_path = serving_path.with_name(f".{serving_path.name}.{uuid.uuid4().hex}.tmp")
     try:
-        published = _write_serving_file(build_path, serving_path, staging_path, marts, run_id)
+        published = _write_serving_file(
+            build_path, serving_path, staging_path, marts, run_id, semantic_manifest_json
+        )
         _fsync(staging_path)
         parquet_folder = (
             _export_parquet(staging_path, parquet_link, published) if parquet_link else None
@@ -98,6 +102,7 @@ def _write_serving_file(
     staging_path: Path,
     marts: list[tuple[str, str]],
     run_id: str,
+    semantic_manifest_json: str | None = None,
 ) -> list[PublishedTable]:
     published_at = datetime.now(UTC)
     with duckdb.connect(str(staging_path)) as con:
@@ -111,8 +116,26 @@ def _write_serving_file(
             (row_count,) = con.execute(f'select count(*) from "{schema}"."{name}"').fetchone()
             published.append(PublishedTable(schema, name, row_count))
         con.execute("detach build")
+        if semantic_manifest_json is not None:
+            published += _publish_semantic_layer(con, staging_path, semantic_manifest_json)
         _write_publication_log(con, serving_path, published, published_at, run_id)
         con.execute("checkpoint")
+    return published
+
+
+def _publish_semantic_layer(
+    con: duckdb.DuckDBPyConnection, staging_path: Path, manifest_json: str
+) -> list[PublishedTable]:
+    """The semantic manifest, and each saved query's export as a table (reports.*)."""
+    # MetricFlow takes seconds to import: only a publish pays for it, not every code load.
+    from semantic.exports import publish_semantic_layer
+
+    published = []
+    for export in publish_semantic_layer(con, staging_path, manifest_json):
+        (row_count,) = con.execute(
+            f'select count(*) from "{export.schema}"."{export.table}"'
+        ).fetchone()
+        published.append(PublishedTable(export.schema, export.table, row_count))
     return published
 
 
