@@ -11,7 +11,8 @@ Roles:
 - manager: the rows and aggregates of their teams and the company's; sales, people (their teams)
   and data quality pages.
 - hr: the people pages for every team (survey figures are anonymised in the marts); no sales page.
-- admin: everything.
+- admin: everything, including Explore (the semantic layer answers for every rep and team, so
+  no narrower role opens it).
 """
 
 import functools
@@ -31,8 +32,8 @@ OPEN = "open"  # no sign-in configured: the local demo
 
 # The areas of the dashboard each role may open.
 AREAS_BY_ROLE = {
-    OPEN: frozenset({"sales", "people", "quality"}),
-    "admin": frozenset({"sales", "people", "quality"}),
+    OPEN: frozenset({"sales", "people", "quality", "explore"}),
+    "admin": frozenset({"sales", "people", "quality", "explore"}),
     "manager": frozenset({"sales", "people", "quality"}),
     "rep": frozenset({"sales"}),
     "hr": frozenset({"people"}),

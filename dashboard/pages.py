@@ -1,7 +1,7 @@
 """The dashboard's pages, who may open them and which shared filters apply to each.
 
 A page is a script in `dashboard/views/<key>.py` that reads `page_context()` and draws. To add
-one (the Explore page over the semantic layer of issue 12, say), write its view and list it
+one, write its view and list it
 here; navigation, access and filters follow from this entry.
 """
 
@@ -17,7 +17,12 @@ from dashboard.warehouse import Publication
 
 VIEWS = Path(__file__).parent / "views"
 
-SECTIONS = {"sales": "Sales", "people": "People", "quality": "Operations"}
+SECTIONS = {
+    "sales": "Sales",
+    "people": "People",
+    "explore": "Analysis",
+    "quality": "Operations",
+}
 
 
 @dataclass(frozen=True)
@@ -25,7 +30,7 @@ class PageSpec:
     key: str  # the view's file name and the page's URL path
     title: str
     icon: str
-    area: str  # sales, people or quality: what a role may open (dashboard.access)
+    area: str  # sales, people, explore or quality: what a role may open (dashboard.access)
     filters: tuple[str, ...]  # the shared filters that apply
 
     @property
@@ -43,6 +48,7 @@ PAGES = (
     PageSpec("pipeline", "Pipeline", ":material/filter_alt:", "sales", (TEAM,)),
     PageSpec("forecast", "Forecast", ":material/trending_up:", "sales", (TEAM,)),
     PageSpec("people", "People", ":material/diversity_3:", "people", (TEAM,)),
+    PageSpec("explore", "Explore", ":material/query_stats:", "explore", ()),
     PageSpec("data_quality", "Data quality", ":material/fact_check:", "quality", ()),
 )
 

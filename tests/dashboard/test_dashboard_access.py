@@ -33,7 +33,8 @@ def test_a_valid_roles_file_gives_one_viewer_per_email():
     assert viewers["ada@example.com"].rep_id == "40001"
     assert viewers["max@example.com"].team_ids == {"5000944", "5002253"}
     assert viewers["hr@example.com"].areas == {"people"}
-    assert viewers["ops@example.com"].areas == {"sales", "people", "quality"}
+    assert viewers["ops@example.com"].areas == {"sales", "people", "quality", "explore"}
+    assert "explore" not in viewers["max@example.com"].areas
     assert viewers["ada@example.com"].areas == {"sales"}
 
 

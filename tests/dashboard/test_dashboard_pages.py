@@ -365,3 +365,43 @@ def test_data_quality_shows_rows_quarantined_once_the_serving_warehouse_holds_th
     typeform = shown[shown["source"] == "raw_typeform"].sort_values("entity")
     assert typeform["entity"].tolist() == expected["entity"].tolist()
     assert typeform["rows_quarantined"].tolist() == expected["rows_quarantined"].tolist()
+
+
+def test_explore_answers_from_the_semantic_layer_with_the_marts_figures(open_app, serving):
+    """Bookings and win rate by fiscal quarter (the page's default question) equal the company
+    rows of company_performance; a period and a split by team change the rows."""
+    app = open_app("explore")
+
+    shown = app.dataframe[0].value
+    assert list(shown.columns) == ["metric_time__fiscal_quarter", "bookings", "win_rate"]
+    mart = serving(
+        "select period_start_date, bookings, win_rate from sales.company_performance "
+        "where period_grain = 'fiscal_quarter' and won_deals + lost_deals > 0"
+    )
+    mart["quarter"] = pd.to_datetime(mart["period_start_date"])
+    shown = shown.assign(quarter=pd.to_datetime(shown["metric_time__fiscal_quarter"]))
+    merged = mart.merge(shown, on="quarter", how="outer")
+    assert len(merged) == len(mart) == len(shown) > 1
+    assert (
+        merged["bookings_x"].astype(float).round(2) == merged["bookings_y"].astype(float).round(2)
+    ).all()
+    assert (
+        merged["win_rate_x"].astype(float).round(6) == merged["win_rate_y"].astype(float).round(6)
+    ).all()
+    assert any(button.label == "Download CSV" for button in app.get("download_button"))
+
+    app.multiselect(key="explore_group_by").set_value(["metric_time__fiscal_quarter", "team"]).run()
+    app.date_input(key="explore_from").set_value(pd.Timestamp("2026-04-01").date()).run()
+    split = app.dataframe[0].value
+    assert "team" in split.columns
+    assert (pd.to_datetime(split["metric_time__fiscal_quarter"]) >= "2026-04-01").all()
+    teams = serving(
+        "select team_id, bookings from sales.team_performance "
+        "where period_grain = 'fiscal_quarter' and period_label = ? and won_deals > 0",
+        [CURRENT_QUARTER],
+    )
+    merged = teams.merge(split, left_on="team_id", right_on="team")
+    assert len(merged) == len(teams) > 1
+    assert (
+        merged["bookings_x"].astype(float).round(2) == merged["bookings_y"].astype(float).round(2)
+    ).all()
