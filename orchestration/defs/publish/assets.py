@@ -6,6 +6,7 @@ from pathlib import Path
 
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 
+from alerts.store import state_relations
 from ingestion.warehouse import build_warehouse_path, parquet_path, serving_warehouse_path
 from orchestration.defs.publish.serving import publish_marts
 from orchestration.defs.transformation.project import dbt_project
@@ -49,7 +50,8 @@ def serving_warehouse(context: AssetExecutionContext) -> MaterializeResult:
     published = publish_marts(
         build_path=build_warehouse_path(),
         serving_path=serving_warehouse_path(),
-        marts=mart_relations(),
+        # The alert state rides along, so serving never lacks it (orchestration/defs/alerts).
+        marts=[*mart_relations(), *state_relations(build_warehouse_path())],
         run_id=context.run.run_id,
         parquet_link=parquet_path(),
         # The semantic layer's definitions, parsed with the manifest (semantic/exports.py).
