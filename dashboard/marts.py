@@ -39,6 +39,8 @@ ENPS_BY_WAVE = "people.enps_by_wave"
 ENPS_BY_TEAM_WAVE = "people.enps_by_team_wave"
 PULSE_SCORES_BY_TEAM_WAVE = "people.pulse_scores_by_team_wave"
 
+ALERTS = "alerts.alerts"  # KPI alert state (alerts/, docs/operations.md "KPI alerts")
+
 # Grains of the period marts (column period_grain), in the order the filter offers them.
 GRAINS = {
     "fiscal_quarter": "Fiscal quarter",

@@ -64,6 +64,10 @@ def _parser() -> argparse.ArgumentParser:
 
     add_dashboard_command(commands)
 
+    from briefings.command import add_digest_command  # `salespulse digest`: a team's week
+
+    add_digest_command(commands)
+
     from semantic.cli import add_metrics_command  # `salespulse metrics`: the semantic layer
 
     add_metrics_command(commands)

@@ -6,6 +6,7 @@ from dagster import AssetSelection, Definitions, colored_console_logger
 from dagster_dbt import DbtCliResource
 from dagster_dlt import DagsterDltResource
 
+from orchestration.defs.alerts.assets import alerts, kpi_alert_checks
 from orchestration.defs.automation.alerts import alert_on_run_failure
 from orchestration.defs.automation.jobs import (
     intraday_refresh,
@@ -13,6 +14,7 @@ from orchestration.defs.automation.jobs import (
     nightly_refresh,
     nightly_refresh_schedule,
 )
+from orchestration.defs.briefings.digest import weekly_digest, weekly_digest_schedule
 from orchestration.defs.checks.freshness import with_freshness_policy
 from orchestration.defs.checks.reconciliation import bookings_reconcile_with_staging
 from orchestration.defs.checks.row_accounting import row_accounting_checks
@@ -35,14 +37,16 @@ defs = Definitions(
         bookings_forecast,
         forecast_dbt_models,
         serving_warehouse,
+        alerts,
     ],
     asset_checks=[
         bookings_reconcile_with_staging,
         volume_checks(raw_keys),
         *row_accounting_checks(raw_keys),
+        kpi_alert_checks(),
     ],
-    jobs=[nightly_refresh, intraday_refresh],
-    schedules=[nightly_refresh_schedule, intraday_refresh_schedule],
+    jobs=[nightly_refresh, intraday_refresh, weekly_digest],
+    schedules=[nightly_refresh_schedule, intraday_refresh_schedule, weekly_digest_schedule],
     sensors=[alert_on_run_failure],
     resources={
         "dlt": DagsterDltResource(),

@@ -15,6 +15,7 @@ from dashboard.components import (
     money_axis,
     nothing_to_show,
     page_header,
+    table,
 )
 from dashboard.pages import PageContext, page_context
 
@@ -44,6 +45,33 @@ def performance(context: PageContext, grain: str, where: str, params: list) -> p
         f"from {marts.TEAM_PERFORMANCE} where period_grain = ? and team_id = ? and {in_scope} "
         f"and {where} order by period_start_date",
         [grain, team_id, *scope_params, *params],
+    )
+
+
+def open_alerts(context: PageContext) -> pd.DataFrame:
+    """Open KPI alerts the viewer may see: of the picked team (else all), a rep's only for the
+    reps in scope, the company's (no team: outside any team list) only to viewers who see
+    every team."""
+    published = context.publication.query(
+        "select count(*) as n from duckdb_tables() "
+        "where schema_name = 'alerts' and table_name = 'alerts'"
+    )
+    if not published["n"].iloc[0]:
+        return pd.DataFrame()  # published before alerts existed
+    teams, team_params = context.scope.teams_clause()
+    reps, rep_params = context.scope.reps_clause("subject_id")
+    picked = context.filters.team_id
+    return context.publication.query(
+        f"""
+        select severity, message, first_seen_at from {marts.ALERTS}
+        where status = 'open'
+            and {teams}
+            and (level <> 'rep' or {reps})
+            and (cast(? as varchar) is null or team_id = ?)
+        order by case severity when 'critical' then 0 when 'warning' then 1 else 2 end,
+            first_seen_at, message
+        """,
+        [*team_params, *rep_params, picked, picked],
     )
 
 
@@ -220,7 +248,17 @@ def render(context: PageContext) -> None:
     else:
         kpi_tiles(period_kpis(current.iloc[0]))
 
-    # Open alerts (issue 13) belong here once the alerts mart is published.
+    alerts = open_alerts(context)
+    if len(alerts):
+        st.subheader(f"Open alerts ({len(alerts)})", anchor=False)
+        table(
+            alerts,
+            {
+                "severity": fmt.text_column("Severity"),
+                "message": fmt.text_column("Alert"),
+                "first_seen_at": fmt.Column("Since", fmt.timestamp),
+            },
+        )
 
     outlook = quarter_outlook(context)
     if len(outlook):

@@ -94,6 +94,24 @@ def test_a_team_in_the_url_shows_that_teams_figures(open_app, serving):
     assert metric(app, "Win rate").value == fmt.percent(mart["win_rate"])
 
 
+def test_overview_lists_the_open_alerts_of_the_picked_team(open_app, serving):
+    alerts = serving(
+        "select alerts.team_id, teams.team_name, alerts.message from alerts.alerts "
+        "left join core.dim_teams as teams on teams.team_id = alerts.team_id "
+        "where alerts.status = 'open'"
+    )
+    assert len(alerts), "the demo publishes no open alert: the panel is not exercised"
+    team_id, team_name = alerts.dropna().iloc[0][["team_id", "team_name"]]
+
+    everything = dataframe(open_app("overview"), "message")
+    one_team = dataframe(open_app("overview", team=team_name), "message")
+
+    assert sorted(everything["message"]) == sorted(alerts["message"])
+    assert sorted(one_team["message"]) == sorted(
+        alerts.loc[alerts["team_id"] == team_id, "message"]
+    )
+
+
 def test_rep_page_shows_the_reps_kpis_against_the_team_median(open_app, serving):
     rep = serving(
         "select rep_id, rep_name from sales.rep_performance "

@@ -1,0 +1,345 @@
+"""KPI alerts on the demo company, end to end: `salespulse run` twice with a local webhook, the
+alerts derived independently with pandas from the published facts, each posted once; then a
+rule change resolves alerts, and each resolution is posted once."""
+
+import os
+import subprocess
+import sys
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from tests.alerts.webhook_receiver import webhook_receiver
+
+pytestmark = pytest.mark.e2e
+
+SALESPULSE = str(Path(sys.executable).parent / "salespulse")
+TOKEN = "alerts-test-token"
+SLA_TARGET, MIN_LEADS = 0.8, 5  # the shipped rule lead_response_sla
+
+
+@pytest.fixture(scope="module")
+def receiver():
+    with webhook_receiver() as hook:
+        yield hook
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory, demo_company, receiver):
+    """Two `salespulse run`s of the demo company (all three sources) on one warehouse, posting
+    alerts to the local receiver; yields (home, bodies received after the first, after both)."""
+    from orchestration.demo_company import demo_source_settings
+    from simulator.exports import export
+    from simulator.server import DemoApi
+
+    url, received = receiver
+    home = tmp_path_factory.mktemp("alerts") / "warehouse"
+    export(demo_company, home / "demo_exports", fmt="parquet")
+    after = []
+    with DemoApi(demo_company, token=TOKEN) as api:
+        env = {
+            **os.environ,
+            **demo_source_settings(api.base_url, TOKEN, home / "demo_exports"),
+            "SALESPULSE_SOURCES": "hubspot,typeform,files",
+            "SALESPULSE_HOME": str(home),
+            "SALESPULSE_AS_OF_DATE": demo_company.as_of.isoformat(),
+            "SALESPULSE_ALERT_WEBHOOK_URL": url,
+        }
+        env.pop("DAGSTER_HOME", None)
+        env.pop("SALESPULSE_ALERT_RULES", None)
+        for _ in range(2):
+            run = subprocess.run(
+                [SALESPULSE, "run"], env=env, capture_output=True, text=True, timeout=1200
+            )
+            assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-3000:]
+            after.append(list(received))
+    yield home, after[0], after[1]
+
+
+def _serving(home: Path, sql: str) -> pd.DataFrame:
+    with duckdb.connect(str(home / "serving.duckdb"), read_only=True) as con:
+        return con.execute(sql).df()
+
+
+def _expected_breaches(home: Path, as_of) -> set[tuple[str, str]]:
+    """(rule, subject) of the shipped rules that pandas finds breached, from the facts."""
+    deals = _serving(home, "select * from core.fct_deals where not is_deleted")
+    leads = _serving(home, "select * from core.fct_leads")
+    activities = _serving(home, "select rep_id, occurred_date from core.fct_activities")
+    reps = _serving(home, "select * from core.dim_reps where is_active and not is_unknown_member")
+    expected = set()
+
+    # lead_response_sla: a team's leads of the last complete ISO week, answered within the SLA.
+    week_start = as_of - timedelta(days=as_of.weekday() + (7 if as_of.weekday() < 6 else 0))
+    created = pd.to_datetime(leads["created_date"]).dt.date
+    week = leads[(created >= week_start) & (created <= week_start + timedelta(days=6))]
+    for team_id, team in week.groupby("team_id"):
+        share = team["is_answered_within_sla"].sum() / len(team)
+        if team_id != "unassigned" and len(team) >= MIN_LEADS and share < SLA_TARGET:
+            expected.add(("lead_response_sla", team_id))
+
+    # deals_past_close_date: a rep's open deals expected to close before the as-of date.
+    open_deals = deals[deals["status"] == "open"]
+    overdue = open_deals[pd.to_datetime(open_deals["expected_close_date"]).dt.date < as_of]
+    owners = set(overdue["owner_rep_id"].dropna()) - {"unassigned"}
+    expected |= {("deals_past_close_date", rep) for rep in owners}
+
+    # rep_without_activity: 3 or more weekdays after the last activity (or the start date).
+    activities = activities[pd.to_datetime(activities["occurred_date"]).dt.date <= as_of]
+    last = pd.to_datetime(activities.groupby("rep_id")["occurred_date"].max()).dt.date
+    for rep in reps.itertuples():
+        counting_from = pd.Timestamp(rep.start_date).date()
+        if rep.rep_id in last.index:
+            counting_from = max(last[rep.rep_id] + timedelta(days=1), counting_from)
+        if np.busday_count(counting_from, as_of + timedelta(days=1)) >= 3:
+            expected.add(("rep_without_activity", rep.rep_id))
+
+    # quota_pace: the team's bookings of the fiscal quarter so far against its prorated quota
+    # (fiscal year from January in the demo), after two weeks of the quarter.
+    quarter_start = as_of.replace(month=3 * ((as_of.month - 1) // 3) + 1, day=1)
+    closed = pd.to_datetime(deals["closed_date"]).dt.date
+    won = deals[deals["is_won"] & (closed >= quarter_start) & (closed <= as_of)]
+    bookings = won.groupby("team_id")["amount_reporting"].sum()
+    quotas = _serving(
+        home,
+        "select team_id, prorated_quota from sales.team_performance "
+        f"where period_grain = 'fiscal_quarter' and period_start_date = '{quarter_start}'",
+    )
+    if (as_of - quarter_start).days + 1 >= 14:
+        for team in quotas.dropna().itertuples():
+            pace = float(bookings.get(team.team_id, 0)) / float(team.prorated_quota)
+            if team.team_id != "unassigned" and pace < 1.0:
+                expected.add(("quota_pace", team.team_id))
+    # pipeline_coverage: a rep's open deals expected to close from the as-of date to the end of
+    # the fiscal quarter, over the quarter's quota not yet booked; none without quota or once met.
+    quarter_end = (pd.Timestamp(quarter_start) + pd.offsets.QuarterEnd(0)).date()
+    expected_close = pd.to_datetime(open_deals["expected_close_date"]).dt.date
+    closing = open_deals[(expected_close >= as_of) & (expected_close <= quarter_end)]
+    closing = closing.groupby("owner_rep_id")["amount_reporting"].sum()
+    rep_quotas = _serving(
+        home,
+        "select rep_id, quota from sales.rep_performance where period_grain = 'fiscal_quarter' "
+        f"and period_start_date = '{quarter_start}' and quota is not null",
+    )
+    rep_bookings = won.groupby("owner_rep_id")["amount_reporting"].sum()
+    for rep in rep_quotas.itertuples():
+        remaining = float(rep.quota) - float(rep_bookings.get(rep.rep_id, 0))
+        if rep.rep_id != "unassigned" and remaining > 0:
+            if float(closing.get(rep.rep_id, 0)) / remaining < 3.0:
+                expected.add(("pipeline_coverage", rep.rep_id))
+    return expected
+
+
+def test_the_breaches_are_the_ones_pandas_finds_and_each_is_posted_once(runs, demo_company):
+    home, first, both = runs
+    alerts = _serving(home, "select * from alerts.alerts")
+    watched = {
+        "lead_response_sla",
+        "deals_past_close_date",
+        "rep_without_activity",
+        "quota_pace",
+        "pipeline_coverage",
+    }
+    open_alerts = alerts[alerts["status"] == "open"]
+    found = {
+        (row.rule_id, row.subject_id) for row in open_alerts.itertuples() if row.rule_id in watched
+    }
+    expected = _expected_breaches(home, demo_company.as_of)
+    assert expected, "the demo company breaches none of the watched rules: the test proves nothing"
+    assert found == expected
+
+    # Every open alert was posted once, in the first run; the second run posted nothing.
+    assert len(first) >= 1 and both == first
+    posted = [line for body in first for line in body["text"].splitlines()]
+    for message in open_alerts["message"]:
+        assert sum(message in line for line in posted) == 1, message
+    assert open_alerts["notified_at"].notna().all()
+    assert (open_alerts["last_seen_at"] > open_alerts["first_seen_at"]).all()
+    for body in first:  # Slack's shape: text for notifications, blocks for the layout
+        assert body["blocks"][0]["type"] == "header"
+        assert len(body["blocks"]) == len(body["text"].splitlines())
+
+
+def test_a_rule_change_resolves_its_alerts_and_posts_each_resolution_once(
+    runs, receiver, tmp_path, monkeypatch
+):
+    from dagster import materialize
+
+    from orchestration.defs.alerts.assets import alerts
+
+    home, _, both = runs
+    url, received = receiver
+    rules = yaml.safe_load(Path("alerts/default_rules.yml").read_text())
+    for rule in rules["rules"]:
+        if rule["id"] == "lead_response_sla":
+            rule["threshold"] = 0.0  # no share is below 0: every such alert resolves
+    (tmp_path / "rules.yml").write_text(yaml.safe_dump(rules))
+    monkeypatch.setenv("SALESPULSE_HOME", str(home))
+    monkeypatch.setenv("SALESPULSE_ALERT_RULES", str(tmp_path / "rules.yml"))
+    monkeypatch.setenv("SALESPULSE_ALERT_WEBHOOK_URL", url)
+    was_open = _serving(
+        home, "select * from alerts.alerts where status = 'open' and rule_id = 'lead_response_sla'"
+    )
+    assert len(was_open), "no lead response alert to resolve"
+
+    for _ in range(2):
+        assert materialize([alerts]).success
+    state = _serving(home, "select * from alerts.alerts where rule_id = 'lead_response_sla'")
+    assert set(state["status"]) == {"resolved"}
+    assert state["resolution_notified_at"].notna().all()
+    new = received[len(both) :]
+    assert len(new) == 1, "resolutions are posted once, in one message"
+    for message in was_open["message"]:
+        assert new[0]["text"].count(f"Resolved: {message}") == 1
+
+
+def _cents(value) -> Decimal:
+    return Decimal(str(round(float(value), 2))).quantize(Decimal("0.01"))
+
+
+def _team(home: Path) -> tuple[str, str]:
+    """The demo team with the most won deals: a digest with figures in every section."""
+    row = _serving(
+        home,
+        "select teams.team_id, teams.team_name from core.fct_deals as deals "
+        "join core.dim_teams as teams on teams.team_id = deals.team_id "
+        "where deals.is_won and not teams.is_unknown_member "
+        "group by 1, 2 order by count(*) desc limit 1",
+    ).iloc[0]
+    return row["team_id"], row["team_name"]
+
+
+def test_the_digest_numbers_equal_the_marts(runs, demo_company):
+    from briefings.digest import last_complete_week, team_digest, week_bounds
+
+    home, _, _ = runs
+    team_id, team_name = _team(home)
+    as_of = demo_company.as_of
+    week = last_complete_week(as_of)
+    week_start, week_end = week_bounds(week)
+    digest = team_digest(home / "serving.duckdb", team_name, week)
+    f, markdown = digest.figures, digest.document.markdown()
+
+    # The week's bookings, from the deals themselves (pandas), equal the digest's.
+    deals = _serving(home, f"select * from core.fct_deals where team_id = '{team_id}'")
+    closed = pd.to_datetime(deals["closed_date"]).dt.date
+    won = deals[deals["is_won"] & (closed >= week_start) & (closed <= week_end)]
+    assert _cents(f["week_bookings"]) == _cents(won["amount_reporting"].sum())
+    assert f["week_won_deals"] == len(won)
+    assert f"Bookings: {won['amount_reporting'].sum():,.2f} USD ({len(won)} won" in markdown
+
+    # The quarter, the pipeline a week apart and the forecast: the marts' own rows.
+    quarter = _serving(
+        home,
+        "select * from sales.team_performance where period_grain = 'fiscal_quarter' "
+        f"and team_id = '{team_id}' and period_start_date <= '{week_end}' "
+        f"and period_end_date >= '{week_end}'",
+    ).iloc[0]
+    assert _cents(f["quarter_bookings"]) == _cents(quarter["bookings"])
+    assert _cents(f["quarter_quota"]) == _cents(quarter["quota"])
+    assert f"{quarter['bookings']:,.2f} USD of a quota of {quarter['quota']:,.2f} USD" in markdown
+    snapshot = _serving(
+        home,
+        "select snapshot_date, sum(open_pipeline) as open_pipeline, sum(open_deals) as deals "
+        f"from sales.pipeline_snapshot_daily where team_id = '{team_id}' group by 1",
+    ).set_index("snapshot_date")
+    now, before = (pd.Timestamp(week_end), pd.Timestamp(week_end - timedelta(days=7)))
+    assert _cents(f["pipeline_open_pipeline"]) == _cents(snapshot.loc[now, "open_pipeline"])
+    assert _cents(f["pipeline_week_before_open_pipeline"]) == _cents(
+        snapshot.loc[before, "open_pipeline"]
+    )
+    movement = snapshot.loc[now, "open_pipeline"] - snapshot.loc[before, "open_pipeline"]
+    assert f"{abs(movement):,.2f} USD since {week_end - timedelta(days=7)}" in markdown
+    # Open alerts of the team and its reps, as published.
+    alerts = _serving(
+        home, f"select message from alerts.alerts where status = 'open' and team_id = '{team_id}'"
+    )
+    for message in alerts["message"]:
+        assert f"- {message}" in markdown
+    # HTML carries the same lines.
+    assert f"{quarter['quota']:,.2f} USD" in digest.document.html()
+
+
+def test_salespulse_digest_prints_and_writes_the_digest(runs):
+    home, _, _ = runs
+    team_id, team_name = _team(home)
+    env = {**os.environ, "SALESPULSE_HOME": str(home)}
+    shown = subprocess.run(
+        [SALESPULSE, "digest", "--team", team_name], env=env, capture_output=True, text=True
+    )
+    assert shown.returncode == 0, shown.stderr
+    written = sorted((home / "digests" / team_id).glob("*.md"))
+    assert len(written) == 1 and written[0].read_text() in shown.stdout
+    assert written[0].with_suffix(".html").read_text().startswith("<!doctype html>")
+    refused = subprocess.run(
+        [SALESPULSE, "digest", "--team", "No Such Team"], env=env, capture_output=True, text=True
+    )
+    assert refused.returncode == 1
+    assert "no team 'No Such Team'; teams: " in refused.stderr and team_name in refused.stderr
+
+
+def test_the_weekly_digest_job_posts_each_teams_digest(runs, receiver, monkeypatch):
+    from orchestration.defs.briefings.digest import WEEKLY_DIGEST_CRON, weekly_digest
+
+    home, _, _ = runs
+    url, received = receiver
+    monkeypatch.setenv("SALESPULSE_HOME", str(home))
+    monkeypatch.setenv("SALESPULSE_ALERT_WEBHOOK_URL", url)
+    monkeypatch.delenv("SALESPULSE_ALERT_RULES", raising=False)
+    before = len(received)
+    assert weekly_digest.execute_in_process().success
+    teams = _serving(home, "select team_name from core.dim_teams where not is_unknown_member")
+    posted = received[before:]
+    assert sorted(body["blocks"][0]["text"]["text"].split(":")[0] for body in posted) == sorted(
+        teams["team_name"]
+    )
+    assert all(body["text"].startswith("# ") for body in posted)
+    assert WEEKLY_DIGEST_CRON == "0 7 * * 1"  # Mondays at 07:00
+
+
+def test_the_brief_compares_the_rep_with_the_team_median_of_the_marts(runs):
+    from briefings.brief import GAP_FIGURES, rep_brief, wilson_interval
+
+    home, _, _ = runs
+    insights = _serving(
+        home,
+        "select * from sales.rep_coaching_insights where period_grain = 'month' "
+        "and is_period_complete and win_rate is not null "
+        "order by period_start_date desc, rep_id",
+    )
+    row = insights.iloc[0]
+    brief = rep_brief(home / "serving.duckdb", row["rep_name"])
+    assert brief.period_label == row["period_label"]
+    for column, *_ in GAP_FIGURES:
+        for name in (column, f"team_median_{column}"):
+            mart, shown = row[name], brief.figures[name]
+            assert (pd.isna(mart) and shown is None) or float(shown) == pytest.approx(mart), name
+
+    # The interval from the rep's closed deals of the month (pandas on the deal fact).
+    deals = _serving(
+        home,
+        f"select * from core.fct_deals where owner_rep_id = '{row['rep_id']}' and is_closed "
+        "and not is_deleted",
+    )
+    month = pd.to_datetime(deals["closed_date"]).dt.strftime("%Y-%m") == row["period_label"]
+    won, closed = int(deals[month]["is_won"].sum()), int(month.sum())
+    assert brief.figures["win_rate_interval"] == wilson_interval(won, closed)
+    assert won / closed == pytest.approx(row["win_rate"])
+
+    # The gaps are the figures worse than the median, and the lost deals behind a win-rate gap
+    # are the rep's deals lost that month, largest first.
+    assert len(brief.gaps) <= 3
+    assert all(gap.shortfall > 0 for gap in brief.gaps)
+    for gap in brief.gaps:
+        if gap.figure == "win_rate":
+            lost = deals[month & deals["is_lost"]].sort_values("amount_reporting", ascending=False)
+            assert [line.split(" (")[0] for line in brief.evidence["win_rate"]] == [
+                f"lost {name}" for name in lost["deal_name"].head(5)
+            ]
+    assert "Commitments from the last one-on-one" in brief.document.markdown()
