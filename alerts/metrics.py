@@ -150,7 +150,9 @@ def _team_wave(column: str, sample: str, mart: str, where: str = "true"):
             f"""
             select team_id as subject_id, team_name as subject_name, team_id,
                 survey_id || ' wave ' || cast(wave as varchar) as period_label,
-                opened_date as period_start_date,
+                -- Each team's wave opens with its first answer: a wave starts when any team's did,
+                -- so that every team's figure of one wave is judged and compared together.
+                min(opened_date) over (partition by survey_id, wave) as period_start_date,
                 case when is_suppressed then null else cast({column} as double) end as value,
                 case when is_suppressed then null else cast({sample} as double) end as sample
             from {mart}
