@@ -130,9 +130,9 @@ def _expected_breaches(home: Path, as_of) -> set[tuple[str, str]]:
     rep_bookings = won.groupby("owner_rep_id")["amount_reporting"].sum()
     for rep in rep_quotas.itertuples():
         remaining = float(rep.quota) - float(rep_bookings.get(rep.rep_id, 0))
-        if rep.rep_id != "unassigned" and remaining > 0:
-            if float(closing.get(rep.rep_id, 0)) / remaining < 3.0:
-                expected.add(("pipeline_coverage", rep.rep_id))
+        coverage = float(closing.get(rep.rep_id, 0)) / remaining if remaining > 0 else None
+        if rep.rep_id != "unassigned" and coverage is not None and coverage < 3.0:
+            expected.add(("pipeline_coverage", rep.rep_id))
     return expected
 
 
