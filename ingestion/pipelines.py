@@ -11,6 +11,7 @@ from ingestion.sources.files import files_source
 from ingestion.sources.hubspot import hubspot_source
 from ingestion.sources.typeform import typeform_source
 from ingestion.warehouse import BUILD_LOADER_DUCKDB_CONFIG, build_warehouse_path, dlt_pipelines_dir
+from salespulse.settings import current_settings
 
 RAW_DATASET_PREFIX = "raw_"
 
@@ -26,8 +27,8 @@ def build_pipeline(source_name: str) -> dlt.Pipeline:
     The DuckDB path is set explicitly: dlt's default would silently create a second warehouse
     named after the pipeline in the working directory.
     """
+    current_settings().ensure_home()
     build_path = build_warehouse_path()
-    build_path.parent.mkdir(parents=True, exist_ok=True)
     return dlt.pipeline(
         pipeline_name=source_name,
         destination=dlt.destinations.duckdb(

@@ -1,17 +1,24 @@
-"""Where the warehouse files live: one absolute path for dlt, dbt and Dagster alike.
+"""Where the warehouse files live: one absolute path for dlt, dbt and Dagster alike, from the
+deployment's settings (`salespulse.settings`, which reads `SALESPULSE_HOME`).
 
 A relative path resolves differently under dbt (project folder), Dagster and pytest, so every
-consumer derives its paths from here, and `SALESPULSE_HOME` is exported as an absolute path
-before dbt runs.
+consumer derives its paths from here, and the settings export `SALESPULSE_HOME` as an absolute
+path before dbt runs.
 """
 
-import os
 from pathlib import Path
 
-from ingestion import PROJECT_ROOT
+from salespulse.settings import BUILD_FILE, SERVING_FILE, current_settings
 
-BUILD_FILE = "build.duckdb"
-SERVING_FILE = "serving.duckdb"
+__all__ = [
+    "BUILD_FILE",
+    "SERVING_FILE",
+    "build_warehouse_path",
+    "dlt_pipelines_dir",
+    "parquet_path",
+    "salespulse_home",
+    "serving_warehouse_path",
+]
 
 # DuckDB settings of dlt's connections to the build warehouse while it loads. Raw tables have no
 # order (every reader sorts), and keeping the file's order costs DuckDB twice the CPU and three
@@ -21,27 +28,25 @@ BUILD_LOADER_DUCKDB_CONFIG = {"preserve_insertion_order": False, "memory_limit":
 
 
 def salespulse_home() -> Path:
-    """`$SALESPULSE_HOME`, made absolute; defaults to `warehouse/` under the project."""
-    configured = os.environ.get("SALESPULSE_HOME")
-    home = Path(configured).expanduser() if configured else PROJECT_ROOT / "warehouse"
-    return home.resolve()
+    """The warehouse home (`SALESPULSE_HOME`, absolute; default `warehouse/` in the project)."""
+    return current_settings().home
 
 
 def build_warehouse_path() -> Path:
     """The DuckDB file that ingestion and dbt write; only the pipeline opens it."""
-    return salespulse_home() / BUILD_FILE
+    return current_settings().build_path
 
 
 def serving_warehouse_path() -> Path:
     """The DuckDB file that readers open read-only; replaced only by publish."""
-    return salespulse_home() / SERVING_FILE
+    return current_settings().serving_path
 
 
 def dlt_pipelines_dir() -> Path:
     """dlt's local pipeline state, kept beside the warehouse instead of the home directory."""
-    return salespulse_home() / "dlt_pipelines"
+    return current_settings().dlt_pipelines_dir
 
 
 def parquet_path() -> Path:
     """The published marts as Parquet: a link that publish switches to each new folder."""
-    return salespulse_home() / "parquet"
+    return current_settings().parquet_path

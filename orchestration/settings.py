@@ -1,10 +1,10 @@
-"""Settings the orchestration shares with dbt: read from the environment, with the defaults of
-dbt_project.yml, so that the schedule and the marts agree on the reporting time zone."""
+"""The orchestration's fixed policy (the writers' pool, the schedules' clock, run tags), and the
+deployment settings it reads through `salespulse.settings`, the one reader of SALESPULSE_*."""
 
-import json
-import os
+from salespulse.settings import current_settings
 
 BUILD_WAREHOUSE_POOL = "build_warehouse"  # DuckDB allows one writer: every writer runs in this pool
+NIGHTLY_JOB = "nightly_refresh"  # the job the schedule and `salespulse run` run
 NIGHTLY_CRON = "0 2 * * *"
 
 # Raw tables that change during the working day; the intraday refresh reloads only these and
@@ -14,12 +14,7 @@ FAST_MOVING_RAW_TABLES = ("deals", "contacts", "calls", "emails", "meetings", "t
 
 def intraday_cron() -> str:
     """Every SALESPULSE_INTRADAY_INTERVAL_MINUTES (default 60), during 07:00-19:59."""
-    minutes = int(os.environ.get("SALESPULSE_INTRADAY_INTERVAL_MINUTES", "60"))
-    if minutes <= 0 or (minutes < 60 and 60 % minutes) or (minutes >= 60 and minutes % 60):
-        raise ValueError(
-            "SALESPULSE_INTRADAY_INTERVAL_MINUTES must divide an hour (5, 10, 15, 20, 30) "
-            f"or be whole hours (60, 120, ...), not {minutes}"
-        )
+    minutes = current_settings().intraday_interval_minutes
     if minutes < 60:
         return f"*/{minutes} 7-19 * * *"
     return f"0 7-19/{minutes // 60} * * *"
@@ -27,37 +22,18 @@ def intraday_cron() -> str:
 
 def reporting_timezone() -> str:
     """IANA zone for the schedule and for bucketing timestamps (dbt var reporting_timezone)."""
-    return os.environ.get("SALESPULSE_REPORTING_TIMEZONE", "UTC")
-
-
-KNOWN_SOURCES = ("hubspot", "typeform", "files")
+    return current_settings().reporting_timezone
 
 
 def enabled_sources() -> list[str]:
-    """The sources this deployment loads: SALESPULSE_SOURCES, comma-separated (default hubspot).
+    """The sources this deployment loads (SALESPULSE_SOURCES; the demo's three with --demo).
     Each becomes assets in the graph and is enabled in dbt (var enabled_sources)."""
-    names = [n.strip() for n in os.environ.get("SALESPULSE_SOURCES", "hubspot").split(",")]
-    names = [name for name in names if name]
-    unknown = sorted(set(names) - set(KNOWN_SOURCES))
-    if unknown or not names:
-        raise ValueError(
-            f"SALESPULSE_SOURCES names unknown sources {unknown}; choose from {list(KNOWN_SOURCES)}"
-        )
-    return names
+    return list(current_settings().sources)
 
 
 def dbt_vars() -> dict[str, object]:
-    """dbt vars that the environment overrides; the rest keep dbt_project.yml's defaults."""
-    overrides = {
-        "reporting_timezone": os.environ.get("SALESPULSE_REPORTING_TIMEZONE"),
-        "reporting_currency": os.environ.get("SALESPULSE_REPORTING_CURRENCY"),
-        "as_of_date": os.environ.get("SALESPULSE_AS_OF_DATE"),
-        "enabled_sources": enabled_sources(),
-    }
-    overrides = {name: value for name, value in overrides.items() if value}
-    # Any other dbt var, as JSON: SALESPULSE_DBT_VARS='{"fiscal_year_start_month": 2}'.
-    extra = os.environ.get("SALESPULSE_DBT_VARS")
-    return {**json.loads(extra), **overrides} if extra else overrides
+    """The dbt vars of every dbt invocation: the settings the marts share, validated."""
+    return current_settings().dbt_vars_for_run()
 
 
 FULL_REFRESH_TAG = "salespulse/full_refresh"

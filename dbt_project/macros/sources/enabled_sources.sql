@@ -1,7 +1,8 @@
-{#- The sources this deployment loads (var enabled_sources: a list, or a comma-separated string),
-    lowercased. Staging folders are enabled from the same var in dbt_project.yml. -#}
+{#- The sources this deployment loads (var enabled_sources: a list, or a comma-separated string;
+    without it the SALESPULSE_SOURCES environment variable, default hubspot), lowercased.
+    Staging folders are enabled from the same var in dbt_project.yml. -#}
 {% macro enabled_sources() -%}
-    {%- set configured = var('enabled_sources', ['hubspot']) -%}
+    {%- set configured = var('enabled_sources', env_var('SALESPULSE_SOURCES', 'hubspot')) -%}
     {%- if configured is string -%}
         {#- "files,hubspot" or a list written as text, '["hubspot", "files"]' -#}
         {%- set configured = configured.replace('[', '').replace(']', '').replace('"', '').replace("'", '').split(',') -%}

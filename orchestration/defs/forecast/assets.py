@@ -4,7 +4,6 @@ its accuracy back to the warehouse through dlt (`raw_forecast`), where dbt build
 marts. Sits in the graph between the sales marts and the forecast marts."""
 
 import datetime as dt
-import os
 
 import duckdb
 import pandas as pd
@@ -20,6 +19,7 @@ from ingestion.sources.forecast import (
 )
 from ingestion.warehouse import build_warehouse_path
 from orchestration.settings import BUILD_WAREHOUSE_POOL
+from salespulse.settings import current_settings
 
 # Monthly bookings as the sales marts define them (macro sales_performance): per team, and for
 # the company.
@@ -45,8 +45,7 @@ _MONTHLY_BOOKINGS = """
 
 def forecast_as_of() -> dt.date:
     """The day the forecast is made on: SALESPULSE_AS_OF_DATE, or today (UTC)."""
-    configured = os.environ.get("SALESPULSE_AS_OF_DATE")
-    return dt.date.fromisoformat(configured) if configured else dt.datetime.now(dt.UTC).date()
+    return current_settings().as_of_date or dt.datetime.now(dt.UTC).date()
 
 
 def monthly_bookings() -> pd.DataFrame:

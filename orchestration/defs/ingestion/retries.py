@@ -5,10 +5,10 @@ each time, so retrying them only delays the alert. Transient failures (rate limi
 errors, dropped connections, timeouts) are retried with exponential backoff instead.
 """
 
-import os
-
 import requests
 from dagster import RetryRequested
+
+from salespulse.settings import current_settings
 
 MAX_RETRIES = 3
 
@@ -33,5 +33,5 @@ def retry_for(error: BaseException, retry_number: int) -> RetryRequested | None:
     """A RetryRequested with exponential backoff for a transient error, else None."""
     if not is_transient(error):
         return None
-    base_seconds = float(os.environ.get("SALESPULSE_RETRY_BASE_SECONDS", "30"))
+    base_seconds = current_settings().retry_base_seconds
     return RetryRequested(max_retries=MAX_RETRIES, seconds_to_wait=base_seconds * 2**retry_number)

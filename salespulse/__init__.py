@@ -1,0 +1,1 @@
+"""Settings shared by every layer of SalesPulse: ingestion, dbt and the orchestration."""

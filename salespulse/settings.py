@@ -1,0 +1,401 @@
+"""SalesPulse's deployment settings: one typed, validated object, and the only reader of the
+`SALESPULSE_*` environment variables.
+
+Where a setting comes from, first match wins:
+1. the environment variable `SALESPULSE_<NAME>`;
+2. the warehouse home's `salespulse.toml` (`<name> = value`; `salespulse run --demo` writes
+   `demo = true` into the demo's home, so `dagster dev` and `salespulse status` pointed at that
+   home see the demo's settings);
+3. the demo's defaults when the demo is on (`--demo`, `SALESPULSE_DEMO` or the home's file);
+4. the defaults: `dbt_project/dbt_project.yml`'s vars for what the marts share, else below.
+
+The command line and the Dagster code location call `load_settings()` once and `export()` the
+result, so dbt (which reads `SALESPULSE_HOME` in profiles.yml) and every child process see the
+same warehouse. Values that reach SQL are validated here, and again by dbt's
+`validate_salespulse_vars` macro, since dbt can also be run by hand with `--vars`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from datetime import date
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_FILE = PROJECT_ROOT / "dbt_project" / "dbt_project.yml"
+
+ENV_PREFIX = "SALESPULSE_"
+HOME_SETTINGS_FILE = "salespulse.toml"
+KNOWN_SOURCES = ("hubspot", "typeform", "files")
+SourceName = Literal["hubspot", "typeform", "files"]
+
+BUILD_FILE = "build.duckdb"
+SERVING_FILE = "serving.duckdb"
+
+# The demo company serves HubSpot and Typeform, and hands its quota plan and FX rates over as
+# files. Its quota plan names reps by their HubSpot ids, so the files source's ids take no prefix.
+DEMO_SOURCES = ("hubspot", "typeform", "files")
+DEMO_DBT_VARS = {"source_id_prefixes": {"hubspot": "", "typeform": "", "files": ""}}
+
+CURRENCY_CODE = re.compile(r"^[A-Z]{3}$")
+MIN_ANONYMITY_THRESHOLD = 3
+
+
+class SettingsError(ValueError):
+    """A setting is missing, unknown or invalid; the message names it and says what it takes."""
+
+
+@cache
+def _dbt_defaults() -> dict[str, Any]:
+    """dbt_project.yml's vars: the documented defaults of every setting the marts share."""
+    return yaml.safe_load(DBT_PROJECT_FILE.read_text())["vars"]
+
+
+class Settings(BaseModel):
+    """Everything a SalesPulse deployment is configured with (no secrets: those are dlt's)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    # Where the warehouse files live (absolute).
+    home: Path
+    # The bundled demo company instead of the real sources.
+    demo: bool = False
+    # The warehouse engine. DuckDB files for now; a server warehouse (PostgreSQL) becomes
+    # another kind, with its connection settings beside it.
+    warehouse: Literal["duckdb"] = "duckdb"
+    # The sources this deployment loads; each is a dlt dataset raw_<source> and a dbt source.
+    sources: tuple[SourceName, ...] = ("hubspot",)
+    reporting_timezone: str = "UTC"
+    reporting_currency: str = "USD"
+    anonymity_threshold: int = 5
+    # The last day the marts report on; None is today in the reporting time zone.
+    as_of_date: date | None = None
+    # Any other dbt var (documented in dbt_project.yml).
+    dbt_vars: dict[str, Any] = {}
+    intraday_interval_minutes: int = 60
+    alert_webhook_url: str | None = None
+    retry_base_seconds: float = 30.0
+
+    @field_validator("sources", mode="before")
+    @classmethod
+    def _split_sources(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = [name.strip().lower() for name in value.split(",") if name.strip()]
+        if not value:
+            raise ValueError(f"name at least one source of {', '.join(KNOWN_SOURCES)}")
+        unknown = sorted(set(value) - set(KNOWN_SOURCES))
+        if unknown:
+            raise ValueError(f"unknown sources {unknown}; choose from {', '.join(KNOWN_SOURCES)}")
+        return tuple(dict.fromkeys(value))  # in the order given, once each
+
+    @field_validator("reporting_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"not an IANA time zone name: {value!r}") from None
+        return value
+
+    @field_validator("reporting_currency", mode="before")
+    @classmethod
+    def _currency_code(cls, value: Any) -> str:
+        code = str(value).strip().upper()
+        if not CURRENCY_CODE.match(code):
+            raise ValueError(f"must be a three-letter ISO 4217 code such as USD, not {value!r}")
+        return code
+
+    @field_validator("anonymity_threshold", mode="before")
+    @classmethod
+    def _whole_number_of_responses(cls, value: Any) -> int:
+        text = str(value).strip()
+        if isinstance(value, bool) or not re.fullmatch(r"\d+", text):
+            raise ValueError(f"must be a whole number of responses, not {value!r}")
+        if int(text) < MIN_ANONYMITY_THRESHOLD:
+            raise ValueError(
+                f"must be at least {MIN_ANONYMITY_THRESHOLD} (fewer lets a reader single out "
+                f"one person's answer), not {int(text)}"
+            )
+        return int(text)
+
+    @field_validator("intraday_interval_minutes")
+    @classmethod
+    def _fits_the_clock(cls, minutes: int) -> int:
+        if minutes <= 0 or (minutes < 60 and 60 % minutes) or (minutes >= 60 and minutes % 60):
+            raise ValueError(
+                "must divide an hour (5, 10, 15, 20, 30) or be whole hours (60, 120, ...), "
+                f"not {minutes}"
+            )
+        return minutes
+
+    @field_validator("retry_base_seconds")
+    @classmethod
+    def _not_negative(cls, seconds: float) -> float:
+        if seconds < 0:
+            raise ValueError(f"must not be negative, not {seconds}")
+        return seconds
+
+    # Paths. Every consumer (dlt, dbt, Dagster, readers) derives its files from these.
+    @property
+    def build_path(self) -> Path:
+        """The DuckDB file that ingestion and dbt write; only the pipeline opens it."""
+        return self.home / BUILD_FILE
+
+    @property
+    def serving_path(self) -> Path:
+        """The DuckDB file that readers open read-only; replaced only by publish."""
+        return self.home / SERVING_FILE
+
+    @property
+    def parquet_path(self) -> Path:
+        """The published marts as Parquet: a link that publish switches to each new folder."""
+        return self.home / "parquet"
+
+    @property
+    def dlt_pipelines_dir(self) -> Path:
+        """dlt's local pipeline state, beside the warehouse instead of the home directory."""
+        return self.home / "dlt_pipelines"
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.home / "logs"
+
+    @property
+    def dagster_home(self) -> Path:
+        """The Dagster instance the `salespulse` command uses unless DAGSTER_HOME is set."""
+        return self.home / "dagster"
+
+    def ensure_home(self) -> Path:
+        """The home folder, created readable by its owner only if new: the build warehouse
+        holds contact names and e-mails."""
+        self.home.mkdir(mode=0o700, parents=True, exist_ok=True)
+        return self.home
+
+    def dbt_vars_for_run(self) -> dict[str, Any]:
+        """The dbt vars every dbt invocation of this deployment passes: the settings the marts
+        share, then any other var (SALESPULSE_DBT_VARS)."""
+        shared = {
+            "enabled_sources": list(self.sources),
+            "reporting_timezone": self.reporting_timezone,
+            "reporting_currency": self.reporting_currency,
+            "anonymity_threshold": self.anonymity_threshold,
+            "as_of_date": self.as_of_date.isoformat() if self.as_of_date else "",
+        }
+        return {**self.dbt_vars, **shared}
+
+    def export(self, environ: dict[str, str] | None = None) -> None:
+        """Hand the resolved warehouse to child processes (dbt reads SALESPULSE_HOME in
+        profiles.yml) and to later `load_settings()` calls in this process."""
+        environ = os.environ if environ is None else environ
+        environ[f"{ENV_PREFIX}HOME"] = str(self.home)
+        if self.demo:
+            environ[f"{ENV_PREFIX}DEMO"] = "true"
+
+    def describe(self) -> str:
+        """One line for logs and errors: which warehouse, which sources."""
+        kind = "demo " if self.demo else ""
+        return f"{kind}warehouse {self.home} with sources {', '.join(self.sources)}"
+
+
+# Settings that dbt_project.yml defaults (the marts share them); the rest default above.
+_DBT_SHARED = ("reporting_timezone", "reporting_currency", "anonymity_threshold", "as_of_date")
+_FIELDS = tuple(Settings.model_fields)
+_TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off", ""}
+
+
+def env_name(field: str) -> str:
+    return f"{ENV_PREFIX}{field.upper()}"
+
+
+def load_settings(environ: Mapping[str, str] | None = None, *, demo: bool = False) -> Settings:
+    """The settings from the environment (os.environ by default), the home's salespulse.toml
+    and the defaults; `demo=True` is `--demo`. Raises SettingsError naming the bad setting."""
+    environ = os.environ if environ is None else environ
+    from_env = _from_environment(environ)
+    return _load(tuple(sorted(from_env.items())), demo, _home_file_stamp(from_env, demo))
+
+
+def _from_environment(environ: Mapping[str, str]) -> dict[str, str]:
+    values = {}
+    for name, value in environ.items():
+        if not name.startswith(ENV_PREFIX):
+            continue
+        field = name[len(ENV_PREFIX) :].lower()
+        if field not in _FIELDS:
+            known = ", ".join(env_name(f) for f in _FIELDS)
+            raise SettingsError(f"unknown setting {name}; SalesPulse reads {known}")
+        values[field] = value
+    return values
+
+
+def _default_home(demo: bool) -> Path:
+    warehouse = PROJECT_ROOT / "warehouse"
+    return warehouse / "demo" if demo else warehouse
+
+
+def _resolve_home(from_env: dict[str, str], demo: bool) -> Path:
+    configured = from_env.get("home")
+    demo = demo or _as_bool("demo", from_env.get("demo", ""))
+    home = Path(configured).expanduser() if configured else _default_home(demo)
+    return home.resolve()
+
+
+def _home_file_stamp(from_env: dict[str, str], demo: bool) -> float | None:
+    """The home file's modification time: a changed file is read again."""
+    path = _resolve_home(from_env, demo) / HOME_SETTINGS_FILE
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return None
+
+
+@cache
+def _load(env_items: tuple[tuple[str, str], ...], demo: bool, _stamp: float | None) -> Settings:
+    from_env = dict(env_items)
+    home = _resolve_home(from_env, demo)
+    from_file = _read_home_file(home)
+    values: dict[str, Any] = {**from_file, **{k: v for k, v in from_env.items() if k != "home"}}
+    values["demo"] = demo or _as_bool("demo", values.get("demo", False))
+    values["dbt_vars"] = _dbt_vars_setting(values.get("dbt_vars", {}))
+    routed = _route_shared_dbt_vars(values)
+    defaults: dict[str, Any] = {
+        name: _dbt_defaults()[name] for name in _DBT_SHARED if _dbt_defaults().get(name) != ""
+    }
+    if values["demo"]:
+        defaults["sources"] = DEMO_SOURCES
+        values["dbt_vars"] = {**DEMO_DBT_VARS, **values["dbt_vars"]}
+    try:
+        return Settings(home=home, **{**defaults, **values})
+    except ValidationError as error:
+        raise SettingsError(_one_line(error, from_env, home, routed)) from None
+
+
+def _read_home_file(home: Path) -> dict[str, Any]:
+    path = home / HOME_SETTINGS_FILE
+    if not path.is_file():
+        return {}
+    try:
+        values = tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as error:
+        raise SettingsError(f"{path} is not valid TOML: {error}") from None
+    # The home file cannot move the home it sits in.
+    unknown = sorted(name for name in values if name not in _FIELDS or name == "home")
+    if unknown:
+        raise SettingsError(f"{path}: unknown settings {unknown}")
+    return values
+
+
+def _dbt_vars_setting(value: Any) -> dict[str, Any]:
+    if isinstance(value, str):
+        if not value.strip():
+            return {}
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError as error:
+            raise SettingsError(f"{env_name('dbt_vars')} is not JSON: {error}") from None
+    if not isinstance(value, dict):
+        raise SettingsError(f"{env_name('dbt_vars')} must be a JSON object of dbt vars")
+    if "enabled_sources" in value:
+        raise SettingsError(
+            f"set the sources with {env_name('sources')}, not enabled_sources in "
+            f"{env_name('dbt_vars')}"
+        )
+    unknown = sorted(set(value) - set(_dbt_defaults()) - set(_DBT_SHARED))
+    if unknown:
+        raise SettingsError(
+            f"{env_name('dbt_vars')} names {unknown}, which are not vars of the dbt project "
+            f"(see {DBT_PROJECT_FILE.relative_to(PROJECT_ROOT)})"
+        )
+    for name, (lowest, highest) in _WHOLE_NUMBER_VARS.items():
+        if name in value and not _whole_number_within(value[name], lowest, highest):
+            bounds = f"from {lowest} to {highest}" if highest else f"at least {lowest}"
+            raise SettingsError(
+                f"{name} in {env_name('dbt_vars')} must be a whole number {bounds}, "
+                f"not {value[name]!r}"
+            )
+    if "calendar_start_date" in value:
+        try:
+            date.fromisoformat(str(value["calendar_start_date"]))
+        except ValueError:
+            raise SettingsError(
+                f"calendar_start_date in {env_name('dbt_vars')} must be a YYYY-MM-DD date, "
+                f"not {value['calendar_start_date']!r}"
+            ) from None
+    return dict(value)
+
+
+# dbt vars that are whole numbers, with their bounds (None: no upper bound).
+_WHOLE_NUMBER_VARS = {
+    "fiscal_year_start_month": (1, 12),
+    "fx_rate_max_age_days": (0, None),
+    "lead_response_sla_minutes": (1, None),
+    "lead_conversion_window_days": (1, None),
+}
+
+
+def _whole_number_within(value: Any, lowest: int, highest: int | None) -> bool:
+    if isinstance(value, bool) or not re.fullmatch(r"\d+", str(value).strip()):
+        return False
+    number = int(str(value).strip())
+    return number >= lowest and (highest is None or number <= highest)
+
+
+def _route_shared_dbt_vars(values: dict[str, Any]) -> set[str]:
+    """A setting the marts share, given as a dbt var, is validated like its own setting.
+    Returns the names so given."""
+    routed = set()
+    for name in _DBT_SHARED:
+        if name in values["dbt_vars"]:
+            given = values["dbt_vars"].pop(name)
+            if name in values and values[name] != given:
+                raise SettingsError(
+                    f"{name} is set twice, as {env_name(name)} and in {env_name('dbt_vars')}"
+                )
+            values[name] = given
+            routed.add(name)
+    if values.get("as_of_date") == "":
+        values.pop("as_of_date")
+    return routed
+
+
+def _as_bool(field: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _TRUE | _FALSE:
+        return text in _TRUE
+    raise SettingsError(f"{env_name(field)} must be true or false, not {value!r}")
+
+
+def _one_line(
+    error: ValidationError, from_env: dict[str, str], home: Path, routed: set[str]
+) -> str:
+    """Each invalid setting with where it was set and what it takes, on one line."""
+    home_file = home / HOME_SETTINGS_FILE
+    in_file = _read_home_file(home)
+    problems = []
+    for item in error.errors():
+        field = str(item["loc"][0]) if item["loc"] else "settings"
+        where = None
+        if field in routed:
+            where = f"{field} in {env_name('dbt_vars')}"
+        elif field in in_file and field not in from_env:
+            where = f"{field} in {home_file}"
+        message = item["msg"].removeprefix("Value error, ")
+        problems.append(f"{where or env_name(field)}: {message}")
+    return "; ".join(problems)
+
+
+def current_settings() -> Settings:
+    """The settings of this process, from its environment (see `Settings.export`)."""
+    return load_settings()
