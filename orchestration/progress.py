@@ -1,5 +1,5 @@
-"""Run progress for the `salespulse` command: one line per step as it starts and ends, and a
-summary of checks and timings from the finished run's events."""
+"""Run progress for the `salespulse` command: one line per step as it starts and ends, how far a
+long dbt step is, and a summary of checks, failures and timings from the finished run's events."""
 
 import logging
 import sys
@@ -7,11 +7,18 @@ import time
 from dataclasses import dataclass, field
 
 from dagster import DagsterEventType, DagsterInstance, DagsterRunStatus, InitLoggerContext, logger
+from dagster._core.log_manager import LOG_RECORD_METADATA_ATTR
 from dagster._utils.error import SerializableErrorInfo
+
+# A step's log message that starts with this is progress, printed on the console.
+PROGRESS_MARK = "progress: "
+# What dagster-dbt puts before the dbt errors it parsed from dbt's log.
+DBT_ERRORS_HEADING = "Errors parsed from dbt logs:"
 
 
 class StepProgressHandler(logging.Handler):
-    """Prints step starts, ends and failed checks; leaves every other event to the event log."""
+    """Prints step starts, ends, progress and failed checks; leaves every other event to the
+    event log."""
 
     def __init__(self, stream=sys.stderr) -> None:
         super().__init__(level=logging.DEBUG)
@@ -19,8 +26,12 @@ class StepProgressHandler(logging.Handler):
         self.started: dict[str, float] = {}
 
     def emit(self, record: logging.LogRecord) -> None:
-        event = getattr(record, "dagster_event", None)
+        meta = getattr(record, LOG_RECORD_METADATA_ATTR, None) or {}
+        event = meta.get("dagster_event")
         if event is None:
+            message = meta.get("orig_message") or ""
+            if message.startswith(PROGRESS_MARK):
+                self._print(f"    {meta.get('step_key') or ''}: {message[len(PROGRESS_MARK) :]}")
             return
         step = event.step_key or ""
         kind = event.event_type
@@ -32,7 +43,7 @@ class StepProgressHandler(logging.Handler):
                 f"  ✓ {step} ({time.monotonic() - self.started.get(step, time.monotonic()):.1f}s)"
             )
         elif kind == DagsterEventType.STEP_FAILURE:
-            self._print(f"  ✗ {step}: {root_cause(event.step_failure_data.error)}")
+            self._print(f"  ✗ {step}: {headline(event.step_failure_data.error)}")
         elif kind == DagsterEventType.STEP_SKIPPED:
             self._print(f"  - {step} skipped (an upstream step failed)")
         elif kind == DagsterEventType.ASSET_CHECK_EVALUATION:
@@ -44,17 +55,33 @@ class StepProgressHandler(logging.Handler):
         print(line, file=self.stream, flush=True)
 
 
-def root_cause(error: SerializableErrorInfo | None) -> str:
-    """The first line of the innermost error: what went wrong, not Dagster's wrapping of it."""
-    if error is None:
-        return "failed"
+def innermost(error: SerializableErrorInfo) -> SerializableErrorInfo:
     while error.cause is not None or error.context is not None:
         error = error.cause or error.context
-    lines = [line.strip() for line in error.message.strip().splitlines() if line.strip()]
-    return lines[0] if lines else error.cls_name or "failed"
+    return error
 
 
-@logger(description="One line per step and failed check, for the salespulse command.")
+def failure_text(error: SerializableErrorInfo | None) -> str:
+    """What went wrong, whole: the innermost error's message, and of a failed dbt command the
+    errors dbt reported (each failing test or model with its message), not Dagster's wrapping."""
+    if error is None:
+        return "failed"
+    message = innermost(error).message.strip()
+    if DBT_ERRORS_HEADING in message:
+        message = message.split(DBT_ERRORS_HEADING, 1)[1].strip()
+    lines = [line.rstrip() for line in message.splitlines()]
+    text = "\n".join(lines).strip()
+    return text or innermost(error).cls_name or "failed"
+
+
+def headline(error: SerializableErrorInfo | None) -> str:
+    """The first line of `failure_text`, for one-line reports."""
+    return failure_text(error).splitlines()[0]
+
+
+@logger(
+    description="One line per step, dbt progress and failed checks, for the salespulse command."
+)
 def step_progress_logger(init_context: InitLoggerContext) -> logging.Logger:
     progress = logging.Logger("salespulse.progress", level=logging.DEBUG)
     progress.addHandler(StepProgressHandler())
@@ -65,7 +92,9 @@ def step_progress_logger(init_context: InitLoggerContext) -> logging.Logger:
 class RunSummary:
     """What a finished run did: steps with their seconds, checks passed and failed, rows loaded."""
 
+    run_id: str
     succeeded: bool
+    started_at: float | None = None
     step_seconds: dict[str, float] = field(default_factory=dict)
     failed_steps: dict[str, str] = field(default_factory=dict)
     checks_passed: int = 0
@@ -75,20 +104,24 @@ class RunSummary:
     @classmethod
     def from_event_log(cls, instance: DagsterInstance, run_id: str) -> "RunSummary":
         run = instance.get_run_by_id(run_id)
-        summary = cls(succeeded=run is not None and run.status == DagsterRunStatus.SUCCESS)
+        summary = cls(
+            run_id=run_id, succeeded=run is not None and run.status == DagsterRunStatus.SUCCESS
+        )
         started: dict[str, float] = {}
         for entry in instance.all_logs(run_id):
             event = entry.dagster_event
             if event is None:
                 continue
             kind = event.event_type
+            if summary.started_at is None:
+                summary.started_at = entry.timestamp
             if kind == DagsterEventType.STEP_START:
                 started[event.step_key] = entry.timestamp
             elif kind == DagsterEventType.STEP_SUCCESS:
                 began = started.get(event.step_key, entry.timestamp)
                 summary.step_seconds[event.step_key] = entry.timestamp - began
             elif kind == DagsterEventType.STEP_FAILURE:
-                summary.failed_steps[event.step_key] = root_cause(event.step_failure_data.error)
+                summary.failed_steps[event.step_key] = failure_text(event.step_failure_data.error)
             elif kind == DagsterEventType.ASSET_CHECK_EVALUATION:
                 evaluation = event.event_specific_data
                 if evaluation.passed:
@@ -100,3 +133,8 @@ class RunSummary:
                 if "rows_loaded" in metadata:
                     summary.rows_loaded += int(metadata["rows_loaded"].value or 0)
         return summary
+
+    def one_line_reason(self) -> str:
+        causes = [f"{step}: {text.splitlines()[0]}" for step, text in self.failed_steps.items()]
+        causes += [f"check {check} failed" for check in self.checks_failed]
+        return "; ".join(causes) or "see the event log"

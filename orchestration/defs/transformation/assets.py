@@ -1,15 +1,36 @@
 """Every dbt model and seed as an asset, and every dbt data test as an asset check."""
 
+import hashlib
 import json
 import os
+import shutil
+import signal
+import subprocess
+import time
+import uuid
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
 
-from dagster import AssetExecutionContext
-from dagster_dbt import DbtCliResource, dbt_assets
+from dagster import (
+    AssetCheckResult,
+    AssetExecutionContext,
+    AssetMaterialization,
+    Output,
+)
+from dagster_dbt import DbtCliInvocation, DbtCliResource, dbt_assets
 
-from ingestion.warehouse import salespulse_home
 from orchestration.defs.transformation.project import dbt_project
 from orchestration.defs.transformation.translator import SalesPulseDbtTranslator
+from orchestration.progress import PROGRESS_MARK
 from orchestration.settings import BUILD_WAREHOUSE_POOL, dbt_vars, is_full_refresh
+from salespulse.settings import current_settings
+
+# How long dbt may take to stop after SIGINT before it is killed. dbt-duckdb cannot cancel a
+# running query, so dbt mid-model often needs the kill; DuckDB's write-ahead log keeps the file
+# consistent either way, and a killed process holds no lock.
+DBT_STOP_SECONDS = 5
+PROGRESS_EVERY_SECONDS = 10
 
 
 def dbt_build_args(full_refresh: bool = False) -> list[str]:
@@ -17,9 +38,7 @@ def dbt_build_args(full_refresh: bool = False) -> list[str]:
     args = ["build", "--exclude-resource-type", "unit_test"]
     if full_refresh:
         args.append("--full-refresh")
-    if overrides := dbt_vars():
-        args += ["--vars", json.dumps(overrides)]
-    return args
+    return [*args, "--vars", json.dumps(dbt_vars(), sort_keys=True)]
 
 
 # The forecast models read what the forecast step writes, which reads the sales marts: two dbt
@@ -27,11 +46,119 @@ def dbt_build_args(full_refresh: bool = False) -> list[str]:
 FORECAST_MODELS = "tag:forecast"
 
 
+def stop_process(process: subprocess.Popen, grace_seconds: float = DBT_STOP_SECONDS) -> None:
+    """End a child process that is still running: SIGINT (dbt cancels its queries and releases
+    the warehouse), then SIGKILL after the grace period."""
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout=grace_seconds)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def events_until_dbt_ends(invocation: DbtCliInvocation) -> Iterator[Any]:
+    """dbt's events as Dagster events. However the step ends (a failed model, an event that
+    could not be handled, an interrupted run), dbt's process ends with it: a dbt left running
+    would hold the build warehouse's lock after the step, and after the command, has gone."""
+    try:
+        yield from invocation.stream()
+    finally:
+        stop_process(invocation.process)
+
+
+class BuildProgress:
+    """Counts the models (and seeds) and tests dbt has finished, for a progress line."""
+
+    def __init__(self, models: int, tests: int) -> None:
+        self.models, self.tests = models, tests
+        self.models_done = self.tests_done = 0
+        self._last_report: float | None = None  # the first event is reported at once
+
+    def count(self, event: Any) -> None:
+        if isinstance(event, Output | AssetMaterialization):
+            self.models_done += 1
+        elif isinstance(event, AssetCheckResult):
+            self.tests_done += 1
+
+    def due(self) -> bool:
+        now = time.monotonic()
+        if self._last_report is not None and now - self._last_report < PROGRESS_EVERY_SECONDS:
+            return False
+        self._last_report = now
+        return True
+
+    def line(self) -> str:
+        return (
+            f"{self.models_done} of {self.models} models done, "
+            f"{self.tests_done} of {self.tests} tests"
+        )
+
+
+def with_progress(
+    events: Iterable[Any], context: AssetExecutionContext, progress: BuildProgress
+) -> Iterator[Any]:
+    """Passes dbt's events on, logging how far the build is every few seconds."""
+    for event in events:
+        progress.count(event)
+        if progress.due():
+            context.log.info(f"{PROGRESS_MARK}{progress.line()}")
+        yield event
+    context.log.info(f"{PROGRESS_MARK}{progress.line()}")
+
+
+PARTIAL_PARSE_FILE = "partial_parse.msgpack"
+
+
+def partial_parse_cache(home: Path) -> Path:
+    """dbt's parse state for this warehouse and these settings (dbt checks it against the
+    project files, the vars and the profile before it reuses any of it, and parses afresh when
+    anything changed), so that a run's dbt steps and the next run's do not each parse the whole
+    project again."""
+    folder = Path(dbt_project.project_dir) / dbt_project.target_path
+    digest = hashlib.sha256(str(home).encode()).hexdigest()[:16]
+    return folder / f"partial_parse-{digest}.msgpack"
+
+
+def invocation_target(context: AssetExecutionContext, cache: Path) -> Path:
+    """A target folder of the step's own, seeded with the cached parse state."""
+    name = f"{context.op_execution_context.op.name}-{context.run.run_id[:8]}-{uuid.uuid4().hex[:8]}"
+    target = cache.parent / "invocations" / name
+    target.mkdir(parents=True)
+    if cache.exists():
+        shutil.copyfile(cache, target / PARTIAL_PARSE_FILE)
+    return target
+
+
+def keep_parse_state(target: Path, cache: Path) -> None:
+    """The state dbt left after the step, for the next step (replaced whole: a reader never
+    sees half a file)."""
+    state = target / PARTIAL_PARSE_FILE
+    if state.exists():
+        staged = cache.with_name(f".{cache.name}.{uuid.uuid4().hex}")
+        shutil.copyfile(state, staged)
+        os.replace(staged, cache)
+
+
 def _dbt_build(context: AssetExecutionContext, dbt: DbtCliResource):
-    # profiles.yml reads SALESPULSE_HOME: hand dbt the same absolute path that dlt wrote to.
-    os.environ["SALESPULSE_HOME"] = str(salespulse_home())
-    args = dbt_build_args(full_refresh=is_full_refresh(context.run.tags))
-    yield from dbt.cli(args, context=context).stream()
+    # profiles.yml reads SALESPULSE_HOME, which the settings exported when they were loaded.
+    cache = partial_parse_cache(current_settings().home)
+    target = invocation_target(context, cache)
+    invocation = dbt.cli(
+        dbt_build_args(full_refresh=is_full_refresh(context.run.tags)),
+        context=context,
+        target_path=target,
+    )
+    progress = BuildProgress(
+        models=len(context.selected_asset_keys), tests=len(context.selected_asset_check_keys)
+    )
+    try:
+        yield from with_progress(events_until_dbt_ends(invocation), context, progress)
+    finally:
+        if invocation.process.returncode is not None and invocation.process.returncode >= 0:
+            keep_parse_state(target, cache)  # dbt ended by itself: its state is whole
 
 
 @dbt_assets(

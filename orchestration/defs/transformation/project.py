@@ -1,58 +1,101 @@
-"""The dbt project as Dagster sees it. Importing this module never runs dbt; the manifest is
-prepared by `prepare_manifest()` (the CLI and the tests) or by `dagster dev`.
+"""The dbt project as Dagster sees it, and the manifest its asset graph is built from.
 
-The manifest is parsed with the same vars the runs pass (enabled_sources decides which staging
-models exist), and reparsing is skipped while the manifest is newer than every project file and
-was parsed with the same arguments: `dbt parse` costs seconds on every command otherwise.
+The manifest must match the settings of the process that uses it: `enabled_sources` decides
+which staging models exist, so a manifest parsed with other sources names models the run never
+builds (or lacks models it does). Each set of parse vars therefore has a target folder of its
+own, `target/dagster/<digest of the vars>/`: whoever parsed last (`dagster dev`, a run with other
+sources) never replaces another settings' manifest, and dbt by hand parses into `target/`.
+`prepare_manifest()` re-parses when the manifest is missing, older than a project file, or does
+not hold the enabled sources' models. Importing this module never runs dbt (except under
+`dagster dev`, which parses on load).
 """
 
+import fcntl
+import hashlib
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from dagster_dbt import DbtCliResource, DbtProject
 
 from ingestion import PROJECT_ROOT
-from orchestration.settings import enabled_sources
+from orchestration.settings import dbt_vars
+from salespulse.settings import KNOWN_SOURCES
 
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+MANIFESTS_DIR = Path("target") / "dagster"
 _PROJECT_FOLDERS = ("models", "macros", "seeds", "tests", "snapshots", "analyses")
 _PROJECT_FILES = ("dbt_project.yml", "profiles.yml", "packages.yml", "dependencies.yml")
 
 
-def parse_args() -> list[str]:
-    """`dbt parse` with the var that decides which models exist (the others only change SQL)."""
-    return ["parse", "--quiet", "--vars", json.dumps({"enabled_sources": enabled_sources()})]
+def parse_vars() -> dict[str, Any]:
+    """The vars the asset graph is parsed with: those of the runs, but the as-of day (a run's
+    reporting day changes what SQL computes, not which models exist)."""
+    return {name: value for name, value in dbt_vars().items() if name != "as_of_date"}
 
+
+def parse_args(vars_: dict[str, Any]) -> list[str]:
+    return ["parse", "--quiet", "--vars", json.dumps(vars_, sort_keys=True)]
+
+
+def manifest_folder(vars_: dict[str, Any]) -> Path:
+    """target/dagster/<digest>: one folder per set of parse vars."""
+    digest = hashlib.sha256(json.dumps(vars_, sort_keys=True).encode()).hexdigest()[:16]
+    return MANIFESTS_DIR / digest
+
+
+# The settings of this process, as they stood when the asset graph was built from them.
+PARSE_VARS = parse_vars()
 
 dbt_project = DbtProject(
     project_dir=DBT_PROJECT_DIR,
     profiles_dir=DBT_PROJECT_DIR,
-    # A target folder of its own: dbt by hand, sqlfluff's templater and CI parse into target/
-    # with other vars, and must not replace the manifest the asset graph is built from.
-    target_path=Path("target") / "dagster",
-    prepare_project_cli_args=parse_args(),
+    target_path=manifest_folder(PARSE_VARS),
+    prepare_project_cli_args=parse_args(PARSE_VARS),
 )
 dbt_project.prepare_if_dev()
 
 
-def prepare_manifest() -> None:
-    """Make `target/manifest.json` match the models on disk and the configured sources."""
-    stamp = Path(dbt_project.manifest_path).with_name("salespulse_parse_args.json")
-    if _manifest_is_current(stamp):
-        return
-    # The sources enabled now (the demo enables more than the default), not those at import.
-    args = parse_args()
-    DbtCliResource(project_dir=dbt_project).cli(args, target_path=dbt_project.target_path).wait()
-    stamp.write_text(json.dumps(args))
-
-
-def _manifest_is_current(stamp: Path) -> bool:
+def prepare_manifest() -> Path:
+    """Make the asset graph's manifest current for this process's settings; returns its path.
+    One process parses a folder at a time (`dagster dev` and a run may start together)."""
     manifest = Path(dbt_project.manifest_path)
-    if not (manifest.exists() and stamp.exists()):
+    manifest.parent.mkdir(parents=True, exist_ok=True)
+    with _exclusive(manifest.with_name(".parse.lock")):
+        if not manifest_is_current(manifest, PARSE_VARS["enabled_sources"]):
+            DbtCliResource(project_dir=dbt_project).cli(
+                parse_args(PARSE_VARS), target_path=dbt_project.target_path
+            ).wait()
+    return manifest
+
+
+def manifest_is_current(manifest: Path, enabled_sources: list[str]) -> bool:
+    """Parsed after every change to the project, and holding exactly the enabled sources'
+    staging models."""
+    try:
+        parsed_at = manifest.stat().st_mtime
+        nodes = json.loads(manifest.read_text())["nodes"]
+    except (OSError, ValueError, KeyError):
         return False
-    if json.loads(stamp.read_text()) != parse_args():
-        return False
-    parsed_at = manifest.stat().st_mtime
     inputs = [DBT_PROJECT_DIR / name for name in _PROJECT_FILES]
     inputs += [p for folder in _PROJECT_FOLDERS for p in (DBT_PROJECT_DIR / folder).rglob("*")]
-    return all(p.stat().st_mtime <= parsed_at for p in inputs if p.is_file())
+    if any(p.stat().st_mtime > parsed_at for p in inputs if p.is_file()):
+        return False
+    staged = {
+        node["fqn"][2]
+        for node in nodes.values()
+        if node["resource_type"] == "model" and node["fqn"][1:2] == ["staging"]
+    }
+    return staged & set(KNOWN_SOURCES) == set(enabled_sources)
+
+
+@contextmanager
+def _exclusive(lock_path: Path) -> Iterator[None]:
+    with open(lock_path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

@@ -1,0 +1,153 @@
+"""The dbt step: its process never outlives the step (nothing may hold the build warehouse after
+a failed or interrupted step), its progress, and its failures reported whole."""
+
+import os
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import duckdb
+import psutil
+import pytest
+from dagster import AssetCheckResult, AssetKey, AssetMaterialization
+from dagster._utils.error import serializable_error_info_from_exc_info
+from dagster_dbt import DagsterDbtTranslator, DbtCliInvocation
+from dagster_dbt.errors import DagsterDbtCliRuntimeError
+from dbt.version import __version__ as dbt_version
+from packaging import version
+
+from orchestration.defs.transformation.assets import BuildProgress, events_until_dbt_ends
+from orchestration.progress import failure_text, headline
+
+DBT = str(Path(sys.executable).parent / "dbt")
+
+
+@pytest.fixture
+def slow_project(tmp_path) -> Path:
+    """A two-model dbt project on its own DuckDB file: the first model is quick, the second
+    takes minutes, so the step can fail while dbt is mid-build."""
+    (tmp_path / "models").mkdir()
+    (tmp_path / "dbt_project.yml").write_text(
+        "name: slow\nversion: '1.0.0'\nconfig-version: 2\nprofile: slow\n"
+        "models:\n  slow:\n    +materialized: table\n"
+    )
+    (tmp_path / "profiles.yml").write_text(
+        "slow:\n  target: duckdb\n  outputs:\n    duckdb:\n      type: duckdb\n"
+        f"      path: {tmp_path / 'slow.duckdb'}\n      threads: 1\n"
+    )
+    (tmp_path / "models" / "quick.sql").write_text("select 1 as id\n")
+    (tmp_path / "models" / "slow.sql").write_text(
+        "select sum(a.range * b.range) as total\n"
+        "from range(200000000) as a, range(1000) as b, {{ ref('quick') }}\n"
+    )
+    return tmp_path
+
+
+@pytest.mark.integration
+def test_a_step_that_fails_mid_build_ends_dbt_and_leaves_the_warehouse_unlocked(slow_project):
+    """The failure of the README's command order, reproduced: the asset graph's manifest does
+    not know a model dbt builds (here: none at all), so converting the first finished model's
+    event raises KeyError while dbt goes on to the next model. dbt must end with the step."""
+    invocation = DbtCliInvocation.run(
+        args=[
+            DBT,
+            "build",
+            "--project-dir",
+            str(slow_project),
+            "--profiles-dir",
+            str(slow_project),
+        ],
+        env={**os.environ, "DBT_LOG_FORMAT": "json", "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"},
+        manifest={"nodes": {}, "sources": {}, "metadata": {}},
+        dagster_dbt_translator=DagsterDbtTranslator(),
+        project_dir=slow_project,
+        target_path=slow_project / "target",
+        raise_on_error=False,
+        context=None,
+        adapter=None,
+        cli_version=version.Version(dbt_version),
+    )
+    dbt = psutil.Process(invocation.process.pid)
+
+    with pytest.raises(KeyError, match=r"model\.slow\.quick"):
+        for _ in events_until_dbt_ends(invocation):
+            pass
+
+    assert not dbt.is_running() or dbt.status() == psutil.STATUS_ZOMBIE
+    with duckdb.connect(str(slow_project / "slow.duckdb")) as con:  # read-write: no lock held
+        assert con.execute("select id from main.quick").fetchall() == [(1,)]
+
+
+def test_build_progress_counts_models_and_tests():
+    progress = BuildProgress(models=3, tests=2)
+    assert progress.due()  # the first event is reported at once
+    for event in [
+        AssetMaterialization(asset_key=AssetKey("a")),
+        AssetCheckResult(asset_key=AssetKey("a"), check_name="c", passed=True),
+        AssetMaterialization(asset_key=AssetKey("b")),
+    ]:
+        progress.count(event)
+    assert progress.line() == "2 of 3 models done, 1 of 2 tests"
+    assert not progress.due()  # then every few seconds, not on every event
+
+
+DBT_FAILURE = textwrap.dedent(
+    """\
+    The dbt CLI process with command
+
+    `dbt build --exclude-resource-type unit_test`
+
+    failed with exit code `1`. Check the stdout in the Dagster compute logs for the full information about the error.
+
+    Errors parsed from dbt logs:
+    Failure in test assert_every_deal_currency_has_an_fx_rate (tests/assert_every_deal_currency_has_an_fx_rate.sql)
+      Got 1 result, configured to fail if != 0
+
+      compiled code at target/compiled/salespulse/tests/assert_every_deal_currency_has_an_fx_rate.sql"""
+)
+
+
+def _step_failure():
+    """The error a failed dbt step records: Dagster's wrapping around dagster-dbt's error."""
+    try:
+        try:
+            raise DagsterDbtCliRuntimeError(description=DBT_FAILURE)
+        except DagsterDbtCliRuntimeError as dbt_error:
+            raise RuntimeError(
+                'Error occurred while executing op "salespulse_dbt_models"'
+            ) from dbt_error
+    except RuntimeError:
+        return serializable_error_info_from_exc_info(sys.exc_info())
+
+
+def test_a_failing_dbt_tests_message_is_reported_whole():
+    text = failure_text(_step_failure())
+
+    assert text.startswith("Failure in test assert_every_deal_currency_has_an_fx_rate")
+    assert "Got 1 result, configured to fail if != 0" in text
+    assert "compiled code at target/compiled" in text
+    assert "The dbt CLI process with command" not in text
+    assert headline(_step_failure()) == (
+        "Failure in test assert_every_deal_currency_has_an_fx_rate "
+        "(tests/assert_every_deal_currency_has_an_fx_rate.sql)"
+    )
+
+
+def test_a_stopped_process_is_gone_within_the_grace_period():
+    from orchestration.defs.transformation.assets import stop_process
+
+    # A child that ignores SIGINT is killed once the grace period is over.
+    stubborn = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import signal, time; signal.signal(signal.SIGINT, signal.SIG_IGN); print(1, flush=True); time.sleep(60)",
+        ],
+        stdout=subprocess.PIPE,
+    )
+    stubborn.stdout.readline()
+    started = time.monotonic()
+    stop_process(stubborn, grace_seconds=1)
+    assert stubborn.poll() is not None and time.monotonic() - started < 30
