@@ -2,11 +2,14 @@
 the previous version untouched when anything goes wrong."""
 
 import os
+import subprocess
+import sys
+import textwrap
 
 import duckdb
 import pytest
 
-from orchestration.defs.publish.serving import publish_marts
+from orchestration.defs.publish.serving import ServingFileHeld, publish_marts
 
 MARTS = [("sales", "rep_performance_monthly")]
 
@@ -87,3 +90,54 @@ def test_leftovers_of_a_killed_publish_are_removed(tmp_path, build_file):
 def test_nothing_to_publish_is_an_error(tmp_path, build_file):
     with pytest.raises(ValueError, match="nothing to publish"):
         publish_marts(build_file, tmp_path / "serving.duckdb", [], run_id="run-1")
+
+
+def test_a_warehouse_path_with_a_quote_publishes_marts_and_parquet(tmp_path, build_file):
+    """Paths reach DuckDB as parameters, never spliced into SQL text."""
+    home = tmp_path / "o'brien's \"warehouse\""
+    home.mkdir()
+    serving, link = home / "serving.duckdb", home / "parquet"
+
+    publish_marts(build_file, serving, MARTS, run_id="run-1", parquet_link=link)
+
+    assert _bookings(serving) == [("r1", 10.5)]
+    parquet_file = link / "sales" / "rep_performance_monthly.parquet"
+    with duckdb.connect() as con:
+        assert (
+            con.execute("select count(*) from read_parquet(?)", [str(parquet_file)]).fetchone()[0]
+            == 1
+        )
+
+
+HOLD_READ_WRITE = textwrap.dedent(
+    """
+    import sys, time, duckdb
+    con = duckdb.connect(sys.argv[1])  # read-write: what a reader must never do
+    print("holding", flush=True)
+    time.sleep(120)
+    """
+)
+
+
+def test_a_reader_holding_the_serving_file_read_write_fails_the_publish_with_the_fix(
+    tmp_path, build_file
+):
+    serving = tmp_path / "serving.duckdb"
+    publish_marts(build_file, serving, MARTS, run_id="run-1")
+    before = serving.read_bytes()
+    reader = subprocess.Popen(
+        [sys.executable, "-c", HOLD_READ_WRITE, str(serving)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert reader.stdout.readline().strip() == "holding"
+        with pytest.raises(ServingFileHeld) as raised:
+            publish_marts(build_file, serving, MARTS, run_id="run-2")
+    finally:
+        reader.kill()
+        reader.wait()
+
+    message = str(raised.value)
+    assert f"PID {reader.pid}" in message
+    assert "read_only=True" in message and "run the refresh again" in message
+    assert serving.read_bytes() == before
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]

@@ -18,6 +18,16 @@ import duckdb
 PUBLICATIONS_TABLE = "salespulse.publications"
 
 
+class ServingFileHeld(RuntimeError):
+    """Another process has the serving file open for writing, so it cannot be read to carry the
+    publication history over, and readers may be writing into it."""
+
+
+def quoted(identifier: str) -> str:
+    """A schema or table name as a quoted SQL identifier."""
+    return '"' + identifier.replace('"', '""') + '"'
+
+
 @dataclass(frozen=True)
 class PublishedTable:
     schema: str
@@ -43,6 +53,7 @@ def publish_marts(
     if not marts:
         raise ValueError("nothing to publish: no marts given")
     serving_path.parent.mkdir(parents=True, exist_ok=True)
+    _check_no_writer_holds(serving_path)
     _remove_leftovers_of_interrupted_publishes(serving_path)
     staging_path = serving_path.with_name(f".{serving_path.name}.{uuid.uuid4().hex}.tmp")
     try:
@@ -62,6 +73,29 @@ def publish_marts(
     return published
 
 
+def _check_no_writer_holds(serving_path: Path) -> None:
+    """Fail early, and say how to fix it, when a reader opened the serving file read-write."""
+    if serving_path.exists():
+        with duckdb.connect() as con:
+            _attach_read_only(con, serving_path, "previous")
+            con.execute("detach previous")
+
+
+def _attach_read_only(con: duckdb.DuckDBPyConnection, path: Path, alias: str) -> None:
+    try:
+        con.execute(f"attach ? as {alias} (read_only)", [str(path)])
+    except duckdb.IOException as error:
+        if "lock" not in str(error).lower():
+            raise
+        holder = str(error).split("Conflicting lock is held in", 1)[-1].split(". See")[0]
+        raise ServingFileHeld(
+            f"{path} is open read-write by another process ({holder.strip()}), so it cannot be "
+            "replaced safely. Readers must open it read-only: "
+            f"duckdb.connect({str(path)!r}, read_only=True), or access_mode=READ_ONLY / "
+            "duckdb.read_only=true in ODBC/JDBC. Close that connection and run the refresh again"
+        ) from None
+
+
 def _remove_leftovers_of_interrupted_publishes(serving_path: Path) -> None:
     """Publishes run one at a time (the build_warehouse pool), so any staging file still here
     belongs to a publish that was killed; it was never renamed into place."""
@@ -76,8 +110,11 @@ def _export_parquet(serving_file: Path, link: Path, published: list[PublishedTab
         for table in published:
             target = folder / table.schema / f"{table.name}.parquet"
             target.parent.mkdir(parents=True, exist_ok=True)
+            # The target is a parameter: the warehouse path may hold any character.
             con.execute(
-                f'copy (select * from "{table.schema}"."{table.name}") to \'{target}\' (format parquet)'
+                f"copy (select * from {quoted(table.schema)}.{quoted(table.name)}) "
+                "to ? (format parquet)",
+                [str(target)],
             )
     return folder
 
@@ -109,11 +146,10 @@ def _write_serving_file(
         con.execute("attach ? as build (read_only)", [str(build_path)])
         published = []
         for schema, name in marts:
-            con.execute(f'create schema if not exists "{schema}"')
-            con.execute(
-                f'create table "{schema}"."{name}" as select * from build."{schema}"."{name}"'
-            )
-            (row_count,) = con.execute(f'select count(*) from "{schema}"."{name}"').fetchone()
+            relation = f"{quoted(schema)}.{quoted(name)}"
+            con.execute(f"create schema if not exists {quoted(schema)}")
+            con.execute(f"create table {relation} as select * from build.{relation}")
+            (row_count,) = con.execute(f"select count(*) from {relation}").fetchone()
             published.append(PublishedTable(schema, name, row_count))
         con.execute("detach build")
         if semantic_manifest_json is not None:
@@ -160,7 +196,7 @@ def _write_publication_log(
         """
     )
     if serving_path.exists():  # keep the history of earlier publications
-        con.execute("attach ? as previous (read_only)", [str(serving_path)])
+        _attach_read_only(con, serving_path, "previous")
         has_log = con.execute(
             "select count(*) from duckdb_tables() "
             "where database_name = 'previous' and schema_name = 'salespulse' "
