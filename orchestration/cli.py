@@ -4,53 +4,112 @@ reports what is published. Every command exits non-zero with a one-line reason o
 import argparse
 import contextlib
 import os
+import shlex
+import signal
 import sys
 import time
 from collections.abc import Sequence
 from contextlib import nullcontext
+from importlib.metadata import version
 from pathlib import Path
 
-from dashboard.command import OPEN_COMMAND, add_dashboard_command
-from ingestion.warehouse import salespulse_home, serving_warehouse_path
+from dashboard.command import add_dashboard_command
+from orchestration.child_processes import end_child_processes, running_children
+from orchestration.settings import NIGHTLY_JOB
+from salespulse.settings import HOME_SETTINGS_FILE, KNOWN_SOURCES, Settings, load_settings
 
-NIGHTLY_JOB = "nightly_refresh"
+DEMO_COMMANDS = ("demo-api", "simulate")
+# Warehouse files hold contact names and e-mails, logs hold what dbt and dlt printed: everything
+# the command and its children (dbt, DuckDB, dlt) create is readable by its owner only.
+OWNER_ONLY_UMASK = 0o077
+
+
+class CommandError(RuntimeError):
+    """A command cannot do what was asked; the message says why and what to do."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     # The demo company's own commands live with the simulator, which production code never imports.
-    if argv and argv[0] in ("demo-api", "simulate"):
+    if argv and argv[0] in DEMO_COMMANDS:
         return _delegate_to_simulator(argv)
     args = _parser().parse_args(argv)
-    # One absolute warehouse path for dlt, dbt and Dagster, whatever the working directory.
-    os.environ["SALESPULSE_HOME"] = str(salespulse_home())
+    args.command_line = "salespulse " + shlex.join(argv)
+    previous_umask = os.umask(OWNER_ONLY_UMASK)
+    # A SIGTERM (a service manager, `kill`) stops the command as Ctrl-C does, so that the steps
+    # and the demo company end cleanly instead of being cut off with their children running.
+    previous_sigterm = signal.signal(signal.SIGTERM, signal.default_int_handler)
+    already_running = running_children()
     try:
         return args.handler(args)
     except KeyboardInterrupt:
-        print("salespulse: interrupted", file=sys.stderr)
+        print("salespulse: interrupted; serving is unchanged", file=sys.stderr)
         return 130
     except Exception as error:  # the operator gets one line; the event log keeps the detail
         print(f"salespulse: {error}", file=sys.stderr)
         return 1
+    finally:
+        end_child_processes(already_running)
+        signal.signal(signal.SIGTERM, previous_sigterm)
+        os.umask(previous_umask)
 
 
 def _parser() -> argparse.ArgumentParser:
+    formatter = argparse.ArgumentDefaultsHelpFormatter
     parser = argparse.ArgumentParser(prog="salespulse", description=__doc__)
+    parser.add_argument(
+        "--version", action="version", version=f"salespulse {version('salespulse')}"
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    run = commands.add_parser("run", help="the nightly refresh: ingest, build, check, publish")
-    run.add_argument("--demo", action="store_true", help="run against the bundled demo company")
+    run = commands.add_parser(
+        "run",
+        help="the nightly refresh: ingest, build, check, publish",
+        description="The nightly refresh, through the same Dagster job the schedule runs.",
+        formatter_class=formatter,
+    )
     run.add_argument(
-        "--full-refresh", action="store_true", help="rebuild incremental models from scratch"
+        "--demo",
+        action="store_true",
+        help="run against the bundled demo company, in its own warehouse home "
+        "(warehouse/demo/ unless SALESPULSE_HOME is set)",
+    )
+    run.add_argument(
+        "--demo-scale",
+        default="small",
+        metavar="NAME",
+        help="size of the demo company (tiny, small, medium, large)",
+    )
+    run.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="reload raw tables and rebuild incremental models from scratch",
+    )
+    run.add_argument(
+        "--wait",
+        action="store_true",
+        help="if another run or ingest is working on the warehouse, wait for it instead of "
+        "refusing",
     )
     run.set_defaults(handler=_run)
 
-    ingest = commands.add_parser("ingest", help="load one source into the build warehouse")
-    ingest.add_argument("source", choices=["hubspot", "typeform", "files"])
+    ingest = commands.add_parser(
+        "ingest",
+        help="load one source into the build warehouse",
+        description="Load one source into the build warehouse, without building the marts.",
+        formatter_class=formatter,
+    )
+    ingest.add_argument("source", choices=KNOWN_SOURCES, help="the source to load")
     ingest.add_argument(
         "--mapping",
         metavar="FILE",
-        help="the files source's mapping (else sources.files.mapping_path from .dlt/ or env)",
+        help="the files source's mapping (None: sources.files.mapping_path from .dlt/ or "
+        "SOURCES__FILES__MAPPING_PATH)",
+    )
+    ingest.add_argument(
+        "--wait",
+        action="store_true",
+        help="if a run or ingest is working on the warehouse, wait for it instead of refusing",
     )
     ingest.add_argument(
         "--replace-dataset",
@@ -59,7 +118,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     ingest.set_defaults(handler=_ingest)
 
-    status = commands.add_parser("status", help="what is published and how the last run went")
+    status = commands.add_parser(
+        "status",
+        help="what is published and how the last run went",
+        description="What is published, as of when, and the state of the last run (reads only).",
+        formatter_class=formatter,
+    )
     status.set_defaults(handler=_status)
 
     add_dashboard_command(commands)
@@ -72,48 +136,85 @@ def _parser() -> argparse.ArgumentParser:
 
     add_metrics_command(commands)
 
-    commands.add_parser(
-        "demo-api", help="serve the demo company's APIs (see: salespulse demo-api --help)"
-    )
-    commands.add_parser(
-        "simulate", help="write the demo company as files (see: salespulse simulate --help)"
-    )
+    for name in DEMO_COMMANDS:
+        commands.add_parser(
+            name,
+            help={
+                "demo-api": "serve the demo company's APIs (see: salespulse demo-api --help)",
+                "simulate": "write the demo company as files (see: salespulse simulate --help)",
+            }[name],
+        )
     return parser
+
+
+def warn_if_secrets_are_readable_by_others(project_dir: Path | None = None) -> str | None:
+    """dlt's secrets file holds API tokens: a copy readable by other users is reported (with
+    the fix), as ssh does with a private key. Returns the warning, or None."""
+    folder = project_dir or Path(os.environ.get("DLT_PROJECT_DIR") or Path.cwd())
+    secrets = folder / ".dlt" / "secrets.toml"
+    if not secrets.exists() or secrets.stat().st_mode & 0o077 == 0:
+        return None
+    warning = (
+        f"salespulse: warning: {secrets} holds tokens and is readable by other users; "
+        f"make it yours alone: chmod 600 {secrets}"
+    )
+    print(warning, file=sys.stderr, flush=True)
+    return warning
 
 
 def _run(args: argparse.Namespace) -> int:
     from orchestration.dagster_home import ensure_dagster_home
-    from orchestration.defs.transformation.project import prepare_manifest
-    from orchestration.demo_company import running_demo_company
+    from orchestration.demo_company import claim_demo_home, running_demo_company
+    from orchestration.run_lock import exclusive_run
 
-    ensure_dagster_home()
-    print(f"SalesPulse nightly refresh, warehouse in {salespulse_home()}", flush=True)
-    started = time.monotonic()
-    with running_demo_company() if args.demo else nullcontext() as demo_url:
-        if demo_url:
-            print(f"Demo company serving on {demo_url}", flush=True)
-        print("Parsing the dbt project …", flush=True)
-        prepare_manifest()
-        summary = _execute_nightly_job(full_refresh=args.full_refresh)
-    _print_run_summary(summary, time.monotonic() - started)
-    if not summary.succeeded:
-        causes = [f"{step}: {cause}" for step, cause in summary.failed_steps.items()]
-        causes += [f"check {check} failed" for check in summary.checks_failed]
-        reason = "; ".join(causes) or "see the event log"
-        print(f"salespulse: the refresh failed ({reason}); serving is unchanged", file=sys.stderr)
-        return 1
-    from orchestration.serving_report import kpi_summary
+    settings = load_settings(demo=args.demo)
+    settings.export()
+    warn_if_secrets_are_readable_by_others()
+    log_path = _new_log_path(settings.logs_dir, NIGHTLY_JOB)
+    with exclusive_run(settings.home, args.command_line, log_path=log_path, wait=args.wait):
+        if settings.demo:
+            claim_demo_home(settings)
+        ensure_dagster_home(settings)
+        print(f"SalesPulse nightly refresh: {settings.describe()}", flush=True)
+        started = time.monotonic()
+        demo = running_demo_company(settings, scale=args.demo_scale) if settings.demo else None
+        with demo or nullcontext() as demo_url:
+            if demo_url:
+                print(f"Demo company serving on {demo_url}", flush=True)
+            from orchestration.defs.transformation.project import prepare_manifest
 
-    print(f"\nServing warehouse: {serving_warehouse_path()} (open it read-only)")
-    print(kpi_summary(serving_warehouse_path()))
-    print(f"\nOpen the dashboard: {OPEN_COMMAND}")
-    return 0
+            print("Parsing the dbt project …", flush=True)
+            prepare_manifest()
+            summary = _execute_nightly_job(settings, args.full_refresh, log_path)
+    from orchestration.run_report import report_run
+
+    return report_run(settings, summary, time.monotonic() - started, log_path)
 
 
-def _execute_nightly_job(full_refresh: bool):
+def _new_log_path(logs_dir: Path, job: str) -> Path:
+    """A log file of its own for each command: time, then pid (two commands started in the same
+    second never share one)."""
+    stamp = time.strftime("%Y%m%dT%H%M%S")
+    return logs_dir / f"{job}-{stamp}-{os.getpid()}.log"
+
+
+def _create_log(log_path: Path) -> Path:
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    for attempt in range(100):
+        candidate = log_path if not attempt else log_path.with_stem(f"{log_path.stem}-{attempt}")
+        try:
+            candidate.open("x").close()
+            return candidate
+        except FileExistsError:
+            continue
+    raise CommandError(f"could not create a log file beside {log_path}")
+
+
+def _execute_nightly_job(settings: Settings, full_refresh: bool, log_path: Path):
     from dagster import DagsterInstance
 
     from orchestration.definitions import defs
+    from orchestration.defs.automation.alerts import ALERTED_BY_COMMAND_TAG
     from orchestration.progress import RunSummary
     from orchestration.settings import FULL_REFRESH_TAG
     from orchestration.stale_runs import fail_runs_of_dead_processes, runner_tags
@@ -123,51 +224,67 @@ def _execute_nightly_job(full_refresh: bool):
     for run_id in fail_runs_of_dead_processes(instance):
         print(f"Run {run_id[:8]} was interrupted earlier; marked failed, resuming", flush=True)
     run_config = {"loggers": {"progress": {}}}
-    tags = {FULL_REFRESH_TAG: str(full_refresh).lower(), **runner_tags()}
+    tags = {
+        FULL_REFRESH_TAG: str(full_refresh).lower(),
+        ALERTED_BY_COMMAND_TAG: "true",
+        **runner_tags(),
+    }
     # dbt and dlt print their own detailed logs to stdout; keep them in a file, show progress.
-    log_path = salespulse_home() / "logs" / f"{NIGHTLY_JOB}-{time.strftime('%Y%m%dT%H%M%S')}.log"
-    log_path.parent.mkdir(parents=True, exist_ok=True)
+    log_path = _create_log(log_path)
     print(f"Running {NIGHTLY_JOB} (detailed log: {log_path})", flush=True)
-    with open(log_path, "w") as log, contextlib.redirect_stdout(log):
+    with open(log_path, "a") as log, contextlib.redirect_stdout(log):
         result = job.execute_in_process(
             instance=instance, run_config=run_config, tags=tags, raise_on_error=False
         )
     return RunSummary.from_event_log(instance, result.run_id)
 
 
-def _print_run_summary(summary, seconds: float) -> None:
-    print(f"\nRun {'succeeded' if summary.succeeded else 'FAILED'} in {seconds:.0f}s")
-    for step, step_seconds in summary.step_seconds.items():
-        print(f"  {step:<40} {step_seconds:6.1f}s")
-    print(f"  rows loaded: {summary.rows_loaded:,}")
-    print(f"  checks: {summary.checks_passed} passed, {len(summary.checks_failed)} failed")
-    for check in summary.checks_failed:
-        print(f"    failed: {check}")
-
-
 def _ingest(args: argparse.Namespace) -> int:
+    from ingestion.configuration import dlt_configuration
     from ingestion.pipelines import run_source
+    from orchestration.load_report import format_rows, rows_by_source, set_aside_note
+    from orchestration.run_lock import exclusive_run
 
+    if args.mapping and args.source != "files":
+        raise CommandError("--mapping applies to the files source only")
+    settings = load_settings()
+    if settings.demo:
+        raise CommandError(
+            f"{settings.home} is the demo's warehouse (its {HOME_SETTINGS_FILE} says demo = "
+            "true); loading a source into it would mix your data with the demo company's. "
+            "Unset SALESPULSE_HOME (the default is warehouse/) or point it at your own warehouse"
+        )
+    settings.export()
+    warn_if_secrets_are_readable_by_others()
+    overrides = {}
     if args.mapping:
-        if args.source != "files":
-            raise ValueError("--mapping applies to the files source only")
-        os.environ["SOURCES__FILES__MAPPING_PATH"] = str(Path(args.mapping).resolve())
+        overrides["SOURCES__FILES__MAPPING_PATH"] = str(Path(args.mapping).resolve())
     if args.replace_dataset and args.source != "files":
-        raise ValueError("--replace-dataset applies to the files source only")
-    print(f"Loading {args.source} into {salespulse_home() / 'build.duckdb'} …", flush=True)
-    print(run_source(args.source, replace_dataset=args.replace_dataset))
+        raise CommandError("--replace-dataset applies to the files source only")
+    with (
+        exclusive_run(settings.home, args.command_line, wait=args.wait),
+        dlt_configuration(overrides),
+    ):
+        print(f"Loading {args.source} into {settings.build_path} …", flush=True)
+        load_info = run_source(args.source, replace_dataset=args.replace_dataset)
+    rows = rows_by_source(settings.build_path, [args.source], load_ids=list(load_info.loads_ids))
+    note = set_aside_note(rows)
+    print(f"Loaded {args.source}" + (f", with rows set aside: {note}" if note else ""))
+    for line in format_rows(rows):
+        print(line)
     return 0
 
 
 def _status(args: argparse.Namespace) -> int:
-    from dagster import DagsterInstance
-
-    from orchestration.dagster_home import ensure_dagster_home
-    from orchestration.progress import RunSummary
+    from orchestration.dagster_home import dagster_home
     from orchestration.serving_report import read_publication
 
-    ensure_dagster_home()
-    serving = serving_warehouse_path()
+    settings = load_settings()
+    if not settings.home.is_dir():
+        raise CommandError(
+            f"no warehouse at {settings.home}: run `salespulse run` first, or set SALESPULSE_HOME"
+        )
+    serving = settings.serving_path
     if serving.exists():
         publication = read_publication(serving)
         published_at, run_id = publication[0][0], publication[0][1]
@@ -176,17 +293,29 @@ def _status(args: argparse.Namespace) -> int:
             print(f"  {schema}.{table}: {rows:,} rows")
     else:
         print(f"Nothing published yet in {serving}")
-    instance = DagsterInstance.get()
-    runs = instance.get_runs(limit=1)
-    if not runs:
+    instance_dir = dagster_home(settings)
+    if not (instance_dir / "dagster.yaml").exists():
         print("No run yet")
         return 0
-    run = runs[0]
-    summary = RunSummary.from_event_log(instance, run.run_id)
+    return _print_last_run(instance_dir)
+
+
+def _print_last_run(instance_dir: Path) -> int:
+    from dagster import DagsterInstance
+
+    from orchestration.progress import RunSummary
+
+    with DagsterInstance.from_config(str(instance_dir)) as instance:
+        runs = instance.get_runs(limit=1)
+        if not runs:
+            print("No run yet")
+            return 0
+        run = runs[0]
+        summary = RunSummary.from_event_log(instance, run.run_id)
     print(f"Last run: {run.job_name} {run.run_id[:8]} {run.status.value}")
     print(f"  checks: {summary.checks_passed} passed, {len(summary.checks_failed)} failed")
     for step, cause in summary.failed_steps.items():
-        print(f"  failed step {step}: {cause}")
+        print(f"  failed step {step}: {cause.splitlines()[0]}")
     for check in summary.checks_failed:
         print(f"  failed check {check}")
     return 0
@@ -195,7 +324,7 @@ def _status(args: argparse.Namespace) -> int:
 def _delegate_to_simulator(argv: list[str]) -> int:
     from simulator.cli import main as simulator_main
 
-    return simulator_main(argv)
+    return simulator_main(argv, prog="salespulse")
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ and `dagster dev` see the command's runs, with the build-warehouse pool limited 
 import os
 from pathlib import Path
 
-from ingestion.warehouse import salespulse_home
+from salespulse.settings import Settings
 
 INSTANCE_CONFIG = """\
 # Written by `salespulse`; DuckDB allows one writer, so every pool (build_warehouse) runs one
@@ -20,13 +20,19 @@ telemetry:
 """
 
 
-def ensure_dagster_home() -> Path:
-    """`$DAGSTER_HOME`, or `$SALESPULSE_HOME/dagster` created with our instance config."""
+def dagster_home(settings: Settings) -> Path:
+    """`$DAGSTER_HOME` (Dagster's own variable), else the warehouse home's `dagster/`."""
     configured = os.environ.get("DAGSTER_HOME")
-    home = Path(configured) if configured else salespulse_home() / "dagster"
+    return Path(configured).expanduser().resolve() if configured else settings.dagster_home
+
+
+def ensure_dagster_home(settings: Settings) -> Path:
+    """The instance folder, created with our instance config if new; exported as DAGSTER_HOME
+    for Dagster and everything it starts."""
+    home = dagster_home(settings)
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
     if not config.exists():
         config.write_text(INSTANCE_CONFIG)
-    os.environ["DAGSTER_HOME"] = str(home.resolve())
+    os.environ["DAGSTER_HOME"] = str(home)
     return home

@@ -2,7 +2,7 @@
 their checks, the nightly and intraday jobs, their schedules and the alerting sensors. Loaded by
 `dagster dev -w workspace.yaml` and by the `salespulse` command."""
 
-from dagster import AssetSelection, Definitions, colored_console_logger
+from dagster import AssetSpec, Definitions, colored_console_logger, map_asset_specs
 from dagster_dbt import DbtCliResource
 from dagster_dlt import DagsterDltResource
 
@@ -25,20 +25,36 @@ from orchestration.defs.publish.assets import mart_keys, serving_warehouse
 from orchestration.defs.transformation.assets import forecast_dbt_models, salespulse_dbt_models
 from orchestration.defs.transformation.project import dbt_project
 from orchestration.progress import step_progress_logger
+from salespulse.settings import current_settings
+
+# `dagster dev` loads this module without the command: resolve the settings once and hand the
+# warehouse to dbt and every other child process, as `salespulse` does.
+current_settings().export()
 
 raw_keys = sorted(
     (key for assets in raw_assets for key in assets.keys), key=lambda key: key.to_user_string()
 )
 
+# Cross-cutting policy: what BI reads, and what it is built from, must be fresh.
+_FRESH = {*raw_keys, *mart_keys()}
+
+
+def _freshness(spec: AssetSpec) -> AssetSpec:
+    return with_freshness_policy(spec) if spec.key in _FRESH else spec
+
+
 defs = Definitions(
-    assets=[
-        *raw_assets,
-        salespulse_dbt_models,
-        bookings_forecast,
-        forecast_dbt_models,
-        serving_warehouse,
-        alerts,
-    ],
+    assets=map_asset_specs(
+        _freshness,
+        [
+            *raw_assets,
+            salespulse_dbt_models,
+            bookings_forecast,
+            forecast_dbt_models,
+            serving_warehouse,
+            alerts,
+        ],
+    ),
     asset_checks=[
         bookings_reconcile_with_staging,
         volume_checks(raw_keys),
@@ -54,8 +70,4 @@ defs = Definitions(
     },
     # `console` is Dagster's default; `progress` prints one line per step for the CLI.
     loggers={"console": colored_console_logger, "progress": step_progress_logger},
-).map_resolved_asset_specs(
-    # Cross-cutting policy: what BI reads, and what it is built from, must be fresh.
-    func=with_freshness_policy,
-    selection=AssetSelection.assets(*raw_keys, *mart_keys()),
 )

@@ -1,7 +1,9 @@
 """Runs the bundled demo company as a child process, the way a real CRM would be: outside.
 
 Production code never imports the simulator; `salespulse run --demo` starts it with
-`python -m simulator demo-api` on a free localhost port and points every source at it.
+`python -m simulator demo-api` on a free localhost port and points every source at it. The demo
+has a warehouse home of its own (`warehouse/demo/` unless SALESPULSE_HOME says otherwise), marked
+as the demo's by its `salespulse.toml`, so demo data never mixes into a real warehouse.
 """
 
 import json
@@ -17,55 +19,89 @@ from pathlib import Path
 import requests
 
 from ingestion import PROJECT_ROOT
-from ingestion.warehouse import salespulse_home
+from ingestion.configuration import dlt_configuration
+from salespulse.settings import DEMO_DBT_VARS, DEMO_SOURCES, HOME_SETTINGS_FILE, Settings
 
 READY_PREFIX = "SalesPulse demo API listening on "
+# The simulator reads its bearer token from here: a command line is visible to every user of the
+# machine (ps), a process's environment only to its owner.
+TOKEN_ENV = "SIMULATOR_API_TOKEN"
+DEMO_SCALE = "small"
+DEMO_SEED = 42
 
 
 class DemoCompanyError(RuntimeError):
-    """The demo company could not be started."""
+    """The demo company could not be started, or would write into a warehouse not its own."""
 
 
 DEMO_PLANS_MAPPING = PROJECT_ROOT / "ingestion" / "mappings" / "demo_plans.yml"
+DEMO_HOME_MARK = (
+    "# Written by `salespulse run --demo`: this warehouse home is the demo's.\ndemo = true\n"
+)
+
+
+def demo_files(settings: Settings) -> dict[str, str]:
+    """The files source's settings in the demo: its plans mapping, on the export files the demo
+    writes into its home. Known without the demo running, so the asset graph of a demo home
+    (`dagster dev`) shows the files the demo loads."""
+    return {
+        "mapping_path": str(DEMO_PLANS_MAPPING),
+        "base_dir": str(settings.home / "demo_exports"),
+    }
+
+
+def claim_demo_home(settings: Settings) -> None:
+    """Mark the home as the demo's, refusing one that already holds another warehouse."""
+    mark = settings.home / HOME_SETTINGS_FILE
+    holds_a_warehouse = settings.build_path.exists() or settings.serving_path.exists()
+    if holds_a_warehouse and not mark.exists():
+        raise DemoCompanyError(
+            f"{settings.home} holds a warehouse that is not the demo's, and the demo would mix "
+            "its data into it; unset SALESPULSE_HOME (the demo then uses warehouse/demo/) or "
+            "point it at an empty folder"
+        )
+    settings.home.mkdir(parents=True, exist_ok=True)
+    if not mark.exists():
+        mark.write_text(DEMO_HOME_MARK)
 
 
 @contextmanager
-def running_demo_company(seed: int = 42, scale: str = "small") -> Iterator[str]:
+def running_demo_company(
+    settings: Settings, seed: int = DEMO_SEED, scale: str = DEMO_SCALE
+) -> Iterator[str]:
     """Start the demo API, point the HubSpot and Typeform sources at it, and the files source at
     the demo's quota plan and FX rates (written as export files, as a finance team would hand
     them over); yield the API's URL; stop it."""
     token = secrets.token_urlsafe(16)
-    exports = salespulse_home() / "demo_exports"
-    _export_plans(seed, scale, exports)
-    command = [sys.executable, "-m", "simulator", "demo-api", "--port", "0"]
-    # One argument, "--token=…": a random token may begin with "-", which argparse would
-    # otherwise take for an option.
-    command += ["--seed", str(seed), "--scale", scale, f"--token={token}"]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    files = demo_files(settings)
+    exports = Path(files["base_dir"])
+    # The demo company as of the marts' reporting day, when one is set.
+    company = ["--seed", str(seed), "--scale", scale]
+    if settings.as_of_date:
+        company += ["--as-of", settings.as_of_date.isoformat()]
+    _export_plans(company, exports)
+    command = [sys.executable, "-m", "simulator", "demo-api", "--port", "0", *company]
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, text=True, env={**os.environ, TOKEN_ENV: token}
+    )
     try:
         base_url = _wait_until_ready(process)
-        overrides = demo_source_settings(base_url, token, exports)
-        previous = {name: os.environ.get(name) for name in overrides}
-        os.environ.update(overrides)
-        try:
+        # dlt reads its configuration from the environment first: the demo's values win over
+        # any real account configured in .dlt/ or the shell.
+        with dlt_configuration(demo_source_settings(base_url, token, exports)):
             yield base_url
-        finally:
-            for name, value in previous.items():
-                if value is None:
-                    os.environ.pop(name, None)
-                else:
-                    os.environ[name] = value
     finally:
         process.terminate()
         try:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+            process.wait()
 
 
 def demo_source_settings(base_url: str, token: str, exports: Path) -> dict[str, str]:
-    """The environment that points every source at the demo company served at `base_url`
-    and at its export files in `exports` (the tests set it up the same way)."""
+    """dlt's settings that point every source at the demo company served at `base_url` and at
+    its export files in `exports` (the tests set it up the same way)."""
     return {
         "SOURCES__HUBSPOT__BASE_URL": base_url,
         "SOURCES__HUBSPOT__ACCESS_TOKEN": token,
@@ -75,19 +111,23 @@ def demo_source_settings(base_url: str, token: str, exports: Path) -> dict[str, 
         "SOURCES__TYPEFORM__FORM_IDS": json.dumps(_form_ids(base_url, token)),
         "SOURCES__FILES__MAPPING_PATH": str(DEMO_PLANS_MAPPING),
         "SOURCES__FILES__BASE_DIR": str(exports),
-        "SALESPULSE_SOURCES": os.environ.get("SALESPULSE_SOURCES", "hubspot,typeform,files"),
-        # The quota plan names reps by their HubSpot ids: the files source's ids are the
-        # HubSpot ones here, not a separate CRM's, so they take no prefix.
-        "SALESPULSE_DBT_VARS": json.dumps(
-            {"source_id_prefixes": {"hubspot": "", "typeform": "", "files": ""}}
-        ),
     }
 
 
-def _export_plans(seed: int, scale: str, out: Path) -> None:
+def demo_company_environment(base_url: str, token: str, exports: Path) -> dict[str, str]:
+    """The environment of a `salespulse run` (without --demo) on a demo company someone else
+    serves: dlt's settings and the demo's sources and dbt vars (as `--demo` sets them)."""
+    return {
+        **demo_source_settings(base_url, token, exports),
+        "SALESPULSE_SOURCES": ",".join(DEMO_SOURCES),
+        "SALESPULSE_DBT_VARS": json.dumps(DEMO_DBT_VARS),
+    }
+
+
+def _export_plans(company: list[str], out: Path) -> None:
     """The demo company's files (quota plan, FX rates among them), from the simulator's CLI."""
     command = [sys.executable, "-m", "simulator", "simulate", "export", "--out", str(out)]
-    command += ["--seed", str(seed), "--scale", scale, "--format", "parquet"]
+    command += [*company, "--format", "parquet"]
     result = subprocess.run(command, capture_output=True, text=True)
     if result.returncode != 0:
         reason = (result.stderr.strip().splitlines() or ["no output"])[-1]

@@ -8,11 +8,16 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import signal
 import sys
 import threading
 
 from simulator.scales import SCALES
+
+# The bearer token clients must send, from the environment (never needs a command line).
+TOKEN_ENV = "SIMULATOR_API_TOKEN"
+DEFAULT_TOKEN = "demo-token"
 
 
 class _UsageError(Exception):
@@ -44,52 +49,124 @@ def _non_negative(kind: type):
     return parse
 
 
+class _DefaultsFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Every option's help ends with its default, so `--help` says what an option left out
+    means; a required option has none to show."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        if action.required:
+            return action.help
+        return super()._get_help_string(action)
+
+
+_FORMATTER = _DefaultsFormatter
+
+
 def _company_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--scale", default="small", choices=list(SCALES))
-    parser.add_argument("--as-of", type=_as_of, default=None, help="YYYY-MM-DD, default today UTC")
+    parser.add_argument("--seed", type=int, default=42, help="random seed of the demo company")
+    parser.add_argument(
+        "--scale", default="small", choices=list(SCALES), help="how big the demo company is"
+    )
+    parser.add_argument(
+        "--as-of",
+        type=_as_of,
+        default=None,
+        help="the company's last day, YYYY-MM-DD (None: today, UTC)",
+    )
     parser.add_argument(
         "--advance-days",
         type=_non_negative(float),
         default=0.0,
-        help="move the clock this many days past the end of --as-of (default 0)",
+        help="move the clock this many days past the end of --as-of",
     )
     parser.add_argument(
         "--multi-currency",
         action="store_true",
-        help="deals in several currencies (off by default: the marts cannot convert yet)",
+        help="deals in several currencies (needs FX rates for the reporting currency)",
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="simulator", description="SalesPulse demo company.")
-    commands = parser.add_subparsers(dest="command", required=True)
+def build_parser(prog: str = "simulator") -> argparse.ArgumentParser:
+    """The demo company's commands; `salespulse demo-api` and `salespulse simulate` pass their
+    own program name, so usage and errors name the command the user typed."""
+    parser = _Parser(prog=prog, description="SalesPulse demo company.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     demo = commands.add_parser(
         "demo-api",
         help="serve the demo company's HubSpot- and Typeform-compatible APIs until stopped",
         description="Serve the demo company's HubSpot- and Typeform-compatible APIs until "
         "SIGTERM/SIGINT. Prints one line with the address once it is listening.",
+        formatter_class=_FORMATTER,
     )
-    demo.add_argument("--host", default="127.0.0.1")
-    demo.add_argument("--port", type=int, default=0, help="0 picks a free port (default)")
+    demo.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    demo.add_argument("--port", type=int, default=0, help="port to listen on; 0 picks a free one")
     _company_arguments(demo)
-    demo.add_argument("--token", default="demo-token", help="bearer token clients must send")
+    demo.add_argument(
+        "--token",
+        default=os.environ.get(TOKEN_ENV, DEFAULT_TOKEN),
+        help=f"bearer token clients must send (better in ${TOKEN_ENV}: a command line is "
+        "visible to every user of the machine)",
+    )
     faults = demo.add_argument_group("fault injection (all off by default; N counts requests)")
-    faults.add_argument("--fault-429-every", type=_non_negative(int), default=0, metavar="N")
-    faults.add_argument("--retry-after", type=_non_negative(int), default=1, metavar="SECONDS")
-    faults.add_argument("--fault-5xx-every", type=_non_negative(int), default=0, metavar="N")
-    faults.add_argument("--fault-5xx-status", type=int, default=503, metavar="STATUS")
-    faults.add_argument("--fault-slow-every", type=_non_negative(int), default=0, metavar="N")
-    faults.add_argument("--slow-seconds", type=_non_negative(float), default=2.0)
-    faults.add_argument("--fault-drop-every", type=_non_negative(int), default=0, metavar="N")
+    faults.add_argument(
+        "--fault-429-every",
+        type=_non_negative(int),
+        default=0,
+        metavar="N",
+        help="answer every Nth request with 429 Too Many Requests (0: never)",
+    )
+    faults.add_argument(
+        "--retry-after",
+        type=_non_negative(int),
+        default=1,
+        metavar="SECONDS",
+        help="the Retry-After of those 429 answers",
+    )
+    faults.add_argument(
+        "--fault-5xx-every",
+        type=_non_negative(int),
+        default=0,
+        metavar="N",
+        help="answer every Nth request with a server error (0: never)",
+    )
+    faults.add_argument(
+        "--fault-5xx-status",
+        type=int,
+        default=503,
+        metavar="STATUS",
+        help="the status of those server errors",
+    )
+    faults.add_argument(
+        "--fault-slow-every",
+        type=_non_negative(int),
+        default=0,
+        metavar="N",
+        help="answer every Nth request slowly (0: never)",
+    )
+    faults.add_argument(
+        "--slow-seconds",
+        type=_non_negative(float),
+        default=2.0,
+        help="how long those slow answers take",
+    )
+    faults.add_argument(
+        "--fault-drop-every", type=_non_negative(int), default=0, metavar="N",
+        help="drop the connection of every Nth request (0: never)",
+    )  # fmt: skip
     faults.add_argument(
         "--fault-html-every",
         type=_non_negative(int),
         default=0,
         metavar="N",
-        help="a proxy's HTML page instead of the API's JSON",
+        help="answer every Nth request with a proxy's HTML page instead of JSON (0: never)",
     )
-    faults.add_argument("--fault-html-status", type=int, default=200, metavar="STATUS")
+    faults.add_argument(
+        "--fault-html-status",
+        type=int,
+        default=200,
+        metavar="STATUS",
+        help="the status of those HTML pages",
+    )
     limits = demo.add_argument_group("HubSpot rate limits, enforced (off by default)")
     limits.add_argument(
         "--rate-limit",
@@ -109,16 +186,21 @@ def build_parser() -> argparse.ArgumentParser:
     simulate = commands.add_parser(
         "simulate", help="write the demo company as files", description="Demo company files."
     )
-    actions = simulate.add_subparsers(dest="action", required=True)
+    actions = simulate.add_subparsers(dest="action", required=True, metavar="ACTION")
     export = actions.add_parser(
         "export",
         help="write every entity as CSV and/or Parquet, with truth files and a manifest",
         description="Write the demo company (at its clock) as export files into --out, with "
         "truth/ files for tests and manifest.json.",
+        formatter_class=_FORMATTER,
     )
-    export.add_argument("--out", required=True, help="output directory (created if missing)")
+    export.add_argument(
+        "--out", required=True, help="output directory, created if missing (required)"
+    )
     _company_arguments(export)
-    export.add_argument("--format", default="csv", choices=["csv", "parquet", "both"])
+    export.add_argument(
+        "--format", default="csv", choices=["csv", "parquet", "both"], help="file format"
+    )
     return parser
 
 
@@ -155,7 +237,7 @@ def _serve(args: argparse.Namespace) -> int:
         )
         company = _company(args)
     except ValueError as exc:
-        print(f"simulator demo-api: {exc}", file=sys.stderr)
+        print(f"demo-api: {exc}", file=sys.stderr)
         return 2
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -171,7 +253,7 @@ def _serve(args: argparse.Namespace) -> int:
         ).start()
     except OSError as exc:
         where = f"{args.host}:{args.port}"
-        print(f"simulator demo-api: cannot listen on {where}: {exc}", file=sys.stderr)
+        print(f"demo-api: cannot listen on {where}: {exc}", file=sys.stderr)
         return 1
     with api:
         print(f"SalesPulse demo API listening on {api.base_url}", flush=True)
@@ -186,7 +268,7 @@ def _export(args: argparse.Namespace) -> int:
         company = _company(args)
         written = export(company, args.out, args.format)
     except (ValueError, OSError) as exc:
-        print(f"simulator simulate export: {exc}", file=sys.stderr)
+        print(f"simulate export: {exc}", file=sys.stderr)
         return 1
     tables = sum(1 for name in written if name not in ("truth", "manifest"))
     print(
@@ -197,11 +279,11 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, prog: str = "simulator") -> int:
     try:
-        args = build_parser().parse_args(argv)
+        args = build_parser(prog).parse_args(argv)
     except _UsageError as exc:
-        print(f"simulator: error: {exc}", file=sys.stderr)
+        print(f"{prog}: error: {exc}", file=sys.stderr)
         return 2
     if args.command == "simulate":
         return _export(args)

@@ -18,7 +18,7 @@ TOKEN = "dashboard-test-token"
 def published_home(tmp_path_factory, demo_company) -> Path:
     """SALESPULSE_HOME of a warehouse that the nightly job refreshed and published."""
     from orchestration.defs.transformation.project import prepare_manifest
-    from orchestration.demo_company import demo_source_settings
+    from orchestration.demo_company import demo_company_environment
     from simulator.exports import export
     from simulator.server import DemoApi
 
@@ -29,7 +29,7 @@ def published_home(tmp_path_factory, demo_company) -> Path:
     with DemoApi(demo_company, token=TOKEN) as api:
         env = {
             **os.environ,
-            **demo_source_settings(api.base_url, TOKEN, exports),
+            **demo_company_environment(api.base_url, TOKEN, exports),
             "SALESPULSE_SOURCES": "hubspot,typeform,files",
             "SALESPULSE_HOME": str(home),
             "SALESPULSE_AS_OF_DATE": demo_company.as_of.isoformat(),

@@ -12,12 +12,13 @@ from orchestration.defs.ingestion.assets import raw_assets
 from orchestration.settings import (
     FAST_MOVING_RAW_TABLES,
     NIGHTLY_CRON,
+    NIGHTLY_JOB,
     intraday_cron,
     reporting_timezone,
 )
 
 nightly_refresh = define_asset_job(
-    name="nightly_refresh",
+    name=NIGHTLY_JOB,
     selection=AssetSelection.all(),
     description="Ingest every source, build and test the marts, publish if every check passed.",
 )

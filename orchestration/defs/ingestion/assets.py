@@ -10,11 +10,14 @@ from dagster_dlt.translator import DltResourceTranslatorData
 from dlt.sources import DltSource
 
 from ingestion.pipelines import build_pipeline, make_source, raw_dataset_name
+from ingestion.sources.files import files_source
 from ingestion.sources.hubspot import hubspot_source
 from ingestion.sources.typeform import typeform_source
 from ingestion.warehouse import build_warehouse_path
 from orchestration.defs.ingestion.retries import retry_for
+from orchestration.demo_company import demo_files
 from orchestration.settings import BUILD_WAREHOUSE_POOL, enabled_sources, is_full_refresh
+from salespulse.settings import current_settings
 
 
 class RawTableTranslator(DagsterDltTranslator):
@@ -55,6 +58,8 @@ def describing_source(source_name: str) -> DltSource:
         return typeform_source(
             access_token="resolved-when-the-run-starts", form_ids=["resolved-when-the-run-starts"]
         )
+    if source_name == "files" and current_settings().demo:
+        return files_source(**demo_files(current_settings()))
     return make_source(source_name)
 
 

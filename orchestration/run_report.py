@@ -1,0 +1,66 @@
+"""The closing report of `salespulse run`: time per step, rows per source and what was set
+aside, checks, each failure whole, where the serving warehouse is with a KPI summary; and the
+failure alert the command posts itself."""
+
+import shlex
+import sys
+from pathlib import Path
+
+from dashboard.command import OPEN_COMMAND
+from orchestration.defs.automation.alerts import failure_message, post_alert
+from orchestration.load_report import format_rows, rows_by_source, set_aside_note
+from orchestration.progress import RunSummary
+from orchestration.serving_report import kpi_summary
+from orchestration.settings import NIGHTLY_JOB
+from salespulse.settings import Settings
+
+
+def report_run(settings: Settings, summary: RunSummary, seconds: float, log_path: Path) -> int:
+    """Print the closing report; alert on failure. Returns the command's exit code."""
+    rows = rows_by_source(settings.build_path, list(settings.sources), since=summary.started_at)
+    note = set_aside_note(rows)
+    if summary.succeeded:
+        verdict = "succeeded, with rows set aside" if note else "succeeded"
+    else:
+        verdict = "FAILED"
+    print(f"\nRun {verdict} in {seconds:.0f}s (run {summary.run_id[:8]})")
+    for step, step_seconds in summary.step_seconds.items():
+        print(f"  {step:<40} {step_seconds:6.1f}s")
+    for line in format_rows(rows):
+        print(line)
+    print(f"  checks: {summary.checks_passed} passed, {len(summary.checks_failed)} failed")
+    for check in summary.checks_failed:
+        print(f"    failed: {check}")
+    for step, text in summary.failed_steps.items():
+        print(f"  step {step} failed:")
+        for line in text.splitlines():
+            print(f"    {line}")
+    print(f"  detailed log: {log_path}")
+    if not summary.succeeded:
+        alert(summary)
+        print(
+            f"salespulse: the refresh failed ({summary.one_line_reason()}); serving is unchanged",
+            file=sys.stderr,
+        )
+        return 1
+    print(f"\nServing warehouse: {settings.serving_path} (open it read-only)")
+    print(kpi_summary(settings.serving_path))
+    if note:
+        print(f"\nNote: {note}; see the rows table above for where they are.")
+    print(f"\nOpen the dashboard: {OPEN_COMMAND}")
+    print(exploring_hint(settings))
+    return 0
+
+
+def alert(summary: RunSummary) -> None:
+    """Post the failure to the webhook, once; say so when that did not work."""
+    message = failure_message(NIGHTLY_JOB, summary.run_id, summary.failed_steps)
+    if problem := post_alert(message, NIGHTLY_JOB, summary.run_id):
+        print(f"salespulse: {problem}", file=sys.stderr)
+
+
+def exploring_hint(settings: Settings) -> str:
+    """How to open this warehouse in the Dagster UI with the same settings."""
+    env = f"SALESPULSE_HOME={shlex.quote(str(settings.home))}"
+    env += f" DAGSTER_HOME={shlex.quote(str(settings.dagster_home))}"
+    return f"Explore it in Dagster: {env} dagster dev -w workspace.yaml"
