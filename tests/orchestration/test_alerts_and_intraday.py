@@ -40,7 +40,7 @@ def test_a_failed_run_is_posted_to_the_webhook_with_its_cause(
     dbt_manifest, webhook, warehouse_home, monkeypatch
 ):
     from orchestration.definitions import defs
-    from orchestration.defs.automation.alerts import alert_on_run_failure
+    from orchestration.defs.automation.alerts import ALERTED_BY_COMMAND_TAG, alert_on_run_failure
 
     monkeypatch.setenv("SOURCES__HUBSPOT__BASE_URL", "http://127.0.0.1:9")
     monkeypatch.delenv("SOURCES__HUBSPOT__ACCESS_TOKEN", raising=False)
@@ -66,13 +66,31 @@ def test_a_failed_run_is_posted_to_the_webhook_with_its_cause(
     assert "nightly_refresh" in webhook[0]["text"]
     assert "hubspot" in webhook[0]["text"]
 
+    # A run of `salespulse run` is posted by the command itself: the sensor leaves it alone.
+    by_command = result.dagster_run._replace(
+        tags={**result.dagster_run.tags, ALERTED_BY_COMMAND_TAG: "true"}
+    )
+    alert_on_run_failure(
+        build_run_status_sensor_context(
+            sensor_name="alert_on_run_failure",
+            dagster_instance=instance,
+            dagster_run=by_command,
+            dagster_event=failure,
+        ).for_run_failure()
+    )
+    assert len(webhook) == 1
+
 
 def test_the_intraday_refresh_touches_only_fast_moving_sources_and_their_marts(
-    tmp_path, run_nightly_job, sources_on_demo_api, monkeypatch
+    published_copy, demo_api, demo_company, monkeypatch
 ):
+    from e2e_helpers import demo_sources
+
     from orchestration.definitions import defs
 
-    assert run_nightly_job().success  # a warehouse with everything built once
+    # A warehouse with everything built once: the published demo warehouse.
+    for name, value in demo_sources(published_copy, demo_api, demo_company).items():
+        monkeypatch.setenv(name, value)
     intraday = defs.resolve_job_def("intraday_refresh").execute_in_process(
         instance=DagsterInstance.ephemeral(), raise_on_error=False
     )

@@ -5,20 +5,18 @@ import hashlib
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
-import textwrap
-import time
 from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 import pytest
-from dagster import AssetCheckSeverity, AssetKey, AssetSelection
+from dagster import AssetCheckSeverity, AssetKey, AssetSelection, DagsterInstance
 
 from ingestion.warehouse import build_warehouse_path, serving_warehouse_path
+from orchestration.progress import RunSummary
 
 pytestmark = pytest.mark.e2e
 
@@ -35,17 +33,10 @@ def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-@pytest.fixture(scope="module")
-def first_run(tmp_path_factory, run_nightly_job, demo_api, demo_company):
-    """One full nightly run on a fresh warehouse, shared by the read-only tests below."""
-    home = tmp_path_factory.mktemp("e2e") / "warehouse"
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("SALESPULSE_HOME", str(home))
-        patch.setenv("SOURCES__HUBSPOT__BASE_URL", demo_api.base_url)
-        patch.setenv("SOURCES__HUBSPOT__ACCESS_TOKEN", "test-token-never-logged")
-        patch.setenv("SALESPULSE_AS_OF_DATE", demo_company.as_of.isoformat())
-        result = run_nightly_job()
-        yield result, home
+@pytest.fixture
+def first_run(published_run):
+    """The session's published demo warehouse: these tests only read it."""
+    return published_run
 
 
 def test_the_nightly_job_publishes_the_mart(first_run):
@@ -87,38 +78,13 @@ def test_win_rate_is_won_over_closed_and_null_when_nothing_closed(first_run):
     assert (mart.loc[closed > 0, "win_rate"] - expected).abs().max() < 1e-12
 
 
-def test_a_second_run_gives_the_same_marts(
-    run_nightly_job, first_run, tmp_path, demo_api, demo_company, monkeypatch
-):
-    _, first_home = first_run
-    home = tmp_path / "warehouse"
-    shutil.copytree(first_home, home, symlinks=True)
-    monkeypatch.setenv("SALESPULSE_HOME", str(home))
-    monkeypatch.setenv("SOURCES__HUBSPOT__BASE_URL", demo_api.base_url)
-    monkeypatch.setenv("SOURCES__HUBSPOT__ACCESS_TOKEN", "test-token-never-logged")
-    monkeypatch.setenv("SALESPULSE_AS_OF_DATE", demo_company.as_of.isoformat())
-
-    assert run_nightly_job().success
-
-    pd.testing.assert_frame_equal(
-        _read_mart(home / "serving.duckdb"), _read_mart(first_home / "serving.duckdb")
-    )
-    with duckdb.connect(str(home / "serving.duckdb"), read_only=True) as con:
-        runs = con.execute("select count(distinct run_id) from salespulse.publications").fetchone()[
-            0
-        ]
-    assert runs == 2  # the publication log keeps its history
-
-
 def test_a_bad_record_is_excluded_with_a_warning_and_publication_goes_on(
-    run_nightly_job, first_run, tmp_path, monkeypatch
+    run_nightly_job, published_copy, monkeypatch
 ):
     """A deal in a currency the marts cannot convert is never summed, and never stops the night:
     it is left out of the metrics, listed in core.record_exceptions, and a warning check fires;
     the reconciliation still balances and the marts are published."""
-    _, first_home = first_run
-    home = tmp_path / "warehouse"
-    shutil.copytree(first_home, home, symlinks=True)
+    home = published_copy
     monkeypatch.setenv("SALESPULSE_HOME", str(home))
     serving = serving_warehouse_path()
     before = _digest(serving)
@@ -152,13 +118,12 @@ def test_a_bad_record_is_excluded_with_a_warning_and_publication_goes_on(
 
 
 def test_a_failing_blocking_check_stops_publication_and_keeps_the_old_serving_file(
-    run_nightly_job, first_run, tmp_path, monkeypatch
+    published_copy, monkeypatch
 ):
     """An aggregate failure (here a deal twice in staging: its key is no longer a key) stops
-    the publication; readers keep the last good serving file."""
-    _, first_home = first_run
-    home = tmp_path / "warehouse"
-    shutil.copytree(first_home, home, symlinks=True)
+    the publication; readers keep the last good serving file; the failing test is reported
+    whole, not cut at Dagster's wrapping of it."""
+    home = published_copy
     monkeypatch.setenv("SALESPULSE_HOME", str(home))
     serving = serving_warehouse_path()
     before = (_digest(serving), serving.stat().st_mtime_ns)
@@ -168,7 +133,15 @@ def test_a_failing_blocking_check_stops_publication_and_keeps_the_old_serving_fi
             "where id = (select min(id) from raw_hubspot.deals where dealstage = 'closedwon')"
         )
 
-    result = run_nightly_job(selection=AssetSelection.all() - AssetSelection.groups("raw_hubspot"))
+    from orchestration.definitions import defs
+
+    instance = DagsterInstance.ephemeral()
+    selection = AssetSelection.all() - AssetSelection.groups("raw_hubspot")
+    result = defs.resolve_job_def("nightly_refresh").execute_in_process(
+        instance=instance,
+        raise_on_error=False,
+        asset_selection=list(selection.resolve(defs.resolve_asset_graph())),
+    )
 
     assert not result.success
     # dbt's key test on the raw deals fails the build step; nothing downstream of it runs.
@@ -180,56 +153,18 @@ def test_a_failing_blocking_check_stops_publication_and_keeps_the_old_serving_fi
     }
     assert (_digest(serving), serving.stat().st_mtime_ns) == before
     assert not list(home.glob(".serving.duckdb.*.tmp*"))
+    failure = RunSummary.from_event_log(instance, result.run_id).failed_steps[
+        "salespulse_dbt_models"
+    ]
+    assert failure.startswith("Failure in test "), failure
+    assert "deal" in failure.splitlines()[0]
+    assert "Got 1 result, configured to fail if != 0" in failure
+    assert "The dbt CLI process" not in failure
 
 
-READER = textwrap.dedent(
-    """
-    import sys, time, duckdb
-    serving, stop_flag = sys.argv[1], sys.argv[2]
-    import os
-    reads = 0
-    while not os.path.exists(stop_flag):
-        with duckdb.connect(serving, read_only=True) as con:
-            con.execute("select sum(bookings) from sales.rep_performance_monthly").fetchone()
-        reads += 1
-        time.sleep(0.02)
-    print(reads)
-    """
-)
-
-
-def test_a_reader_is_never_blocked_or_broken_by_a_running_refresh(
-    run_nightly_job, first_run, tmp_path, demo_api, demo_company, monkeypatch
-):
-    _, first_home = first_run
-    home = tmp_path / "warehouse"
-    shutil.copytree(first_home, home, symlinks=True)
-    monkeypatch.setenv("SALESPULSE_HOME", str(home))
-    monkeypatch.setenv("SOURCES__HUBSPOT__BASE_URL", demo_api.base_url)
-    monkeypatch.setenv("SOURCES__HUBSPOT__ACCESS_TOKEN", "test-token-never-logged")
-    monkeypatch.setenv("SALESPULSE_AS_OF_DATE", demo_company.as_of.isoformat())
-    stop_flag = tmp_path / "stop"
-    reader = subprocess.Popen(
-        [sys.executable, "-c", READER, str(home / "serving.duckdb"), str(stop_flag)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        time.sleep(0.5)
-        assert run_nightly_job().success
-    finally:
-        stop_flag.touch()
-        out, err = reader.communicate(timeout=60)
-    assert reader.returncode == 0, err
-    assert int(out.strip()) > 10  # it read throughout the refresh, including the publish
-
-
-def test_dbt_unit_tests_of_the_metric_formulas_pass(first_run, tmp_path, monkeypatch):
+def test_dbt_unit_tests_of_the_metric_formulas_pass(published_copy, tmp_path):
     """Production runs exclude dbt unit tests; here they run against a built warehouse."""
-    _, first_home = first_run
-    home = tmp_path / "warehouse"
-    shutil.copytree(first_home, home, symlinks=True)
+    home = published_copy
     dbt = Path(sys.executable).parent / "dbt"
     project_dir = Path(__file__).resolve().parents[2] / "dbt_project"
 
