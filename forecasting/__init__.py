@@ -1,4 +1,4 @@
-"""Statistical forecast of monthly bookings per team and for the company (DESIGN.md §5).
+"""Statistical forecast of monthly bookings per team and for the company (docs/forecasting.md).
 
 Pure pandas and statsforecast: no dlt, no Dagster, no warehouse access. The orchestration
 reads the bookings, `ingestion.sources.forecast` writes the results back.

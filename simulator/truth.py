@@ -2,7 +2,7 @@
 at the company's clock (never from the export files, so tests can recompute them from the files
 independently).
 
-Definitions follow DESIGN.md section 4; where the design leaves a choice open:
+Definitions follow docs/metrics.md; where the design leaves a choice open:
 - bookings are in the reporting currency USD: each deal's amount times the FX rate of its close
   date (exact decimal product), summed, then rounded half-even to cents once per rep-month;
 - a lead is an inbound lead: existing customers and contacts the reps created themselves are

@@ -1,5 +1,5 @@
 {#- The sales performance of one level (rep, team or company) for every reporting period (week,
-    month, fiscal quarter, fiscal year): the metrics of DESIGN.md section 4, defined once here
+    month, fiscal quarter, fiscal year): the metrics of docs/metrics.md, defined once here
     and used by rep_performance, team_performance and company_performance, so that the three
     always agree (tested: Σ rep bookings = team bookings = company bookings).
 

@@ -1,4 +1,4 @@
-{#- The canonical reps (DESIGN.md section 3), from every enabled CRM source: one row per person who
+{#- The canonical reps (docs/architecture.md), from every enabled CRM source: one row per person who
     owns records, with the primary team that metrics roll up to. -#}
 {%- set sources = enabled_of(['hubspot', 'files']) -%}
 with

@@ -1,7 +1,7 @@
 {#- Every survey answer with the verdict on it, and its class, computed here once for every people
     mart. A scale answer (eNPS 0-10, Likert on its question's scale) must be a whole number inside
     its question's scale, an eNPS question must be on the 0-10 scale, and every answer must belong
-    to a known question. Rejected answers carry the reason and never count (DESIGN.md section 4);
+    to a known question. Rejected answers carry the reason and never count (docs/metrics.md);
     they are listed in int_survey_answers_quarantined.
 
     Classes of the valid scale answers (docs/metrics.md, "Survey answer classes"):

@@ -1,4 +1,4 @@
-"""The canonical entities a mapping file can describe (DESIGN.md §3), and the tables the `files`
+"""The canonical entities a mapping file can describe (docs/architecture.md, "The canonical model"), and the tables the `files`
 source writes beside them.
 
 Every entity table carries all of its canonical fields (unmapped ones as typed NULLs), so dbt
