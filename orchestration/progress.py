@@ -2,6 +2,7 @@
 long dbt step is, and a summary of checks, failures and timings from the finished run's events."""
 
 import logging
+import re
 import sys
 import time
 from dataclasses import dataclass, field
@@ -14,6 +15,11 @@ from dagster._utils.error import SerializableErrorInfo
 PROGRESS_MARK = "progress: "
 # What dagster-dbt puts before the dbt errors it parsed from dbt's log.
 DBT_ERRORS_HEADING = "Errors parsed from dbt logs:"
+# dbt colours its console lines; the report is plain text.
+_ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
+# dbt's one-line result ("127 of 352 FAIL 1 assert_… [FAIL 1 in 0.04s]"), which the failure's own
+# message repeats with its detail.
+_DBT_RESULT_LINE = re.compile(r"^\d+ of \d+ (FAIL|ERROR)\b")
 
 
 class StepProgressHandler(logging.Handler):
@@ -66,11 +72,12 @@ def failure_text(error: SerializableErrorInfo | None) -> str:
     errors dbt reported (each failing test or model with its message), not Dagster's wrapping."""
     if error is None:
         return "failed"
-    message = innermost(error).message.strip()
+    message = _ANSI_ESCAPE.sub("", innermost(error).message).strip()
     if DBT_ERRORS_HEADING in message:
         message = message.split(DBT_ERRORS_HEADING, 1)[1].strip()
-    lines = [line.rstrip() for line in message.splitlines()]
-    text = "\n".join(lines).strip()
+        lines = [line for line in message.splitlines() if not _DBT_RESULT_LINE.match(line)]
+        message = "\n".join(lines)
+    text = "\n".join(line.rstrip() for line in message.splitlines()).strip()
     return text or innermost(error).cls_name or "failed"
 
 

@@ -122,11 +122,21 @@ def partial_parse_cache(home: Path) -> Path:
     return folder / f"partial_parse-{digest}.msgpack"
 
 
+# dbt's artifacts of the latest steps are kept for inspection (run_results.json, dbt.log).
+KEPT_INVOCATIONS = 20
+
+
 def invocation_target(context: AssetExecutionContext, cache: Path) -> Path:
-    """A target folder of the step's own, seeded with the cached parse state."""
+    """A target folder of the step's own, seeded with the cached parse state; the folders of
+    older steps beyond the latest few are removed."""
     name = f"{context.op_execution_context.op.name}-{context.run.run_id[:8]}-{uuid.uuid4().hex[:8]}"
-    target = cache.parent / "invocations" / name
-    target.mkdir(parents=True)
+    folder = cache.parent / "invocations"
+    folder.mkdir(parents=True, exist_ok=True)
+    older = sorted(folder.iterdir(), key=lambda path: path.stat().st_mtime, reverse=True)
+    for old in older[KEPT_INVOCATIONS:]:
+        shutil.rmtree(old, ignore_errors=True)
+    target = folder / name
+    target.mkdir()
     if cache.exists():
         shutil.copyfile(cache, target / PARTIAL_PARSE_FILE)
     return target
