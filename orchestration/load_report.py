@@ -11,8 +11,24 @@ from pathlib import Path
 
 import duckdb
 
-# Records loaded but kept out of every metric by dbt, with the reason, per source_system.
-EXCLUSIONS = (("intermediate", "int_survey_answers_quarantined", "answers outside their scale"),)
+# Records loaded but kept out of every metric by dbt, with the reason, per source_system:
+# (schema, table, which of its rows, how its records are counted, what they are).
+EXCLUSIONS = (
+    (
+        "core",
+        "record_exceptions",
+        "is_excluded",
+        "count(distinct entity || ':' || record_id)",  # a record may break several rules
+        "records that break a plausibility rule",
+    ),
+    (
+        "intermediate",
+        "int_survey_answers_quarantined",
+        "true",
+        "count(*)",
+        "answers outside their scale",
+    ),
+)
 
 
 @dataclass(frozen=True)
@@ -69,10 +85,10 @@ def _accounted(con, dataset: str, load_ids: list[str] | None, since: float) -> t
 
 def _excluded_by_source(con, tables: set[tuple[str, str]]) -> dict[str, int]:
     counts: dict[str, int] = {}
-    for schema, name, _ in EXCLUSIONS:
+    for schema, name, which, counted, _ in EXCLUSIONS:
         if (schema, name) in tables:
             for source, count in con.execute(
-                f'select source_system, count(*) from "{schema}"."{name}" group by 1'
+                f'select source_system, {counted} from "{schema}"."{name}" where {which} group by 1'
             ).fetchall():
                 counts[source] = counts.get(source, 0) + count
     return counts
@@ -97,7 +113,7 @@ def format_rows(report: list[SourceRows]) -> list[str]:
                 f"quarantined, not loaded: see raw_{rows.source}.quarantine (reason per row)"
             )
         if rows.excluded:
-            where = ", ".join(f"{schema}.{name} ({why})" for schema, name, why in EXCLUSIONS)
+            where = ", ".join(f"{schema}.{name} ({why})" for schema, name, _, _, why in EXCLUSIONS)
             lines.append(
                 f"  ! {rows.source}: {rows.excluded:,} loaded rows are excluded from the "
                 f"metrics: see {where}"
