@@ -16,7 +16,6 @@ Roles:
 """
 
 import functools
-import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -24,8 +23,10 @@ from pathlib import Path
 
 import yaml
 
-AUTH_HEADER_ENV = "SALESPULSE_DASHBOARD_AUTH_HEADER"
-ROLES_FILE_ENV = "SALESPULSE_DASHBOARD_ROLES_FILE"
+from salespulse.settings import env_name, load_settings
+
+AUTH_HEADER_ENV = env_name("dashboard_auth_header")
+ROLES_FILE_ENV = env_name("dashboard_roles_file")
 
 ROLES = ("rep", "manager", "hr", "admin")
 OPEN = "open"  # no sign-in configured: the local demo
@@ -81,10 +82,9 @@ class AccessSettings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "AccessSettings":
-        env = os.environ if env is None else env
-        header = (env.get(AUTH_HEADER_ENV) or "").strip() or None
-        roles = (env.get(ROLES_FILE_ENV) or "").strip() or None
-        return cls.checked(header, Path(roles) if roles else None)
+        """From the deployment's settings (SALESPULSE_DASHBOARD_*), read where all are read."""
+        settings = load_settings(env)
+        return cls.checked(settings.dashboard_auth_header, settings.dashboard_roles_file)
 
     @classmethod
     def checked(cls, header: str | None, roles_file: Path | None) -> "AccessSettings":

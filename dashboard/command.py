@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from dashboard.access import AUTH_HEADER_ENV, ROLES_FILE_ENV, AccessSettings
+from salespulse.settings import load_settings
 
 APP = Path(__file__).parent / "app.py"
 DEFAULT_HOST = "127.0.0.1"
@@ -43,15 +44,13 @@ def add_dashboard_command(commands: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--auth-header",
         metavar="NAME",
-        default=os.environ.get(AUTH_HEADER_ENV),
-        help=f"the header your sign-in proxy sets to the user's e-mail, e.g. X-Forwarded-Email "
-        f"(or {AUTH_HEADER_ENV})",
+        help="the header your sign-in proxy sets to the user's e-mail, e.g. X-Forwarded-Email "
+        f"(default: ${AUTH_HEADER_ENV}, else none: open mode, everything visible)",
     )
     parser.add_argument(
         "--roles",
         metavar="FILE",
-        default=os.environ.get(ROLES_FILE_ENV),
-        help=f"the roles file: who is a rep, manager, HR or admin (or {ROLES_FILE_ENV})",
+        help=f"the roles file: who is a rep, manager, HR or admin (default: ${ROLES_FILE_ENV})",
     )
     parser.set_defaults(handler=run_dashboard)
 
@@ -79,7 +78,11 @@ def run_dashboard(args: argparse.Namespace) -> int:
 
     if not 0 < args.port < 65536:
         raise ValueError(f"--port must be between 1 and 65535, not {args.port}")
-    settings = AccessSettings.checked(args.auth_header, Path(args.roles) if args.roles else None)
+    configured = load_settings()
+    roles_file = Path(args.roles) if args.roles else configured.dashboard_roles_file
+    settings = AccessSettings.checked(
+        args.auth_header or configured.dashboard_auth_header, roles_file
+    )
     roles = settings.roles()  # a bad roles file fails here, before anything starts
     serving = serving_warehouse_path()
     print(f"SalesPulse dashboard on http://{args.host}:{args.port} (reads {serving}, read-only)")

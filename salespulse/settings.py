@@ -85,6 +85,10 @@ class Settings(BaseModel):
     intraday_interval_minutes: int = 60
     alert_webhook_url: str | None = None
     retry_base_seconds: float = 30.0
+    # The dashboard's sign-in: the header an authenticating proxy sets and the roles file
+    # (docs/dashboard.md); neither is the local demo's open mode.
+    dashboard_auth_header: str | None = None
+    dashboard_roles_file: Path | None = None
 
     @field_validator("sources", mode="before")
     @classmethod
@@ -97,6 +101,13 @@ class Settings(BaseModel):
         if unknown:
             raise ValueError(f"unknown sources {unknown}; choose from {', '.join(KNOWN_SOURCES)}")
         return tuple(dict.fromkeys(value))  # in the order given, once each
+
+    @field_validator("dashboard_auth_header", "dashboard_roles_file", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: Any) -> Any:
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value.strip() if isinstance(value, str) else value
 
     @field_validator("reporting_timezone")
     @classmethod

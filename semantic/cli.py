@@ -45,20 +45,32 @@ def add_metrics_command(commands: argparse._SubParsersAction) -> None:
         type=_names,
         default=[],
         help="comma-separated: metric_time__<day|week|month|quarter|fiscal_quarter|year|"
-        "fiscal_year>, rep, team, team__team_name, account__industry, deal__lead_source, ...",
+        "fiscal_year>, rep, team, team__team_name, account__industry, deal__lead_source, ... "
+        "(default: none, the metrics' totals)",
     )
-    query.add_argument("--where", action="append", default=[], help="a filter (repeatable)")
     query.add_argument(
-        "--order", type=_names, default=[], help="comma-separated; -name for descending"
+        "--where", action="append", default=[], help="a filter (repeatable; default: none)"
     )
-    query.add_argument("--limit", type=int, help="at most this many rows")
-    query.add_argument("--explain", action="store_true", help="print the SQL instead of running it")
+    query.add_argument(
+        "--order",
+        type=_names,
+        default=[],
+        help="comma-separated; -name for descending (default: the group-by items in order)",
+    )
+    query.add_argument("--limit", type=int, help="at most this many rows (default: all)")
+    query.add_argument(
+        "--explain",
+        action="store_true",
+        help="print the SQL instead of running it (default: run it)",
+    )
     _common(query)
     query.set_defaults(handler=_query)
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--format", choices=FORMATS, default="table")
+    parser.add_argument(
+        "--format", choices=FORMATS, default="table", help="output format (default: %(default)s)"
+    )
     parser.add_argument(
         "--warehouse",
         type=Path,

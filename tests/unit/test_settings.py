@@ -15,7 +15,7 @@ from salespulse.settings import (
     load_settings,
 )
 
-PRODUCTION_PACKAGES = ("ingestion", "orchestration", "forecasting")
+PRODUCTION_PACKAGES = ("ingestion", "orchestration", "forecasting", "dashboard", "semantic")
 
 
 def test_defaults_are_the_dbt_projects_and_the_default_home():
@@ -123,6 +123,26 @@ def test_the_home_file_configures_everything_that_points_at_the_home(tmp_path):
     (home / HOME_SETTINGS_FILE).write_text("anonymity_threshold = 1\n")
     with pytest.raises(SettingsError, match=r"anonymity_threshold in .*salespulse.toml"):
         load_settings({"SALESPULSE_HOME": str(home)})
+
+
+def test_the_dashboards_sign_in_settings_are_settings_like_the_others(tmp_path):
+    """SALESPULSE_DASHBOARD_* are read here too: set for the dashboard, they must not make
+    every other command refuse them as unknown, and the dashboard takes them from here."""
+    from dashboard.access import AccessSettings
+
+    roles = tmp_path / "roles.yml"
+    environ = {
+        "SALESPULSE_HOME": str(tmp_path),
+        "SALESPULSE_DASHBOARD_AUTH_HEADER": " X-Forwarded-Email ",
+        "SALESPULSE_DASHBOARD_ROLES_FILE": str(roles),
+    }
+
+    settings = load_settings(environ)
+    assert settings.dashboard_auth_header == "X-Forwarded-Email"
+    assert settings.dashboard_roles_file == roles
+    access = AccessSettings.from_env(environ)
+    assert (access.header, access.roles_file) == ("X-Forwarded-Email", roles.resolve())
+    assert load_settings({"SALESPULSE_DASHBOARD_AUTH_HEADER": " "}).dashboard_auth_header is None
 
 
 def test_export_hands_the_resolved_home_to_child_processes(tmp_path):
