@@ -1,5 +1,6 @@
 {#- The first day of the date dimension (var calendar_start_date), a datetime.date. -#}
 {% macro calendar_start_date() -%}
+    {%- do raise_on_invalid_salespulse_vars() -%}
     {{ return(modules.datetime.datetime.strptime(var('calendar_start_date') | string, '%Y-%m-%d').date()) }}
 {%- endmacro %}
 

@@ -4,6 +4,27 @@
     validates the same settings (salespulse/settings.py); this covers dbt run by hand with
     --vars. Then says which sources this run builds, and which raw schemas it leaves out. -#}
 {% macro validate_salespulse_vars() -%}
+    {%- do raise_on_invalid_salespulse_vars() -%}
+    {%- set known_sources = ['hubspot', 'typeform', 'files'] -%}
+
+    {%- if execute -%}
+        {%- set left_out = [] -%}
+        {%- for name in known_sources if name not in enabled_sources() -%}
+            {%- if adapter.check_schema_exists(target.database, 'raw_' ~ name) -%}
+                {%- do left_out.append('raw_' ~ name) -%}
+            {%- endif -%}
+        {%- endfor -%}
+        {{ log("SalesPulse: building the sources " ~ enabled_sources() | join(', ') ~ " (var enabled_sources)", info=true) }}
+        {%- if left_out -%}
+            {{ log("SalesPulse: this warehouse also holds " ~ left_out | join(', ') ~ ", which this run leaves out; add them to var enabled_sources (or SALESPULSE_SOURCES) to build what the nightly job builds", info=true) }}
+        {%- endif -%}
+    {%- endif -%}
+    select 1
+{%- endmacro %}
+
+
+{#- The problems of the vars, each in one sentence; none when all are valid. -#}
+{% macro salespulse_var_problems() -%}
     {%- set problems = [] -%}
 
     {%- set currency = var('reporting_currency') | string -%}
@@ -48,22 +69,16 @@
     {%- for name in enabled_sources() if name not in known_sources -%}
         {%- do problems.append("enabled_sources names an unknown source '" ~ name ~ "'; choose from " ~ known_sources | join(', ')) -%}
     {%- endfor -%}
+    {{ return(problems) }}
+{%- endmacro %}
 
+
+{#- Fails naming every bad var. Also called by the macros that models use while dbt parses the
+    project (the as-of date, the calendar's end), which runs before on-run-start: a bad value
+    then stops the parse with the same message instead of a bare Python error. -#}
+{% macro raise_on_invalid_salespulse_vars() -%}
+    {%- set problems = salespulse_var_problems() -%}
     {%- if problems -%}
         {{ exceptions.raise_compiler_error("Invalid SalesPulse vars: " ~ problems | join('; ')) }}
     {%- endif -%}
-
-    {%- if execute -%}
-        {%- set left_out = [] -%}
-        {%- for name in known_sources if name not in enabled_sources() -%}
-            {%- if adapter.check_schema_exists(target.database, 'raw_' ~ name) -%}
-                {%- do left_out.append('raw_' ~ name) -%}
-            {%- endif -%}
-        {%- endfor -%}
-        {{ log("SalesPulse: building the sources " ~ enabled_sources() | join(', ') ~ " (var enabled_sources)", info=true) }}
-        {%- if left_out -%}
-            {{ log("SalesPulse: this warehouse also holds " ~ left_out | join(', ') ~ ", which this run leaves out; add them to var enabled_sources (or SALESPULSE_SOURCES) to build what the nightly job builds", info=true) }}
-        {%- endif -%}
-    {%- endif -%}
-    select 1
 {%- endmacro %}

@@ -4,13 +4,14 @@ a command line would otherwise read as an option (about one run in sixty-four)."
 import requests
 
 from orchestration import demo_company
+from salespulse.settings import load_settings
 
 
 def test_the_demo_company_starts_with_a_token_that_begins_with_a_dash(tmp_path, monkeypatch):
-    monkeypatch.setenv("SALESPULSE_HOME", str(tmp_path / "warehouse"))
+    settings = load_settings({"SALESPULSE_HOME": str(tmp_path / "warehouse")}, demo=True)
     monkeypatch.setattr(demo_company.secrets, "token_urlsafe", lambda _: "-dash-first-token")
 
-    with demo_company.running_demo_company(scale="tiny") as base_url:
+    with demo_company.running_demo_company(settings, scale="tiny") as base_url:
         owners = requests.get(
             f"{base_url}/crm/v3/owners",
             headers={"Authorization": "Bearer -dash-first-token"},

@@ -1,6 +1,6 @@
 {#- One row per calendar month from var calendar_start_date to the as-of date. The number of
     months is worked out at compile time, so dbt.generate_series needs no query. -#}
-{%- set start = modules.datetime.datetime.strptime(var('calendar_start_date'), '%Y-%m-%d').date() -%}
+{%- set start = calendar_start_date() -%}
 {%- set end = as_of_date() -%}
 {%- set month_count = (end.year - start.year) * 12 + end.month - start.month + 1 -%}
 with
