@@ -19,7 +19,7 @@ from playwright.sync_api import expect, sync_playwright
 from dashboard import formatting as fmt
 from dashboard.pages import PAGES
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Without the background-networking flags Chromium's own connections are refused, many at once.

@@ -418,6 +418,7 @@ def _incremental_tables(home: Path) -> dict[str, pd.DataFrame]:
     }
 
 
+@pytest.mark.slow  # two more dbt builds
 def test_incremental_models_equal_a_full_refresh_after_an_incremental_load(
     built: Path, export_dir: Path, tmp_path: Path
 ) -> None:
@@ -506,6 +507,7 @@ def test_win_drivers_rate_activity_per_week_with_wilson_intervals(
     assert (closed.loc[closed["band"] == "<0.5", "activities"] >= 5).any()
 
 
+@pytest.mark.slow  # another load and dbt build
 def test_deals_missing_from_a_later_full_export_leave_the_marts(
     built: Path, export_dir: Path, deals: pd.DataFrame, tmp_path: Path
 ) -> None:

@@ -81,6 +81,7 @@ def test_a_failed_run_is_posted_to_the_webhook_with_its_cause(
     assert len(webhook) == 1
 
 
+@pytest.mark.slow  # a second job run on a copy of the published warehouse
 def test_the_intraday_refresh_touches_only_fast_moving_sources_and_their_marts(
     published_copy, demo_api, demo_company, monkeypatch
 ):

@@ -78,6 +78,7 @@ def test_win_rate_is_won_over_closed_and_null_when_nothing_closed(first_run):
     assert (mart.loc[closed > 0, "win_rate"] - expected).abs().max() < 1e-12
 
 
+@pytest.mark.slow  # a second full run; the marts-level test runs by default
 def test_a_bad_record_is_excluded_with_a_warning_and_publication_goes_on(
     run_nightly_job, published_copy, monkeypatch
 ):

@@ -9,7 +9,9 @@ from hubspot_portal import HubSpotPortal
 
 from ingestion.sources.hubspot.settings import CRM_OBJECTS
 
-pytestmark = pytest.mark.e2e
+# Two more full nightly runs on a second portal: in the slow set (pytest -m slow); the load of
+# an empty object type is also tested at the pipeline level (test_hubspot_empty_object_types).
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 EMPTY = ("companies", "calls", "meetings")
 TOKEN = "test-token-never-logged"  # the demo API's, as in tests/conftest.py

@@ -25,7 +25,8 @@ import psutil
 import pytest
 from e2e_helpers import command_env, read_mart
 
-pytestmark = pytest.mark.e2e
+# Three more full runs, killed on what they are doing: in the slow set (pytest -m slow).
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 SALESPULSE = str(Path(sys.executable).parent / "salespulse")
 MID_BUILD = re.compile(r"salespulse_dbt_models: (\d+) of (\d+) models done")

@@ -133,6 +133,7 @@ def _owner_only(path: Path) -> bool:
     return path.stat().st_mode & 0o077 == 0
 
 
+@pytest.mark.slow  # four demo runs, dagster dev, dbt by hand, the Maven export: pytest -m slow
 @pytest.mark.skipif(
     not (load_mapping(MAVEN_MAPPING).base_dir / "sales_pipeline.csv").exists(),
     reason="the Maven export is not in ../shared/datasets",
