@@ -10,9 +10,10 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from alerts.metrics import METRICS
+from salespulse.settings import ENV_PREFIX, env_name, load_settings
 
 DEFAULT_RULES_PATH = Path(__file__).with_name("default_rules.yml")
-RULES_PATH_ENV = "SALESPULSE_ALERT_RULES"
+RULES_PATH_ENV = env_name("alert_rules")
 
 
 class AlertRulesError(ValueError):
@@ -102,12 +103,21 @@ class AlertRules(_Strict):
             name = self.team_webhooks.get(team_id or "", "default")
         value = self.webhooks[name]
         if value.startswith("env:"):
-            return os.environ.get(value.removeprefix("env:")) or None
+            return _environment_value(value.removeprefix("env:"))
         return value or None
 
 
+def _environment_value(name: str) -> str | None:
+    """A variable named by the rule file; the deployment's own (SALESPULSE_*) through its
+    settings, read and validated in one place."""
+    if name.startswith(ENV_PREFIX):
+        value = getattr(load_settings(), name.removeprefix(ENV_PREFIX).lower(), None)
+        return str(value) if value else None
+    return os.environ.get(name) or None
+
+
 def rules_path() -> Path:
-    return Path(os.environ.get(RULES_PATH_ENV) or DEFAULT_RULES_PATH)
+    return load_settings().alert_rules or DEFAULT_RULES_PATH
 
 
 def load_rules(path: Path | None = None) -> AlertRules:

@@ -14,7 +14,7 @@ def add_digest_command(commands: argparse._SubParsersAction) -> None:
         description="Render the weekly digest of one team from serving.duckdb: printed as "
         "Markdown and written to <SALESPULSE_HOME>/digests/<team id>/<week>.md and .html.",
     )
-    parser.add_argument("--team", required=True, help="the team's id or name")
+    parser.add_argument("--team", required=True, help="the team's id or name (required)")
     parser.add_argument(
         "--week", help="ISO week such as 2026-W26 (default: the last complete week)"
     )

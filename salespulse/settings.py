@@ -84,6 +84,8 @@ class Settings(BaseModel):
     dbt_vars: dict[str, Any] = {}
     intraday_interval_minutes: int = 60
     alert_webhook_url: str | None = None
+    # The KPI alert rule file; None is the shipped alerts/default_rules.yml.
+    alert_rules: Path | None = None
     retry_base_seconds: float = 30.0
     # The dashboard's sign-in: the header an authenticating proxy sets and the roles file
     # (docs/dashboard.md); neither is the local demo's open mode.
@@ -102,7 +104,13 @@ class Settings(BaseModel):
             raise ValueError(f"unknown sources {unknown}; choose from {', '.join(KNOWN_SOURCES)}")
         return tuple(dict.fromkeys(value))  # in the order given, once each
 
-    @field_validator("dashboard_auth_header", "dashboard_roles_file", mode="before")
+    @field_validator(
+        "dashboard_auth_header",
+        "dashboard_roles_file",
+        "alert_rules",
+        "alert_webhook_url",
+        mode="before",
+    )
     @classmethod
     def _blank_is_unset(cls, value: Any) -> Any:
         if isinstance(value, str) and not value.strip():

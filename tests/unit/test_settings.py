@@ -15,7 +15,15 @@ from salespulse.settings import (
     load_settings,
 )
 
-PRODUCTION_PACKAGES = ("ingestion", "orchestration", "forecasting", "dashboard", "semantic")
+PRODUCTION_PACKAGES = (
+    "ingestion",
+    "orchestration",
+    "forecasting",
+    "dashboard",
+    "semantic",
+    "alerts",
+    "briefings",
+)
 
 
 def test_defaults_are_the_dbt_projects_and_the_default_home():
@@ -143,6 +151,20 @@ def test_the_dashboards_sign_in_settings_are_settings_like_the_others(tmp_path):
     access = AccessSettings.from_env(environ)
     assert (access.header, access.roles_file) == ("X-Forwarded-Email", roles.resolve())
     assert load_settings({"SALESPULSE_DASHBOARD_AUTH_HEADER": " "}).dashboard_auth_header is None
+
+
+def test_the_kpi_alert_rule_file_and_its_webhook_are_settings_like_the_others(tmp_path):
+    """SALESPULSE_ALERT_RULES is read here too (else every other command refused it as
+    unknown), and a rule file's env:SALESPULSE_ALERT_WEBHOOK_URL comes through the settings."""
+    from alerts.rules import DEFAULT_RULES_PATH, rules_path
+
+    rules = tmp_path / "rules.yml"
+    assert load_settings({"SALESPULSE_ALERT_RULES": str(rules)}).alert_rules == rules
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv("SALESPULSE_ALERT_RULES", raising=False)
+        assert rules_path() == DEFAULT_RULES_PATH
+        patch.setenv("SALESPULSE_ALERT_RULES", str(rules))
+        assert rules_path() == rules
 
 
 def test_export_hands_the_resolved_home_to_child_processes(tmp_path):
