@@ -17,7 +17,8 @@ import yaml
 
 from tests.alerts.webhook_receiver import webhook_receiver
 
-pytestmark = pytest.mark.e2e
+# Two demo runs of their own (a webhook, then a rule change): in the slow set, which CI runs.
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 SALESPULSE = str(Path(sys.executable).parent / "salespulse")
 TOKEN = "alerts-test-token"
