@@ -130,7 +130,7 @@ class Company:
                 "row": rows,
                 "id": d["id"][rows],
                 "kind": d["kind"][rows],
-                "owner_idx": d["owner_idx"][rows],
+                "owner_idx": st["owner_idx"],
                 "company_idx": d["company_idx"][rows],
                 "contact_idx": d["contact_idx"][rows],
                 "source_idx": d["source_idx"][rows],
@@ -199,6 +199,12 @@ class Company:
     def truth_account_performance(self) -> pd.DataFrame:
         """Per company: won and lost deals, bookings, open deals and open pipeline (USD)."""
         return truth.account_performance(self)
+
+    def truth_pipeline_waterfall(self) -> pd.DataFrame:
+        """Per owner and week, month and fiscal quarter: opening pipeline, its movements (created,
+        reopened, increased, decreased, pulled in, pushed out, won, lost, transferred in and
+        out) and closing pipeline, in USD."""
+        return truth.pipeline_waterfall(self)
 
     def write_truth(self, directory: str | Path) -> dict[str, Path]:
         """Write every truth file (CSV) into `directory`; return {name: path}."""

@@ -28,6 +28,7 @@ from simulator.activities import (
 )
 from simulator.company import Company
 from simulator.contacts import EXISTING_CUSTOMER, INBOUND_LEAD, OBJECT_SOURCES
+from simulator.deal_history import CLOSED_LOST_REASONS, FORECAST_CATEGORIES
 from simulator.leads import JOB_TITLES, LEAD_SOURCES
 from simulator.people import SEGMENTS
 from simulator.stages import PIPELINE_ID, STAGE_IDS, WON
@@ -184,9 +185,10 @@ def _visible_members(members: np.ndarray, created: np.ndarray, clock: int) -> np
 class Deals(ObjectType):
     name, singular, type_id = "deals", "deal", "0-3"
     properties = (
-        "amount", "closedate", "createdate", "deal_currency_code", "dealname", "dealstage",
-        "dealtype", "hs_analytics_source", "hs_lastmodifieddate", "hs_merged_object_ids",
-        "hs_object_id", "hubspot_owner_id", "pipeline",
+        "amount", "closed_lost_reason", "closedate", "createdate", "deal_currency_code",
+        "dealname", "dealstage", "dealtype", "hs_analytics_source", "hs_forecast_category",
+        "hs_lastmodifieddate", "hs_merged_object_ids", "hs_object_id", "hubspot_owner_id",
+        "pipeline",
     )  # fmt: skip
     defaults = (
         "amount", "closedate", "createdate", "dealname", "dealstage", "hs_lastmodifieddate",
@@ -204,7 +206,7 @@ class Deals(ObjectType):
         return self.w.d["archived_ms"]
 
     def owner_rows(self, rows):
-        return self.w.d["owner_idx"][rows]
+        return state.deal_state(self.w, rows, self.clock)["owner_idx"]
 
     def modified(self, rows):
         return state.deal_state(self.w, rows, self.clock)["last_modified_ms"]
@@ -229,6 +231,11 @@ class Deals(ObjectType):
             merged = state.merged_away(w, row, t)
             values = {
                 "amount": money(st["amount"][k]),
+                "closed_lost_reason": (
+                    CLOSED_LOST_REASONS[st["lost_reason_idx"][k]]
+                    if st["lost_reason_idx"][k] >= 0
+                    else None
+                ),
                 "closedate": iso_ms(st["close_date_ms"][k]),
                 "createdate": iso_ms(d["created_ms"][row]),
                 "deal_currency_code": CURRENCIES[d["currency_idx"][row]],
@@ -238,10 +245,11 @@ class Deals(ObjectType):
                     "existingbusiness" if w.deal_is_existing_business[row] else "newbusiness"
                 ),
                 "hs_analytics_source": LEAD_SOURCES[d["source_idx"][row]],
+                "hs_forecast_category": FORECAST_CATEGORIES[st["forecast_category_idx"][k]],
                 "hs_lastmodifieddate": iso_ms(st["last_modified_ms"][k]),
                 "hs_merged_object_ids": ";".join(str(d["id"][r]) for _, r in merged) or None,
                 "hs_object_id": str(d["id"][row]),
-                "hubspot_owner_id": str(w.o["id_num"][d["owner_idx"][row]]),
+                "hubspot_owner_id": str(w.o["id_num"][st["owner_idx"][k]]),
                 "pipeline": PIPELINE_ID,
             }
             out.append(
@@ -263,10 +271,15 @@ class Deals(ObjectType):
         if prop == "closedate":
             return [(ts, iso_ms(v)) for ts, v in state.closedate_changes(w, row, t)]
         if prop == "amount":
-            changes = [(int(d["created_ms"][row]), money(d["amount_initial"][row]))]
-            if 0 <= d["revised_ms"][row] <= t:
-                changes.append((int(d["revised_ms"][row]), money(d["amount_final"][row])))
-            return changes
+            return [(ts, money(v)) for ts, v in state.amount_changes(w, row, t)]
+        if prop == "hubspot_owner_id":
+            return [(ts, str(w.o["id_num"][v])) for ts, v in state.owner_changes(w, row, t)]
+        if prop == "hs_forecast_category":
+            changes = state.forecast_category_changes(w, row, t)
+            return [(ts, FORECAST_CATEGORIES[v]) for ts, v in changes]
+        if prop == "closed_lost_reason":
+            value = current["values"][prop]
+            return [(int(d["closed_ms"][row]), value)] if value is not None else []
         if prop == "hs_merged_object_ids":
             merged = state.merged_away(w, row, t)
             return [

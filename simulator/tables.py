@@ -23,6 +23,7 @@ from simulator.activities import (
     TASK_STATUSES,
 )
 from simulator.contacts import EXISTING_CUSTOMER, INBOUND_LEAD, OBJECT_SOURCES
+from simulator.deal_history import CLOSED_LOST_REASONS, FORECAST_CATEGORIES
 from simulator.leads import JOB_TITLES, LEAD_SOURCES
 from simulator.people import REGIONS, ROLES, SEGMENTS
 from simulator.plans import quota_plan
@@ -36,8 +37,9 @@ if TYPE_CHECKING:
 # Column types: id and str (text, None empty), ts (UTC instant), date, money (2 decimals),
 # rate (6 decimals), int, float, bool.
 TABLES = (
-    "teams", "reps", "companies", "contacts", "deals", "deal_stage_history", "activities",
-    "quotas", "fx_rates", "survey_questions", "survey_waves", "survey_responses",
+    "teams", "reps", "companies", "contacts", "deals", "deal_stage_history",
+    "deal_property_history", "activities", "quotas", "fx_rates", "survey_questions",
+    "survey_waves", "survey_responses",
 )  # fmt: skip
 
 
@@ -228,7 +230,7 @@ def _deals(company: Company):
         {
             "deal_id": _ids(d["id"][rows]),
             "deal_name": np.array(names.deal_names(w, rows), dtype=object),
-            "owner_id": _ids(w.o["id_num"][d["owner_idx"][rows]]),
+            "owner_id": _ids(w.o["id_num"][st["owner_idx"]]),
             "company_id": _ids(w.company_ids[d["company_idx"][rows]]),
             "partner_company_id": _ids(
                 np.where(partner >= 0, w.company_ids[np.maximum(partner, 0)], -1)
@@ -240,6 +242,12 @@ def _deals(company: Company):
             ).astype(object),
             "stage_id": _pick(STAGE_IDS, stage),
             "status": status,
+            "forecast_category": _pick(FORECAST_CATEGORIES, st["forecast_category_idx"]),
+            "closed_lost_reason": np.where(
+                st["lost_reason_idx"] >= 0,
+                _pick(CLOSED_LOST_REASONS, np.maximum(st["lost_reason_idx"], 0)),
+                None,
+            ),
             "amount": st["amount"],
             "currency": _pick(CURRENCIES, d["currency_idx"][rows]),
             "lead_source": _pick(LEAD_SOURCES, d["source_idx"][rows]),
@@ -255,6 +263,7 @@ def _deals(company: Company):
     types = {"deal_id": "id", "deal_name": "str", "owner_id": "id", "company_id": "id"}
     types |= {"partner_company_id": "id", "contact_id": "id", "pipeline_id": "str"}
     types |= {"deal_type": "str", "stage_id": "str", "status": "str"}
+    types |= {"forecast_category": "str", "closed_lost_reason": "str"}
     types |= {"amount": "money", "currency": "str", "lead_source": "str", "created_at": "ts"}
     types |= {"closed_at": "ts", "close_date": "ts", "last_modified_at": "ts"}
     return frame, types | {"is_deleted": "bool", "deleted_at": "ts", "merged_into_deal_id": "id"}
@@ -288,6 +297,44 @@ def _deal_stage_history(company: Company):
         }
     )
     return frame, {"deal_id": "id", "stage_id": "str", "entered_at": "ts", "exited_at": "ts"}
+
+
+# The export's property names for the history HubSpot keeps of each deal property.
+HISTORY_PROPERTY_NAMES = {
+    "amount": "amount",
+    "closedate": "close_date",
+    "hubspot_owner_id": "owner_id",
+    "hs_forecast_category": "forecast_category",
+}
+
+
+def _deal_property_history(company: Company):
+    """Every value the deals' amount, close date, owner and forecast category had, with when it
+    was set (a CRM's field history, like Salesforce's OpportunityFieldHistory): values as text,
+    money with 2 decimals, close dates as YYYY-MM-DD, owners by id."""
+    w = company.world
+    events = state.deal_history_events(w, _all_deal_rows(company), company.clock_ms)
+    prop, value = events["property"].to_numpy(), events["value"].to_numpy()
+    text = np.empty(len(events), dtype=object)
+    money = prop == "amount"
+    text[money] = [
+        f"{'-' if v < 0 else ''}{abs(v) // 100}.{abs(v) % 100:02d}" for v in value[money]
+    ]
+    day = prop == "closedate"
+    text[day] = np.datetime_as_string(value[day].astype("datetime64[ms]"), unit="D").astype(object)
+    owner = prop == "hubspot_owner_id"
+    text[owner] = w.o["id_num"][value[owner]].astype(str).astype(object)
+    category = prop == "hs_forecast_category"
+    text[category] = _pick(FORECAST_CATEGORIES, value[category])
+    frame = pd.DataFrame(
+        {
+            "deal_id": _ids(w.d["id"][events["row"].to_numpy()]),
+            "property": pd.Series(prop).map(HISTORY_PROPERTY_NAMES).to_numpy(dtype=object),
+            "value": text,
+            "changed_at": events["changed_ms"].to_numpy(),
+        }
+    )
+    return frame, {"deal_id": "id", "property": "str", "value": "str", "changed_at": "ts"}
 
 
 def _activities(company: Company):
@@ -481,6 +528,7 @@ _BUILDERS = {
     "contacts": _contacts,
     "deals": _deals,
     "deal_stage_history": _deal_stage_history,
+    "deal_property_history": _deal_property_history,
     "activities": _activities,
     "quotas": _quotas,
     "fx_rates": _fx_rates,

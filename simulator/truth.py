@@ -43,7 +43,8 @@ if TYPE_CHECKING:
 _CENT = Decimal("0.01")
 _MICRO_CENTS = Decimal(100_000_000)  # amount cents x rate millionths -> dollars
 TRUTH_FILES = (
-    "rep_monthly", "lead_response", "enps", "pulse", "quota_attainment", "account_performance"
+    "rep_monthly", "lead_response", "enps", "pulse", "quota_attainment", "account_performance",
+    "pipeline_waterfall",
 )  # fmt: skip
 
 
@@ -66,7 +67,8 @@ def rep_monthly(company: Company) -> pd.DataFrame:
     micro = st["amount"][closed].astype(np.int64) * rate
     frame = pd.DataFrame(
         {
-            "owner_idx": w.d["owner_idx"][rows],
+            # Bookings go to the owner when the deal closed, not to whoever owns it now.
+            "owner_idx": state.owner_rows_at(w.d, rows, when),
             "month": month_index(when),
             "won_micro": np.where(stage == WON, micro, 0),
             "lost_micro": np.where(stage == LOST, micro, 0),
@@ -293,6 +295,182 @@ def quota_attainment(company: Company) -> pd.DataFrame:
     return out.sort_values(["rep_id", "month_start"], ignore_index=True)
 
 
+WATERFALL_MOVEMENTS = (
+    "created", "reopened", "increased", "decreased", "pulled_in", "pushed_out", "won", "lost",
+    "transferred_in", "transferred_out",
+)  # fmt: skip
+_GRAINS = ("week", "month", "fiscal_quarter")
+
+
+def _period_starts(days: np.ndarray, grain: str, fiscal_start_month: int) -> np.ndarray:
+    """First day (days since 1970) of the period of each day: ISO week, month, fiscal quarter."""
+    days = np.asarray(days, dtype=np.int64)
+    if grain == "week":
+        return days - (days + 3) % 7  # 1970-01-01 was a Thursday
+    month = days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    if grain == "fiscal_quarter":
+        month = month - (month - (fiscal_start_month - 1)) % 3
+    return month.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
+
+
+def _period_ends(starts: np.ndarray, grain: str) -> np.ndarray:
+    if grain == "week":
+        return starts + 6
+    months = 1 if grain == "month" else 3
+    first = starts.astype("datetime64[D]").astype("datetime64[M]") + months
+    return first.astype("datetime64[D]").astype(np.int64) - 1
+
+
+def pipeline_waterfall(company: Company, fiscal_year_start_month: int = 1) -> pd.DataFrame:
+    """The pipeline waterfall per owner and period (ISO week, month, fiscal quarter) up to the
+    clock's day, in USD, recomputed from the deals' change events.
+
+    Definitions (docs/metrics.md, sales.pipeline_waterfall): a deal's state at the end of each
+    UTC day is its stage, amount, expected close date and owner then (a closed deal keeps the
+    owner it closed with); its value is its amount at the rate of its close date, or of its
+    creation date while open, to the cent. The pipeline of a period is the open deals expected
+    to close by its last day. Each day a deal changes, in this order: a new owner takes its
+    value over (transferred out / in), a new amount changes it (increased / decreased), a close
+    date crossing the period's end moves it in or out (pulled in / pushed out), a close takes
+    it out (won / lost); a deal created that day enters (created), a closed deal reopened
+    re-enters (reopened). Opening = pipeline at the end of the day before the period, closing =
+    at the end of its last day (the clock's day for the period in progress); opening + every
+    movement = closing, per owner. Live deals only (not archived at the clock). Movements out
+    of the pipeline are negative.
+    """
+    states, today = _daily_states(company)
+    row, day = states["row"].to_numpy(), states["day"].to_numpy()
+    first = np.r_[True, row[1:] != row[:-1]]
+    shift = np.r_[0, np.arange(len(states) - 1)]  # the previous state of the same deal
+    is_open, close_day = states["is_open"].to_numpy(), states["close_day"].to_numpy()
+    value, owner = states["value"].to_numpy(), states["owner"].to_numpy()
+    p_open = ~first & is_open[shift]
+    p_value, p_owner, p_close = value[shift], owner[shift], close_day[shift]
+    closes = ~is_open & (first | p_open)
+    won = states["is_won"].to_numpy()
+    keys = row * _KEY + day
+
+    frames = []
+    for grain in _GRAINS:
+        start = _period_starts(day, grain, fiscal_year_start_month)
+        end = _period_ends(start, grain)
+        cur_in = (is_open & (close_day <= end)) | closes
+        p_in = p_open & (p_close <= end)
+        delta = value - p_value
+        moved = p_in & (owner != p_owner)
+        moves = {
+            "created": (first & cur_in, owner, value),
+            "reopened": (~first & ~p_open & is_open & cur_in, owner, value),
+            "transferred_out": (moved, p_owner, -p_value),
+            "transferred_in": (moved, owner, p_value),
+            "increased": (p_in & (delta > 0), owner, delta),
+            "decreased": (p_in & (delta < 0), owner, delta),
+            "pulled_in": (p_open & ~p_in & cur_in, owner, value),
+            "pushed_out": (p_in & ~cur_in, owner, -value),
+            "won": (closes & won, owner, -value),
+            "lost": (closes & ~won, owner, -value),
+        }
+        parts = [
+            pd.DataFrame(
+                {"owner": who[mask], "start": start[mask], "movement": kind, "cents": c[mask]}
+            )
+            for kind, (mask, who, c) in moves.items()
+        ]
+        m = pd.concat(parts, ignore_index=True).groupby(["owner", "start", "movement"])["cents"]
+        m = m.sum().unstack("movement").reindex(columns=list(WATERFALL_MOVEMENTS)).fillna(0)
+
+        # Opening and closing: every deal's state at the end of the day before each period and
+        # at the end of its last day (the clock's day at most), from its last change by then.
+        starts = np.unique(
+            _period_starts(np.arange(day.min(), today + 1), grain, fiscal_year_start_month)
+        )
+        ends = _period_ends(starts, grain)
+        deals, first_at = np.unique(row, return_index=True)
+        balances = []
+        for label, at in (("opening", starts - 1), ("closing", np.minimum(ends, today))):
+            # Only the periods whose probe day falls in the deal's life can hold it.
+            lo = np.searchsorted(at, day[first_at], "left")
+            hi = np.searchsorted(at, _last_open_day(states, first_at, today), "right")
+            count = np.maximum(hi - lo, 0)
+            probe_row = np.repeat(deals, count)
+            period = np.repeat(lo - np.r_[0, np.cumsum(count)[:-1]], count) + np.arange(count.sum())
+            idx = np.searchsorted(keys, probe_row * _KEY + at[period], "right") - 1
+            inside = is_open[idx] & (close_day[idx] <= ends[period])
+            balance = pd.DataFrame(
+                {
+                    "owner": owner[idx][inside],
+                    "start": starts[period][inside],
+                    "cents": value[idx][inside],
+                }
+            )
+            balances.append(
+                balance.groupby(["owner", "start"])["cents"].sum().rename(f"{label}_pipeline")
+            )
+        frame = pd.concat([balances[0], m, balances[1]], axis=1).fillna(0).astype(np.int64)
+        frame.index.names = ["owner", "start"]
+        frame = frame.reset_index()
+        frame["period_grain"] = grain
+        frames.append(frame)
+    out = pd.concat(frames, ignore_index=True)
+    w = company.world
+    out["rep_id"] = w.o["id"][out["owner"].to_numpy()]
+    out["period_start"] = out["start"].to_numpy().astype("datetime64[D]").astype(object)
+    money = ["opening_pipeline", *WATERFALL_MOVEMENTS, "closing_pipeline"]
+    for column in money:
+        out[column] = [Decimal(int(c)) / 100 for c in out[column]]
+    out = out[["rep_id", "period_grain", "period_start", *money]]
+    return out.sort_values(["period_grain", "rep_id", "period_start"], ignore_index=True)
+
+
+def _last_open_day(states: pd.DataFrame, first_at: np.ndarray, today: int) -> np.ndarray:
+    """Per deal (states sorted by deal, first_at its first state): the last day it was open at
+    the end of (the day before its close), or the clock's day while it is open."""
+    closed = ~states["is_open"].to_numpy()
+    # A closed deal's first closed state is its close day; its states after that stay closed.
+    close_day = np.full(first_at.size, today + 1, dtype=np.int64)
+    where = np.flatnonzero(closed)
+    deal_of = np.searchsorted(first_at, where, "right") - 1
+    np.minimum.at(close_day, deal_of, states["day"].to_numpy()[where])
+    return close_day - 1
+
+
+_KEY = 1 << 20  # day numbers stay below it: (row, day) as one sortable integer
+
+
+def _daily_states(company: Company) -> tuple[pd.DataFrame, int]:
+    """Each live deal's state at the end of every UTC day on which it changed, up to the clock's
+    day (sorted by deal and day): is_open, is_won (how it closed), value (cents USD), owner
+    (owner row; the owner at the close once closed) and close_day (its expected close date, days
+    since 1970). Returns (states, the clock's day)."""
+    w, clock = company.world, company.clock_ms
+    rows = state.deal_rows(w, clock, archived=False)
+    st = state.deal_state(w, rows, clock)
+    today = clock // MS_PER_DAY
+    ev = state.deal_history_events(w, rows, clock)
+    ev = ev[ev["property"] != "hs_forecast_category"].copy()
+    ev["day"] = ev["changed_ms"].to_numpy() // MS_PER_DAY
+    last = ev.groupby(["row", "day", "property"], sort=True)["value"].last().unstack("property")
+    states = last.reset_index()
+    for prop in ("amount", "closedate", "hubspot_owner_id"):
+        states[prop] = states.groupby("row")[prop].ffill()
+    position = pd.Series(np.arange(rows.size), index=rows)[states["row"]].to_numpy()
+    closed = st["closed_ms"][position]
+    states["is_open"] = (closed < 0) | (states["day"].to_numpy() < closed // MS_PER_DAY)
+    states["is_won"] = st["stage_idx"][position] == WON
+    at_close = state.owner_rows_at(w.d, rows[position], np.maximum(closed, 0))
+    states["owner"] = np.where(
+        states["is_open"], states["hubspot_owner_id"].to_numpy(), at_close
+    ).astype(np.int64)
+    rate_ms = np.where(closed >= 0, closed, w.d["created_ms"][rows[position]])
+    rate = w.fx_rate_micro(rate_ms, w.d["currency_idx"][rows[position]])
+    micro = states["amount"].to_numpy().astype(np.int64) * rate
+    states["value"] = (micro + 500_000) // 1_000_000  # cents, half away from zero (amounts >= 0)
+    states["close_day"] = states["closedate"].to_numpy().astype(np.int64) // MS_PER_DAY
+    states = states[states["day"] <= today]
+    columns = ["row", "day", "is_open", "is_won", "value", "owner", "close_day"]
+    return states[columns].reset_index(drop=True), int(today)
+
+
 def write_all(company: Company, directory: Path) -> dict[str, Path]:
     directory.mkdir(parents=True, exist_ok=True)
     frames = {
@@ -302,6 +480,7 @@ def write_all(company: Company, directory: Path) -> dict[str, Path]:
         "pulse": company.truth_pulse(),
         "quota_attainment": company.truth_quota_attainment(),
         "account_performance": company.truth_account_performance(),
+        "pipeline_waterfall": company.truth_pipeline_waterfall(),
     }
     paths = {}
     for name, frame in frames.items():

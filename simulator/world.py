@@ -17,6 +17,7 @@ import pandas as pd
 from simulator.accounts import assign_companies
 from simulator.activities import generate_activities
 from simulator.contacts import generate_other_contacts, merge_contacts
+from simulator.deal_history import generate_deal_history
 from simulator.deals import generate_deals, partner_companies
 from simulator.leads import generate_leads
 from simulator.people import generate_owners, generate_teams
@@ -29,7 +30,10 @@ from simulator.timeutil import MS_PER_DAY, date_to_ms, month_index
 DEFAULT_HORIZON_DAYS = 366
 # A new stream goes at the end: each stream's seed is its position, so adding one changes none
 # of the others.
-_STREAMS = ("people", "leads", "accounts", "fx", "deals", "activities", "surveys", "contacts")
+_STREAMS = (
+    "people", "leads", "accounts", "fx", "deals", "activities", "surveys", "contacts",
+    "deal_history",
+)  # fmt: skip
 
 
 @dataclass(frozen=True, eq=False)
@@ -271,6 +275,11 @@ def build_world(
         attainment.reset_index(),
         window_start_ms,
         horizon_end_ms,
+    )
+    # Last, from its own stream: reassignments, amount and close-date changes, forecast
+    # categories and lost reasons leave everything drawn above as it was.
+    generate_deal_history(
+        rng["deal_history"], owners, deals, entered, fx_micro, fx_first_day, horizon_end_ms
     )
     return World(
         seed=seed,

@@ -122,9 +122,9 @@ def test_simulate_export_writes_files_and_one_line(tmp_path: Path) -> None:
         cwd=REPO, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
-    assert done.stdout == f"wrote 12 tables (parquet) and 6 truth files to {out}\n"
-    assert len(list(out.glob("*.parquet"))) == 12 and not list(out.glob("*.csv"))
-    assert len(list((out / "truth").glob("truth_*.csv"))) == 6
+    assert done.stdout == f"wrote 13 tables (parquet) and 7 truth files to {out}\n"
+    assert len(list(out.glob("*.parquet"))) == 13 and not list(out.glob("*.csv"))
+    assert len(list((out / "truth").glob("truth_*.csv"))) == 7
     assert '"clock": "2025-07-01T23:59:59.999Z"' in (out / "manifest.json").read_text()
 
 

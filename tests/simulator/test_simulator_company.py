@@ -127,14 +127,22 @@ def test_deals_come_from_converted_leads(company: Company) -> None:
     contact = real["contact_idx"].to_numpy()
     assert (contact >= 0).all() and np.unique(contact).size == contact.size
     assert (w.leads["converted_ms"].to_numpy()[contact] == real["created_ms"].to_numpy()).all()
-    assert (w.leads["owner_idx"].to_numpy()[contact] == real["owner_idx"].to_numpy()).all()
+    # A deal starts with its lead's owner (some are reassigned later).
+    first_owner = w.d["owner_idx"][real["row"].to_numpy()]
+    assert (w.leads["owner_idx"].to_numpy()[contact] == first_owner).all()
+    assert (real["owner_idx"].to_numpy() != first_owner).sum() > 10
     assert (w.leads["company_idx"].to_numpy()[contact] == real["company_idx"].to_numpy()).all()
 
 
 def test_owner_is_employed_when_the_deal_is_created_and_closed(company: Company) -> None:
     deals = company.deals
+    d = company.world.d
+    creator = company.owners.iloc[d["owner_idx"][deals["row"].to_numpy()]].reset_index(drop=True)
+    assert (creator["hired_ms"] <= deals["created_ms"]).all()
+    # The owner now (after a reassignment, the new one) was employed when it took the deal over.
     owner = company.owners.iloc[deals["owner_idx"].to_numpy()].reset_index(drop=True)
-    assert (owner["hired_ms"] <= deals["created_ms"]).all()
+    taken_over = np.maximum(deals["created_ms"], d["owner_change_ms"][deals["row"].to_numpy()])
+    assert (owner["hired_ms"] <= taken_over).all()
     left = owner["left_ms"] >= 0
     assert (deals.loc[left, "created_ms"] < owner.loc[left, "left_ms"]).all()
     assert (deals.loc[left, "closed_ms"] >= 0).all(), "leavers leave no open deal behind"
@@ -301,7 +309,8 @@ def test_surveys_have_small_teams_varying_response_and_engagement(company: Compa
 def test_write_truth(company: Company, tmp_path) -> None:
     paths = company.write_truth(tmp_path / "truth")
     assert set(paths) == {
-        "rep_monthly", "lead_response", "enps", "pulse", "quota_attainment", "account_performance"
+        "rep_monthly", "lead_response", "enps", "pulse", "quota_attainment", "account_performance",
+        "pipeline_waterfall",
     }  # fmt: skip
     written = pd.read_csv(
         paths["rep_monthly"], dtype={"rep_id": str, "bookings": str, "lost_amount": str}
@@ -333,3 +342,51 @@ def test_engagement_moves_with_team_performance(company: Company) -> None:
             pairs.append((ratio, wave.enps))
     assert len(pairs) >= 30
     assert np.corrcoef(np.array(pairs).T)[0, 1] > 0.1
+
+
+def test_deal_property_history_agrees_with_the_api_and_the_state(company: Company) -> None:
+    """The vectorised history (exports, truth) equals the per-deal history the API serves, and
+    each history ends with the value the deal has at the clock."""
+    from simulator import state
+
+    w = company.world
+    rows = company.deals["row"].to_numpy()
+    events = state.deal_history_events(w, rows, company.clock_ms)
+    per_deal = {
+        "amount": state.amount_changes,
+        "closedate": state.closedate_changes,
+        "hubspot_owner_id": state.owner_changes,
+        "hs_forecast_category": state.forecast_category_changes,
+    }
+    sample = rows[:: max(1, rows.size // 300)]
+    for (row, prop), group in events[events["row"].isin(sample)].groupby(["row", "property"]):
+        expected = per_deal[prop](w, int(row), company.clock_ms)
+        assert list(zip(group["changed_ms"], group["value"], strict=True)) == expected
+    st = state.deal_state(w, rows, company.clock_ms)
+    last = events.groupby(["property", "row"])["value"].last()
+    assert (last["amount"].reindex(rows).to_numpy() == st["amount"]).all()
+    assert (last["closedate"].reindex(rows).to_numpy() == st["close_date_ms"]).all()
+    assert (last["hubspot_owner_id"].reindex(rows).to_numpy() == st["owner_idx"]).all()
+    assert (
+        last["hs_forecast_category"].reindex(rows).to_numpy() == st["forecast_category_idx"]
+    ).all()
+    # The company has every kind of change a pipeline review looks at.
+    changes = events.groupby(["property", "row"]).size()
+    assert (changes["amount"] >= 3).sum() > 20, "amounts changed twice"
+    assert (changes["hubspot_owner_id"] >= 2).sum() > 20, "deals reassigned"
+    assert (company.deals["stage_idx"] == 6).sum() > 100
+
+
+def test_the_waterfall_truth_reconciles_per_owner_and_period(company: Company) -> None:
+    from simulator.truth import WATERFALL_MOVEMENTS
+
+    waterfall = company.truth_pipeline_waterfall()
+    movements = sum(waterfall[m] for m in WATERFALL_MOVEMENTS)
+    assert (waterfall["opening_pipeline"] + movements == waterfall["closing_pipeline"]).all()
+    assert set(waterfall["period_grain"]) == {"week", "month", "fiscal_quarter"}
+    quarters = waterfall[waterfall["period_grain"] == "fiscal_quarter"]
+    for movement in ("created", "increased", "decreased", "pulled_in", "pushed_out", "won",
+                     "lost", "transferred_in"):  # fmt: skip
+        assert (quarters[movement] != 0).any(), movement
+    # Transfers between owners cancel out over the company.
+    assert quarters["transferred_in"].sum() == -quarters["transferred_out"].sum()

@@ -146,9 +146,23 @@ def test_files_agree_with_the_api(exported: Path, everything) -> None:
 # --- truth files against a recomputation from the files ----------------------------------------
 
 
+def _owners_at_close(directory: Path, closed: pd.DataFrame) -> pd.Series:
+    """The owner of each closed deal when it closed, from the field history file (a won deal
+    may have been handed on since)."""
+    history = read(directory, "deal_property_history")
+    owners = history[history["property"] == "owner_id"].assign(at=lambda h: ts(h["changed_at"]))
+    closing = closed[["deal_id"]].assign(at=ts(closed["closed_at"]))
+    found = pd.merge_asof(
+        closing.sort_values("at"), owners.sort_values("at"), on="at", by="deal_id"
+    ).set_index("deal_id")["value"]
+    return closed["deal_id"].map(found)
+
+
 def _bookings(directory: Path) -> pd.DataFrame:
     deals = read(directory, "deals")
     closed = deals[deals["status"].isin(["won", "lost"]) & (deals["is_deleted"] == "false")].copy()
+    closed["owner_id"] = _owners_at_close(directory, closed)
+    assert closed["owner_id"].notna().all()
     fx = read(directory, "fx_rates")
     closed["rate_date"] = ts(closed["closed_at"]).dt.strftime("%Y-%m-%d")
     closed = closed.merge(fx, on=["currency", "rate_date"], how="left", validate="many_to_one")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 
 import pytest
 import requests
@@ -296,11 +297,15 @@ def test_slipped_close_dates_and_revised_amounts_have_history(everything) -> Non
             assert history[0]["timestamp"] <= deal["properties"]["hs_lastmodifieddate"]
             stamps = [c["timestamp"] for c in history]
             assert stamps == sorted(stamps, reverse=True)
-    # an open deal's close date only ever moves later
+    # an open deal's close date moves later, except once at most, when the rep pulls it in
+    pulled = 0
     for deal in slipped:
         if deal["properties"]["dealstage"] not in ("closedwon", "closedlost"):
-            values = [c["value"] for c in deal["propertiesWithHistory"]["closedate"]]
-            assert values == sorted(values, reverse=True)
+            values = [c["value"] for c in deal["propertiesWithHistory"]["closedate"]][::-1]
+            earlier = sum(later < before for before, later in pairwise(values))
+            assert earlier <= 1
+            pulled += earlier
+    assert pulled > 5
 
 
 def test_archived_deals_are_deleted_and_merged_ones(everything, company: Company) -> None:
