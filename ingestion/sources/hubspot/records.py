@@ -6,8 +6,15 @@ from typing import Any
 from ingestion.sources.hubspot.settings import CrmObject
 
 # Property -> (child table, column of the record's id, column of the value): deal stage
-# changes land in deals__stage_history as (deal_id, stage_id, changed_at, source_type).
-HISTORY_CHILD = {"dealstage": ("stage_history", "deal_id", "stage_id")}
+# changes land in deals__stage_history as (deal_id, stage_id, changed_at, source_type), and the
+# other deal properties with history in deals__<name>_history as (deal_id, value, ...).
+HISTORY_CHILD = {
+    "dealstage": ("stage_history", "deal_id", "stage_id"),
+    "amount": ("amount_history", "deal_id", "value"),
+    "closedate": ("closedate_history", "deal_id", "value"),
+    "hubspot_owner_id": ("owner_history", "deal_id", "value"),
+    "hs_forecast_category": ("forecast_category_history", "deal_id", "value"),
+}
 
 
 def history_child(crm: CrmObject, prop: str) -> tuple[str, str, str]:

@@ -68,9 +68,11 @@ CRM_OBJECTS: tuple[CrmObject, ...] = (
         (
             "dealname", "amount", "deal_currency_code", "dealstage", "pipeline", "closedate",
             "createdate", "hubspot_owner_id", "hs_analytics_source", "hs_merged_object_ids",
-            "dealtype", "hs_lastmodifieddate",
+            "dealtype", "hs_lastmodifieddate", "hs_forecast_category", "closed_lost_reason",
         ),
-        history=("dealstage",),
+        # The pipeline as it was: every value these had, with when it was set (at most 50
+        # records a request once history is asked for: LIST/BATCH_READ_SIZE_WITH_HISTORY).
+        history=("dealstage", "amount", "closedate", "hubspot_owner_id", "hs_forecast_category"),
         associations=("contacts", "companies"),
     ),
     CrmObject(
