@@ -102,8 +102,30 @@ def deals_in_usd(export_dir: Path) -> pd.DataFrame:
             frame["amount"], frame["currency"], frame["rate_day"], strict=True
         )
     ]
-    frame["rep_id"] = rep_ids(frame["owner_id"])
+    frame["rep_id"] = rep_ids(attributed_owner_ids(export_dir, frame))
     return frame
+
+
+def attributed_owner_ids(export_dir: Path, deals: pd.DataFrame) -> pd.Series:
+    """Who each deal counts for (DESIGN section 4): an open deal its owner now, a closed one the
+    owner when it closed - the last owner_id change of the export's field history at or before
+    closed_at (the first recorded one when all came later; the current owner without history).
+    `deals` as read from deals.csv with closed_at parsed; owner ids as the export's."""
+    path = export_dir / "deal_property_history.csv"
+    if not path.exists():
+        return deals["owner_id"]
+    history = read_csv(export_dir, "deal_property_history")
+    history = history[history["property"] == "owner_id"].copy()
+    history["changed_at"] = utc(history["changed_at"])
+    history = history.sort_values(["deal_id", "changed_at"], kind="stable")
+    closes = deals[["deal_id", "closed_at"]].dropna(subset=["closed_at"])
+    merged = history.merge(closes, on="deal_id")
+    before = merged[merged["changed_at"] <= merged["closed_at"]]
+    at_close = before.groupby("deal_id")["value"].last()
+    first = merged.groupby("deal_id")["value"].first()
+    at_close = at_close.reindex(first.index).fillna(first)
+    owners = deals["deal_id"].map(at_close)
+    return owners.where(deals["closed_at"].notna() & owners.notna(), deals["owner_id"])
 
 
 def rep_ids(owner_ids: pd.Series) -> pd.Series:

@@ -112,7 +112,7 @@ def assert_bookings_to_date_agree(layer: SemanticLayer) -> int:
 
     won = read(
         layer,
-        "select owner_rep_id as rep_id, closed_date, amount_reporting from core.fct_deals "
+        "select owner_rep_id_at_close as rep_id, closed_date, amount_reporting from core.fct_deals "
         "where is_won and not is_deleted and amount_reporting is not null",
     )
     sample = result.dropna(subset=["bookings_trailing_90_days"]).sample(

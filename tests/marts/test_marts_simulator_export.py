@@ -18,9 +18,11 @@ from marts_helpers import (
     MAPPINGS,
     WITHOUT_FORECAST,
     assert_close,
+    attributed_owner_ids,
     cents,
     load_files,
     read,
+    rep_ids,
     run_dbt,
 )
 
@@ -95,7 +97,10 @@ def deals(export_dir: Path) -> pd.DataFrame:
         )
     ]
     assert set(frame["currency"]) > {"USD"}, "the export should mix currencies"
-    frame["rep_id"] = "files:" + frame["owner_id"]
+    # Closed deals count for the owner when they closed, though some were handed on since.
+    owners = attributed_owner_ids(export_dir, frame)
+    assert (owners != frame["owner_id"]).sum() > 10, "the export should hand won deals on"
+    frame["rep_id"] = rep_ids(owners)
     return frame
 
 

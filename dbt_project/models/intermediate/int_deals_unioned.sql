@@ -105,6 +105,8 @@ hubspot_deals as (
         end as expected_close_date,
         hubspot_deals_source.lead_source,
         hubspot_deals_source.deal_type,
+        hubspot_deals_source.forecast_category,
+        hubspot_deals_source.closed_lost_reason,
         hubspot_deals_source.is_deleted,
         'hubspot' as source_system,
         hubspot_deals_source.loaded_at
@@ -153,7 +155,9 @@ files_deals as (
         case when mapped_status in ('won', 'lost') then closed_at end as closed_at,
         case when mapped_status = 'open' then expected_close_date end as expected_close_date,
         lead_source,
-        cast(null as {{ dbt.type_string() }}) as deal_type,
+        deal_type,
+        forecast_category,
+        closed_lost_reason,
         is_deleted,
         'files' as source_system,
         loaded_at
@@ -168,7 +172,8 @@ unioned as (
         ['pipeline_id', 'string'], ['stage_id', 'string'], ['status', 'string'],
         ['amount', type_amount()], ['currency', 'string'], ['created_at', 'timestamp'],
         ['closed_at', 'timestamp'], ['expected_close_date', 'date'], ['lead_source', 'string'],
-        ['deal_type', 'string'], ['is_deleted', 'boolean'], ['source_system', 'string'],
+        ['deal_type', 'string'], ['forecast_category', 'string'], ['closed_lost_reason', 'string'],
+        ['is_deleted', 'boolean'], ['source_system', 'string'],
         ['loaded_at', 'timestamp'],
     ]) }}
 ),
@@ -246,6 +251,8 @@ final as (
         -- Categories in one spelling across sources and marts (organic_search, new_business).
         {{ normalised_category('lead_source') }} as lead_source,
         {{ deal_type_category('deal_type') }} as deal_type,
+        {{ normalised_category('forecast_category') }} as forecast_category,
+        {{ normalised_category('closed_lost_reason') }} as closed_lost_reason,
         is_deleted,
         source_system,
         loaded_at

@@ -48,6 +48,7 @@ def _f(type_: str = "string", *, required: bool = False, allowed: tuple[str, ...
 
 
 DEAL_STATUSES = ("open", "won", "lost")
+DEAL_HISTORY_PROPERTIES = ("amount", "expected_close_date", "owner_rep_id", "forecast_category")
 ACTIVITY_TYPES = ("call", "email", "meeting", "task")
 ACTIVITY_DIRECTIONS = ("inbound", "outbound")
 SURVEY_QUESTION_KINDS = ("enps", "likert", "text")
@@ -120,6 +121,17 @@ ENTITIES: dict[str, CanonicalEntity] = {
             "exited_at": _f("timestamp"),
         },
         primary_key=("deal_id", "stage_id", "entered_at"),
+    ),
+    # A CRM's field history (Salesforce's OpportunityFieldHistory, HubSpot's property history):
+    # each value a deal property was set to, and when.
+    "deal_property_history": CanonicalEntity(
+        fields={
+            "deal_id": _f(required=True),
+            "property": _f(required=True, allowed=DEAL_HISTORY_PROPERTIES),
+            "value": _f(),
+            "changed_at": _f("timestamp", required=True),
+        },
+        primary_key=("deal_id", "property", "changed_at"),
     ),
     "activities": CanonicalEntity(
         fields={

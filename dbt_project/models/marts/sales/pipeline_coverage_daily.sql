@@ -73,13 +73,14 @@ grid as (
 ),
 
 daily_bookings as (
+    -- Bookings of the rep who owned each deal when it was won (as in rep_performance).
     select
-        owner_rep_id as rep_id,
+        owner_rep_id_at_close as rep_id,
         closed_date,
         sum(amount_reporting) as bookings
     from deals
     where is_won and not is_deleted
-    group by owner_rep_id, closed_date
+    group by owner_rep_id_at_close, closed_date
 ),
 
 period_bookings as (

@@ -29,7 +29,8 @@ periods as (
 closed_deals as (
     select
         deals.deal_id,
-        deals.team_id,
+        -- The team the deal was closed for (its owner's when it closed).
+        deals.team_id_at_close as team_id,
         deals.is_won,
         deals.amount_reporting,
         deals.created_at,

@@ -28,6 +28,15 @@ renamed as (
         {{ to_utc_timestamp('closed_at') }} as closed_at,
         cast(expected_close_date as date) as expected_close_date,
         cast(lead_source as {{ dbt.type_string() }}) as lead_source,
+        -- Optional extras of a mapping: the deal type, its forecast category, why it was lost,
+        -- and when the CRM last changed it (the validity time of the deal snapshots).
+        cast({{ optional_source_column('raw_files', 'deals', 'deal_type') }} as {{ dbt.type_string() }}) as deal_type,
+        cast({{ optional_source_column('raw_files', 'deals', 'forecast_category') }} as {{ dbt.type_string() }})
+            as forecast_category,
+        cast({{ optional_source_column('raw_files', 'deals', 'closed_lost_reason') }} as {{ dbt.type_string() }})
+            as closed_lost_reason,
+        {{ to_utc_timestamp(optional_source_column('raw_files', 'deals', 'last_modified_at', dbt.type_timestamp())) }}
+            as last_modified_at,
         (
             coalesce(cast(is_deleted as boolean), false)
             or {{ deleted_at }} is not null

@@ -24,6 +24,12 @@ renamed as (
         -- HubSpot's dealtype (newbusiness, existingbusiness, or a portal's own), where loaded.
         cast({{ optional_source_column('raw_hubspot', 'deals', 'dealtype') }} as {{ dbt.type_string() }})
             as deal_type,
+        -- HubSpot's forecast category (COMMIT, BEST_CASE, PIPELINE, OMIT, CLOSED) and the
+        -- closed-lost reason, where loaded.
+        cast({{ optional_source_column('raw_hubspot', 'deals', 'hs_forecast_category') }} as {{ dbt.type_string() }})
+            as forecast_category,
+        cast({{ optional_source_column('raw_hubspot', 'deals', 'closed_lost_reason') }} as {{ dbt.type_string() }})
+            as closed_lost_reason,
         coalesce(archived, false) as is_deleted,
         {{ dlt_load_id_to_timestamp('_dlt_load_id') }} as loaded_at
     from source

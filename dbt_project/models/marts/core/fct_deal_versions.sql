@@ -1,0 +1,324 @@
+{#- Each deal as it was on every day: one row per deal and run of days over which its end-of-day
+    state (stage, status, amount, expected close date, owner, forecast category) stayed the
+    same, from its creation date on (valid_from_date to valid_to_date, inclusive; the current
+    version has no valid_to_date). Built from the stage history and the property history of
+    each deal; a property with no history keeps the deal's current value on every day, and a
+    property's first recorded value holds from the creation on. From its close date on a deal
+    is closed as fct_deals has it: its current amount, and the owner when it closed
+    (owner_rep_id_at_close), so that pipeline leaving as won is exactly its bookings. Amounts in
+    the reporting currency at the deal's rate (fct_deals.fx_rate: the close date's once
+    closed, the creation date's while open). Deals left out of fct_deals (record exceptions)
+    have no versions; deleted ones have them, flagged. Read by pipeline_snapshot_daily
+    and pipeline_waterfall. Definitions: docs/metrics.md. -#}
+{%- set properties = [
+    'stage_id', 'amount', 'expected_close_date', 'owner_rep_id', 'forecast_category',
+] -%}
+{#- What a new version is a change of (the expected close date only while open). -#}
+{%- set state_columns = [
+    'stage_id', 'status', 'amount', 'open_expected_close_date', 'owner_rep_id', 'forecast_category',
+] -%}
+with
+
+deals as (
+    select * from {{ ref('fct_deals') }}
+),
+
+deal_loads as (
+    select * from {{ ref('int_deals_unioned') }}
+),
+
+stages as (
+    select * from {{ ref('int_deal_stages_unioned') }}
+),
+
+property_history as (
+    select * from {{ ref('int_deal_property_history_unioned') }}
+),
+
+stage_history as (
+    select * from {{ ref('int_deal_stage_history_unioned') }}
+),
+
+changes as (
+    select
+        deal_id,
+        property,
+        changed_at,
+        amount,
+        expected_close_date,
+        owner_rep_id,
+        forecast_category,
+        cast(null as {{ dbt.type_string() }}) as stage_id,
+        loaded_at
+    from property_history
+    union all
+    select
+        deal_id,
+        'stage_id' as property,
+        entered_at as changed_at,
+        cast(null as {{ type_amount() }}) as amount,
+        cast(null as date) as expected_close_date,
+        cast(null as {{ dbt.type_string() }}) as owner_rep_id,
+        cast(null as {{ dbt.type_string() }}) as forecast_category,
+        stage_id,
+        loaded_at
+    from stage_history
+),
+
+dated_changes as (
+    -- A change before the creation date (a backdated value) counts from the creation date.
+    select
+        changes.*,
+        case
+            when {{ to_reporting_date('changes.changed_at') }} < deals.created_date then deals.created_date
+            else {{ to_reporting_date('changes.changed_at') }}
+        end as change_date
+    from changes
+    inner join deals
+        on changes.deal_id = deals.deal_id
+    where changes.changed_at is not null
+),
+
+day_changes as (
+    -- The value a property had at the end of each day it changed: the day's last change.
+    select
+        *,
+        row_number() over (
+            partition by deal_id, property, change_date
+            order by
+                changed_at desc,
+                amount asc,
+                expected_close_date asc,
+                owner_rep_id asc,
+                forecast_category asc,
+                stage_id asc
+        ) as change_rank
+    from dated_changes
+),
+
+version_days as (
+    select
+        deal_id,
+        change_date as valid_from_date
+    from day_changes
+    where change_rank = 1
+    union
+    select
+        deal_id,
+        created_date as valid_from_date
+    from deals
+    where created_date is not null
+    union
+    select
+        deal_id,
+        closed_date as valid_from_date
+    from deals
+    where closed_date is not null
+),
+
+pivoted as (
+    -- Per version day, which properties changed that day and to what.
+    select
+        version_days.deal_id,
+        version_days.valid_from_date,
+        {%- for property in properties %}
+            max(case when day_changes.property = '{{ property }}' then 1 else 0 end) as has_{{ property }},
+            max(case when day_changes.property = '{{ property }}' then day_changes.{{ property }} end)
+                as changed_{{ property }},
+        {%- endfor %}
+        max(day_changes.loaded_at) as loaded_at
+    from version_days
+    left join day_changes
+        on
+            version_days.deal_id = day_changes.deal_id
+            and version_days.valid_from_date = day_changes.change_date
+            and day_changes.change_rank = 1
+    group by version_days.deal_id, version_days.valid_from_date
+),
+
+grouped as (
+    -- Carry each property forward: a running count of its changes numbers the runs of days
+    -- that share its last change (portable, no IGNORE NULLS).
+    select
+        *,
+        {%- for property in properties %}
+            sum(has_{{ property }}) over (
+                partition by deal_id order by valid_from_date rows between unbounded preceding and current row
+            ) as run_{{ property }},
+        {%- endfor %}
+        max(loaded_at) over (partition by deal_id) as history_loaded_at
+    from pivoted
+),
+
+carried as (
+    select
+        *,
+        {%- for property in properties %}
+            max(changed_{{ property }}) over (partition by deal_id, run_{{ property }})
+                as carried_{{ property }},
+            max(has_{{ property }}) over (partition by deal_id)
+                as has_history_{{ property }}{% if not loop.last %},{% endif %}
+        {%- endfor %}
+    from grouped
+),
+
+backfilled as (
+    -- Before a property's first recorded change, its first recorded value.
+    select
+        *,
+        {%- for property in properties %}
+            max(case when run_{{ property }} = 1 then carried_{{ property }} end) over (partition by deal_id)
+                as first_{{ property }}{% if not loop.last %},{% endif %}
+        {%- endfor %}
+    from carried
+),
+
+recorded as (
+    select
+        backfilled.deal_id,
+        backfilled.valid_from_date,
+        backfilled.history_loaded_at,
+        {%- for property in properties %}
+            backfilled.has_history_{{ property }},
+            case
+                when backfilled.run_{{ property }} = 0 then backfilled.first_{{ property }}
+                else backfilled.carried_{{ property }}
+            end as recorded_{{ property }}{% if not loop.last %},{% endif %}
+        {%- endfor %}
+    from backfilled
+),
+
+states as (
+    select
+        recorded.deal_id,
+        recorded.valid_from_date,
+        deals.closed_date is not null and recorded.valid_from_date >= deals.closed_date as is_finally_closed,
+        case
+            when recorded.has_history_stage_id = 1 then recorded.recorded_stage_id else deals.stage_id
+        end as history_stage_id,
+        case
+            when recorded.has_history_amount = 1 then recorded.recorded_amount else deals.amount
+        end as history_amount,
+        case
+            when recorded.has_history_expected_close_date = 1 then recorded.recorded_expected_close_date
+            -- No history: the expected close date now, or for a deal closed since, its close date.
+            else coalesce(deals.expected_close_date, deals.closed_date)
+        end as history_expected_close_date,
+        case
+            when recorded.has_history_owner_rep_id = 1 then coalesce(recorded.recorded_owner_rep_id, 'unassigned')
+            else deals.owner_rep_id
+        end as history_owner_rep_id,
+        case
+            when recorded.has_history_forecast_category = 1 then recorded.recorded_forecast_category
+            else deals.forecast_category
+        end as history_forecast_category,
+        case
+            when recorded.history_loaded_at > deal_loads.loaded_at then recorded.history_loaded_at
+            else deal_loads.loaded_at
+        end as loaded_at
+    from recorded
+    inner join deals
+        on recorded.deal_id = deals.deal_id
+    inner join deal_loads
+        on recorded.deal_id = deal_loads.deal_id
+),
+
+resolved as (
+    select
+        states.deal_id,
+        states.valid_from_date,
+        deals.pipeline_id,
+        states.history_expected_close_date as expected_close_date,
+        deals.fx_rate,
+        deals.is_deleted,
+        states.loaded_at,
+        case when states.is_finally_closed then deals.stage_id else states.history_stage_id end as stage_id,
+        case
+            when states.is_finally_closed then deals.status
+            -- A closed stage before the close date: closed then (reopened since).
+            when history_stages.status in ('won', 'lost') then history_stages.status
+            else 'open'
+        end as status,
+        case when states.is_finally_closed then deals.amount else states.history_amount end as amount,
+        case
+            when states.is_finally_closed then deals.owner_rep_id_at_close
+            else coalesce(states.history_owner_rep_id, 'unassigned')
+        end as owner_rep_id,
+        case
+            when states.is_finally_closed then deals.forecast_category
+            else states.history_forecast_category
+        end as forecast_category
+    from states
+    inner join deals
+        on states.deal_id = deals.deal_id
+    left join stages as history_stages
+        on
+            deals.pipeline_id = history_stages.pipeline_id
+            and states.history_stage_id = history_stages.stage_id
+),
+
+compared as (
+    -- A day whose end-of-day state equals the day before's (a change undone the same day, or
+    -- one that no longer shows, such as an owner change after the close) starts no version.
+    select
+        *,
+        {%- for column in state_columns %}
+            lag({{ column }}) over (partition by deal_id order by valid_from_date) as previous_{{ column }},
+        {%- endfor %}
+        row_number() over (partition by deal_id order by valid_from_date) as day_number
+    from (
+        -- A closed deal has no expected close date: a change of it after the close moves nothing.
+        select
+            *,
+            case when status = 'open' then expected_close_date end as open_expected_close_date
+        from resolved
+    ) as resolved_states
+),
+
+distinct_states as (
+    select
+        *,
+        {{ dbt.dateadd('day', -1, 'lead(valid_from_date) over (partition by deal_id order by valid_from_date)') }}
+            as valid_to_date
+    from compared
+    where
+        day_number = 1
+        {%- for column in state_columns %}
+            or {{ column }} is distinct from previous_{{ column }}
+        {%- endfor %}
+),
+
+final as (
+    select
+        resolved.deal_id,
+        cast(row_number() over (partition by resolved.deal_id order by resolved.valid_from_date) as integer)
+            as version_number,
+        resolved.valid_from_date,
+        cast(resolved.valid_to_date as date) as valid_to_date,
+        resolved.valid_to_date is null as is_current_version,
+        resolved.pipeline_id,
+        resolved.stage_id,
+        stages.win_probability as stage_win_probability,
+        resolved.status,
+        resolved.status = 'open' as is_open,
+        resolved.amount,
+        {{ convert_to_cents('resolved.amount', 'resolved.fx_rate') }} as amount_reporting,
+        case
+            when resolved.status = 'open'
+                then {{ weight_to_cents(
+                    convert_to_cents('resolved.amount', 'resolved.fx_rate'), 'stages.win_probability'
+                ) }}
+        end as weighted_amount_reporting,
+        case when resolved.status = 'open' then resolved.expected_close_date end as expected_close_date,
+        resolved.owner_rep_id,
+        resolved.forecast_category,
+        resolved.is_deleted,
+        resolved.loaded_at
+    from distinct_states as resolved
+    left join stages
+        on
+            resolved.pipeline_id = stages.pipeline_id
+            and resolved.stage_id = stages.stage_id
+)
+
+select * from final
