@@ -375,3 +375,32 @@ def test_salespulse_metrics_query_answers_from_the_serving_warehouse(first_run, 
     assert "reports.rep_scorecard_monthly" in published
     assert "reports.team_scorecard_fiscal_quarter" in published
     assert scorecard[0] > 0
+
+
+WATERFALL_MONEY = (
+    "opening_pipeline", "created", "reopened", "increased", "decreased", "pulled_in",
+    "pushed_out", "won", "lost", "transferred_in", "transferred_out", "closing_pipeline",
+)  # fmt: skip
+
+
+def test_the_pipeline_waterfall_from_hubspot_history_equals_the_simulators_truth(
+    first_run, demo_company
+):
+    """Through the HubSpot API's property history: every rep row of the published waterfall
+    equals the demo company's truth, movement by movement, to the cent."""
+    _, home = first_run
+    with duckdb.connect(str(home / "serving.duckdb"), read_only=True) as con:
+        mart = con.execute(
+            "select * from sales.pipeline_waterfall where waterfall_level = 'rep'"
+        ).df()
+    truth = demo_company.truth_pipeline_waterfall()
+    truth = truth.rename(columns={"period_start": "period_start_date"})
+    truth = truth[(truth[list(WATERFALL_MONEY)] != 0).any(axis=1)]
+    mart["period_start_date"] = pd.to_datetime(mart["period_start_date"]).dt.date
+    key = ["rep_id", "period_grain", "period_start_date"]
+    merged = truth.merge(mart, on=key, how="outer", suffixes=("_truth", ""), indicator=True)
+    assert (merged["_merge"] == "both").all(), merged[merged["_merge"] != "both"][key].head()
+    for column in WATERFALL_MONEY:
+        mart_cents = merged[column].map(lambda v: Decimal(str(v)).quantize(Decimal("0.01")))
+        wrong = merged[mart_cents != merged[f"{column}_truth"].map(Decimal)]
+        assert wrong.empty, (column, wrong[[*key, column, f"{column}_truth"]].head())

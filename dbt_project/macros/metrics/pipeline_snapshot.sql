@@ -1,7 +1,8 @@
 {#- The first snapshot date (the calendar start when the table is empty) an incremental run of pipeline_snapshot_daily must rebuild: the day
-    after the last snapshot (new days), or the creation date of any deal (re)loaded since the
-    last run (its amount, stage, owner or status may have changed every snapshot since), or the
-    first snapshot of a rep who changed team since. A scalar subquery; only for incremental runs. -#}
+    after the last snapshot (new days), or the creation date of any deal whose versions were
+    (re)loaded since the last run (its amount, stage, owner, close date or status may have
+    changed every snapshot since), or the first snapshot of a rep who changed team since. A
+    scalar subquery; only for incremental runs. -#}
 {% macro pipeline_snapshot_recompute_from(this_relation) -%}
     coalesce((
         select min(candidate_date)
@@ -13,15 +14,9 @@
             -- without the as-of date reports up to today): removed, never kept.
             select {{ dbt.dateadd('day', 1, date_literal(as_of_date())) }} as candidate_date
             union all
-            select min(deals.created_date) as candidate_date
-            from {{ ref('int_deals_unioned') }} as deals
-            where deals.loaded_at > (select max(source_loaded_at) from {{ this_relation }})
-            union all
-            select min(deals.created_date) as candidate_date
-            from {{ ref('int_deal_stage_history_unioned') }} as history
-            inner join {{ ref('int_deals_unioned') }} as deals
-                on history.deal_id = deals.deal_id
-            where history.loaded_at > (select max(source_loaded_at) from {{ this_relation }})
+            select min(versions.valid_from_date) as candidate_date
+            from {{ ref('fct_deal_versions') }} as versions
+            where versions.loaded_at > (select max(source_loaded_at) from {{ this_relation }})
             union all
             select min(snapshots.snapshot_date) as candidate_date
             from {{ this_relation }} as snapshots

@@ -1,10 +1,12 @@
-{#- The open pipeline at the end of every day, per rep: open deals, their amount, the weighted
-    pipeline (amount x the win probability of the stage the deal was in that day) and what was
-    expected to close in the rest of the month and fiscal quarter. Reconstructed from the stage
-    history, so a full refresh gives the same rows as the incremental runs: an incremental run
-    deletes and rebuilds every day from pipeline_snapshot_recompute_from() on (new days, and
-    every day since the creation of a deal that was reloaded). Coverage against quota:
-    pipeline_coverage_daily. -#}
+{#- The open pipeline at the end of every day, per rep, as it was that day: each open deal with
+    the stage, amount, expected close date, owner and forecast category it had then
+    (core.fct_deal_versions), so a past day never shows today's values. Open deals, their
+    amount, the weighted pipeline (amount x the win probability of that day's stage), what was
+    expected to close in the rest of the month and fiscal quarter, and the commit and best-case
+    part. Rebuilt from the deals' histories, so a full refresh gives the same rows as the
+    incremental runs: an incremental run deletes and rebuilds every day from
+    pipeline_snapshot_recompute_from() on (new days, and every day since the first version of a
+    deal that was reloaded). Coverage against quota: pipeline_coverage_daily. -#}
 {{ config(
     materialized='incremental',
     incremental_strategy='delete+insert',
@@ -13,23 +15,10 @@
     pre_hook="{% if is_incremental() %}delete from {{ this }} where snapshot_date >= "
         ~ "{{ pipeline_snapshot_recompute_from(this) }}{% endif %}",
 ) }}
--- depends_on: {{ ref('int_deal_stage_history_unioned') }}
 with
 
-deals as (
-    select * from {{ ref('fct_deals') }}
-),
-
-deal_loads as (
-    select * from {{ ref('int_deals_unioned') }}
-),
-
-history as (
-    select * from {{ ref('fct_deal_stage_history') }}
-),
-
-stages as (
-    select * from {{ ref('int_deal_stages_unioned') }}
+versions as (
+    select * from {{ ref('fct_deal_versions') }}
 ),
 
 periods as (
@@ -54,82 +43,19 @@ days as (
     group by date_day
 ),
 
-history_loads as (
-    select
-        deal_id,
-        max(loaded_at) as loaded_at
-    from history
-    group by deal_id
-),
-
-live_deals as (
-    select
-        deals.deal_id,
-        deals.owner_rep_id,
-        deals.pipeline_id,
-        deals.stage_id,
-        deals.status,
-        deals.amount_reporting,
-        deals.created_date,
-        deals.closed_date,
-        -- The expected close date is kept only while a deal is open; for one that has closed
-        -- since, its actual close date stands in for what was expected on earlier days.
-        coalesce(deals.expected_close_date, deals.closed_date) as expected_close_date,
-        case
-            when history_loads.loaded_at > deal_loads.loaded_at then history_loads.loaded_at
-            else deal_loads.loaded_at
-        end as loaded_at
-    from deals
-    inner join deal_loads
-        on deals.deal_id = deal_loads.deal_id
-    left join history_loads
-        on deals.deal_id = history_loads.deal_id
-    where
-        not deals.is_deleted
-        and deals.created_date is not null
-),
-
 open_deal_days as (
-    -- A deal is open at the end of a day from its creation date until the day before it closed.
+    -- The version of each live deal in force at the end of the day, when it was open then.
     select
-        live_deals.*,
+        versions.*,
         days.date_day as snapshot_date,
         days.month_end_date,
         days.fiscal_quarter_end_date
-    from live_deals
+    from versions
     inner join days
         on
-            live_deals.created_date <= days.date_day
-            and (live_deals.closed_date is null or live_deals.closed_date > days.date_day)
-),
-
-staged_deal_days as (
-    select
-        open_deal_days.*,
-        -- The stage in force at the end of the day; without history, the deal's current stage.
-        coalesce(history.stage_id, case when history_loads.deal_id is null then open_deal_days.stage_id end)
-            as stage_id_that_day
-    from open_deal_days
-    left join history
-        on
-            open_deal_days.deal_id = history.deal_id
-            and open_deal_days.snapshot_date >= history.entered_date
-            and (history.exited_date is null or open_deal_days.snapshot_date < history.exited_date)
-    left join history_loads
-        on open_deal_days.deal_id = history_loads.deal_id
-),
-
-weighted_deal_days as (
-    select
-        staged_deal_days.*,
-        stages.win_probability,
-        -- Rounded to cents deal by deal, in exact decimals: the sum is the same in any order.
-        {{ weight_to_cents('staged_deal_days.amount_reporting', 'stages.win_probability') }} as weighted_amount
-    from staged_deal_days
-    left join stages
-        on
-            staged_deal_days.pipeline_id = stages.pipeline_id
-            and staged_deal_days.stage_id_that_day = stages.stage_id
+            versions.valid_from_date <= days.date_day
+            and (versions.valid_to_date is null or versions.valid_to_date >= days.date_day)
+    where versions.is_open and not versions.is_deleted
 ),
 
 aggregated as (
@@ -140,7 +66,7 @@ aggregated as (
         sum(amount_reporting) as open_pipeline,
         -- Unknown when any open deal's stage has no probability: never a silent under-count.
         case
-            when count(win_probability) = count(*) then sum(weighted_amount)
+            when count(stage_win_probability) = count(*) then sum(weighted_amount_reporting)
         end as weighted_pipeline,
         sum(
             case
@@ -155,8 +81,10 @@ aggregated as (
             end
         ) as pipeline_closing_this_fiscal_quarter,
         sum(case when expected_close_date < snapshot_date then amount_reporting end) as overdue_pipeline,
+        sum(case when forecast_category = 'commit' then amount_reporting end) as commit_pipeline,
+        sum(case when forecast_category = 'best_case' then amount_reporting end) as best_case_pipeline,
         max(loaded_at) as source_loaded_at
-    from weighted_deal_days
+    from open_deal_days
     group by snapshot_date, owner_rep_id
 ),
 
@@ -173,6 +101,8 @@ final as (
         cast(coalesce(aggregated.pipeline_closing_this_fiscal_quarter, 0) as {{ type_money() }})
             as pipeline_closing_this_fiscal_quarter,
         cast(coalesce(aggregated.overdue_pipeline, 0) as {{ type_money() }}) as overdue_pipeline,
+        cast(coalesce(aggregated.commit_pipeline, 0) as {{ type_money() }}) as commit_pipeline,
+        cast(coalesce(aggregated.best_case_pipeline, 0) as {{ type_money() }}) as best_case_pipeline,
         aggregated.source_loaded_at
     from aggregated
     left join reps

@@ -1,0 +1,234 @@
+"""The pipeline as it was, on the demo company's export (files source, its field history of
+amount, close date, owner and forecast category beside the stage history): the waterfall equals
+the company's known truth on every rep row, its won movement is the bookings of the rep who won
+the deal, and the daily snapshot of past days equals a pandas reconstruction from the export's
+field history (each deal's amount, owner and forecast category of that day, not today's)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from marts_helpers import (
+    MAPPINGS,
+    WITHOUT_FORECAST,
+    cents,
+    export_simulator,
+    load_files,
+    read,
+    read_csv,
+    rep_ids,
+    run_dbt,
+    utc,
+)
+
+pytestmark = pytest.mark.integration
+
+SEED, SCALE, AS_OF = 7, "small", "2026-06-30"
+MONEY = (
+    "opening_pipeline", "created", "reopened", "increased", "decreased", "pulled_in",
+    "pushed_out", "won", "lost", "transferred_in", "transferred_out", "closing_pipeline",
+)  # fmt: skip
+# Month ends and a mid-quarter day: the snapshot of each is checked whole.
+SNAPSHOT_DAYS = ("2024-03-31", "2025-02-14", "2025-09-30", "2026-01-31", "2026-06-15")
+
+
+@pytest.fixture(scope="module")
+def export_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return export_simulator(tmp_path_factory.mktemp("export"), SEED, SCALE, AS_OF)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory, export_dir: Path) -> Path:
+    work = tmp_path_factory.mktemp("history")
+    home = work / "warehouse"
+    load_files(home, MAPPINGS / "salespulse_export.yml", base_dir=export_dir)
+    dbt_vars = {"enabled_sources": ["files"], "as_of_date": AS_OF}
+    run_dbt(home, "build", *WITHOUT_FORECAST, dbt_vars=dbt_vars, work_dir=work)
+    return home
+
+
+def _money(frame: pd.DataFrame) -> pd.DataFrame:
+    for column in MONEY:
+        frame[column] = frame[column].map(lambda value: cents(Decimal(str(value))))
+    return frame
+
+
+def test_waterfall_equals_the_demo_company_truth_on_every_rep_row(
+    built: Path, export_dir: Path
+) -> None:
+    truth = pd.read_csv(
+        export_dir / "truth" / "truth_pipeline_waterfall.csv", dtype=str, keep_default_na=False
+    )
+    truth = _money(truth.rename(columns={"period_start": "period_start_date"}))
+    truth["rep_id"] = rep_ids(truth["rep_id"])
+    truth = truth[(truth[list(MONEY)] != 0).any(axis=1)]
+    mart = read(built, "select * from sales.pipeline_waterfall where waterfall_level = 'rep'")
+    mart = _money(mart)
+    mart["period_start_date"] = mart["period_start_date"].astype(str)
+    key = ["rep_id", "period_grain", "period_start_date"]
+    merged = truth.merge(mart, on=key, how="outer", suffixes=("_truth", ""), indicator=True)
+    assert (merged["_merge"] == "both").all(), merged[merged["_merge"] != "both"][key].head()
+    assert len(merged) > 1000
+    for column in MONEY:
+        wrong = merged[merged[column] != merged[f"{column}_truth"]]
+        assert wrong.empty, (column, wrong[[*key, column, f"{column}_truth"]].head())
+    # The demo company exercises every movement but reopening.
+    for column in set(MONEY) - {"reopened"}:
+        assert (merged[column] != 0).any(), column
+
+
+def test_won_movement_is_the_bookings_of_the_rep_who_won(built: Path) -> None:
+    """-won of a rep's month is the rep's bookings (rep_performance): the owner when the deal
+    was won, whoever owns it now."""
+    waterfall = read(
+        built,
+        "select rep_id, period_start_date, -won as won from sales.pipeline_waterfall"
+        " where waterfall_level = 'rep' and period_grain = 'month' and won != 0",
+    )
+    bookings = read(
+        built,
+        "select rep_id, period_start_date, bookings from sales.rep_performance"
+        " where period_grain = 'month' and bookings > 0",
+    )
+    merged = waterfall.merge(bookings, on=["rep_id", "period_start_date"], how="outer")
+    assert len(merged) > 300
+    assert (merged["won"].map(cents) == merged["bookings"].map(cents)).all()
+
+
+def _value_on(history: pd.DataFrame, prop: str, day: pd.Timestamp) -> pd.Series:
+    """Per deal, the value of `prop` at the end of `day` (UTC): its last change on or before
+    the day, else its first recorded value."""
+    changes = history[history["property"] == prop]
+    by_then = changes[changes["changed_at"] < day + pd.Timedelta(days=1)]
+    last = by_then.groupby("deal_id")["value"].last()
+    first = changes.groupby("deal_id")["value"].first()
+    return last.reindex(first.index).fillna(first)
+
+
+def _snapshot_in_pandas(export_dir: Path, day: str) -> pd.DataFrame:
+    deals = read_csv(export_dir, "deals")
+    deals = deals[deals["is_deleted"] == "false"].copy()
+    for column in ("created_at", "closed_at"):
+        deals[column] = utc(deals[column])
+    history = read_csv(export_dir, "deal_property_history")
+    history["changed_at"] = utc(history["changed_at"])
+    history = history.sort_values(["deal_id", "changed_at"], kind="stable")
+    rates = read_csv(export_dir, "fx_rates")
+    rate_of = {(r.currency, r.rate_date): Decimal(r.rate_to_reporting) for r in rates.itertuples()}
+
+    at = pd.Timestamp(day, tz="UTC")
+    end = at + pd.Timedelta(days=1)
+    open_then = deals[
+        (deals["created_at"] < end) & (deals["closed_at"].isna() | (deals["closed_at"] >= end))
+    ].copy()
+    for prop, column in (("amount", "amount"), ("owner_id", "owner_id")):
+        then = open_then["deal_id"].map(_value_on(history, prop, at))
+        open_then[column] = then.where(then.notna(), open_then[column])
+    category = open_then["deal_id"].map(_value_on(history, "forecast_category", at))
+    open_then["forecast_category"] = category.where(
+        category.notna(), open_then["forecast_category"]
+    )
+    # One rate per deal on every day, as its bookings have: its close date's once it closed
+    # (since), its creation date's while open.
+    rate_day = open_then["closed_at"].fillna(open_then["created_at"]).dt.strftime("%Y-%m-%d")
+    open_then["usd"] = [
+        cents(Decimal(a) * (Decimal(1) if c == "USD" else rate_of[(c, d)]))
+        for a, c, d in zip(open_then["amount"], open_then["currency"], rate_day, strict=True)
+    ]
+    open_then["commit"] = [
+        u if f.lower() == "commit" else Decimal(0)
+        for u, f in zip(open_then["usd"], open_then["forecast_category"], strict=True)
+    ]
+    open_then["rep_id"] = rep_ids(open_then["owner_id"])
+    return (
+        open_then.groupby("rep_id")
+        .agg(open_deals=("usd", "size"), open_pipeline=("usd", "sum"), commit=("commit", "sum"))
+        .reset_index()
+    )
+
+
+@pytest.mark.parametrize("day", SNAPSHOT_DAYS)
+def test_pipeline_snapshot_of_a_past_day_is_the_pipeline_as_it_was(
+    built: Path, export_dir: Path, day: str
+) -> None:
+    expected = _snapshot_in_pandas(export_dir, day)
+    mart = read(
+        built,
+        "select rep_id, open_deals, open_pipeline, commit_pipeline"
+        f" from sales.pipeline_snapshot_daily where snapshot_date = date '{day}'",
+    )
+    merged = expected.merge(mart, on="rep_id", how="outer", indicator=True)
+    assert (merged["_merge"] == "both").all(), merged[merged["_merge"] != "both"].head()
+    assert len(merged) > 5
+    assert (merged["open_deals_x"] == merged["open_deals_y"]).all()
+    assert (merged["open_pipeline_x"] == merged["open_pipeline_y"].map(cents)).all()
+    assert (merged["commit"] == merged["commit_pipeline"].map(cents)).all()
+
+
+@pytest.fixture(scope="module")
+def reloaded_without_field_history(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """An export without a field-history file (as most CRM exports are) loaded twice, ten days
+    apart, with the project built after each load: the history is what the dbt snapshot of the
+    successive full exports kept. Returns (warehouse home, the later export)."""
+    import yaml
+
+    work = tmp_path_factory.mktemp("snapshots")
+    mapping = yaml.safe_load((MAPPINGS / "salespulse_export.yml").read_text())
+    del mapping["entities"]["deal_property_history"]
+    mapping_path = work / "mapping.yml"
+    mapping_path.write_text(yaml.safe_dump(mapping))
+    home = work / "warehouse"
+    for advance_days, as_of in ((0, AS_OF), (10, "2026-07-10")):
+        dbt_vars = {"enabled_sources": ["files"], "as_of_date": as_of}
+        export = export_simulator(
+            work / f"export_{advance_days}", SEED, SCALE, AS_OF, "--advance-days", str(advance_days)
+        )
+        (export / "deal_property_history.csv").unlink()
+        load_files(home, mapping_path, base_dir=export)
+        selection = ("--select", "+fct_deal_versions", "--indirect-selection", "cautious")
+        run_dbt(home, "build", *selection, dbt_vars=dbt_vars, work_dir=work)
+    return home, work
+
+
+def test_repeated_full_exports_become_a_history_through_the_dbt_snapshot(
+    reloaded_without_field_history: tuple[Path, Path],
+) -> None:
+    """A deal whose amount changed between the two exports has the first export's amount up to
+    the day before its new last_modified_at, and the second's from that day on."""
+    home, work = reloaded_without_field_history
+    first, later = (read_csv(work / f"export_{days}", "deals") for days in (0, 10))
+    both = first.merge(later, on="deal_id", suffixes=("_first", "_later"))
+    changed = both[
+        (both["amount_first"] != both["amount_later"])
+        & (both["is_deleted_later"] == "false")
+        & (both["amount_first"] != "")
+        & (both["amount_later"] != "")
+    ].copy()
+    assert len(changed) > 3, "ten days of the demo company change some amounts"
+    changed["day"] = utc(changed["last_modified_at_later"]).dt.strftime("%Y-%m-%d")
+    changed["created"] = utc(changed["created_at_later"]).dt.strftime("%Y-%m-%d")
+    changed = changed[changed["day"] > changed["created"]]
+    versions = read(
+        home,
+        "select deal_id, cast(valid_from_date as varchar) as valid_from_date,"
+        " cast(valid_to_date as varchar) as valid_to_date, amount from core.fct_deal_versions",
+    )
+    versions["deal_id"] = versions["deal_id"].str.removeprefix("files:")
+    versions["valid_to_date"] = versions["valid_to_date"].fillna("9999-12-31")
+
+    def amount_on(deal_id: str, day: str) -> Decimal:
+        rows = versions[
+            (versions["deal_id"] == deal_id)
+            & (versions["valid_from_date"] <= day)
+            & (versions["valid_to_date"] >= day)
+        ]
+        assert len(rows) == 1, (deal_id, day, rows)
+        return cents(rows["amount"].iloc[0])
+
+    for row in changed.itertuples():
+        before = (pd.Timestamp(row.day) - pd.Timedelta(days=1)).strftime("%Y-%m-%d")
+        assert amount_on(row.deal_id, before) == cents(row.amount_first), row.deal_id
+        assert amount_on(row.deal_id, row.day) == cents(row.amount_later), row.deal_id
