@@ -15,6 +15,7 @@ from marts_helpers import (
     MAPPINGS,
     WITHOUT_FORECAST,
     cents,
+    deals_in_usd,
     export_simulator,
     load_files,
     read,
@@ -168,6 +169,49 @@ def test_pipeline_snapshot_of_a_past_day_is_the_pipeline_as_it_was(
     assert (merged["commit"] == merged["commit_pipeline"].map(cents)).all()
 
 
+def test_deal_slippage_matches_the_close_date_history_of_the_export(
+    built: Path, export_dir: Path
+) -> None:
+    """Per deal, from the export's close_date history: the date each open day ended with
+    (changes before the creation date count from it; the close day is no longer open), the
+    first and last of them, the days it moved later or earlier, and the days pushed."""
+    deals = read_csv(export_dir, "deals")
+    deals = deals[deals["is_deleted"] == "false"]
+    created = utc(deals.set_index("deal_id")["created_at"]).dt.strftime("%Y-%m-%d")
+    closed = utc(deals.set_index("deal_id")["closed_at"]).dt.strftime("%Y-%m-%d")
+    history = read_csv(export_dir, "deal_property_history")
+    history = history[
+        (history["property"] == "close_date") & history["deal_id"].isin(deals["deal_id"])
+    ].copy()
+    history["changed_at"] = utc(history["changed_at"])
+    history = history.sort_values(["deal_id", "changed_at"], kind="stable")
+    history["day"] = history["changed_at"].dt.strftime("%Y-%m-%d")
+    history["day"] = history["day"].where(
+        history["day"] >= history["deal_id"].map(created), history["deal_id"].map(created)
+    )
+    close_day = history["deal_id"].map(closed)
+    history = history[close_day.isna() | (history["day"] < close_day)]
+    daily = history.groupby(["deal_id", "day"])["value"].last().str[:10].reset_index()
+    daily["previous"] = daily.groupby("deal_id")["value"].shift()
+    moved = daily[daily["previous"].notna() & (daily["value"] != daily["previous"])].copy()
+    moved["days"] = (pd.to_datetime(moved["value"]) - pd.to_datetime(moved["previous"])).dt.days
+    pushes = moved[moved["days"] > 0].groupby("deal_id")["days"].agg(["size", "sum"])
+    pulls = moved[moved["days"] < 0].groupby("deal_id").size()
+    expected = daily.groupby("deal_id")["value"].agg(["first", "last"])
+    expected["times_pushed"] = pushes["size"].reindex(expected.index).fillna(0).astype(int)
+    expected["days_pushed"] = pushes["sum"].reindex(expected.index).fillna(0).astype(int)
+    expected["times_pulled_in"] = pulls.reindex(expected.index).fillna(0).astype(int)
+
+    mart = read(built, "select * from sales.deal_slippage where deal_id like 'files:%'")
+    mart["deal_id"] = mart["deal_id"].str.removeprefix("files:")
+    mart = mart.set_index("deal_id").loc[expected.index]
+    assert len(expected) > 1000 and expected["times_pushed"].sum() > 100
+    assert (mart["first_expected_close_date"].astype(str) == expected["first"]).all()
+    assert (mart["last_expected_close_date"].astype(str) == expected["last"]).all()
+    for column in ("times_pushed", "times_pulled_in", "days_pushed"):
+        assert (mart[column] == expected[column]).all(), column
+
+
 @pytest.fixture(scope="module")
 def reloaded_without_field_history(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """An export without a field-history file (as most CRM exports are) loaded twice, ten days
@@ -232,3 +276,39 @@ def test_repeated_full_exports_become_a_history_through_the_dbt_snapshot(
         before = (pd.Timestamp(row.day) - pd.Timedelta(days=1)).strftime("%Y-%m-%d")
         assert amount_on(row.deal_id, before) == cents(row.amount_first), row.deal_id
         assert amount_on(row.deal_id, row.day) == cents(row.amount_later), row.deal_id
+
+
+def test_win_loss_breakdown_matches_the_export_by_deal_type_and_loss_reason(
+    built: Path, export_dir: Path
+) -> None:
+    """Per fiscal quarter, company-wide: won and lost deals and amounts by deal type (new
+    business vs renewal/expansion) and closed-lost reason, as pandas counts them."""
+    deals = deals_in_usd(export_dir)
+    deals = deals[deals["status"].isin(["won", "lost"]) & (deals["closed_at"] < "2026-07-01")]
+    deals = deals.copy()
+    quarter = deals["closed_at"].dt.tz_localize(None).dt.to_period("Q").dt.start_time
+    deals["period_start_date"] = quarter.dt.strftime("%Y-%m-%d")
+    types = {"newbusiness": "new_business", "existingbusiness": "existing_business", "": "unknown"}
+    deals["deal_type"] = deals["deal_type"].map(types)
+    reason = deals["closed_lost_reason"].str.lower().str.replace(" ", "_")
+    deals["loss_reason"] = reason.replace("", "not_given").where(deals["status"] == "lost")
+    deals["outcome"] = deals["status"]
+    deals["amount_usd"] = deals["amount_usd"].map(lambda v: Decimal(0) if v is None else v)
+    key = ["period_start_date", "deal_type", "outcome", "loss_reason"]
+    expected = (
+        deals.groupby(key, dropna=False)
+        .agg(deals=("deal_id", "size"), amount=("amount_usd", "sum"))
+        .reset_index()
+    )
+    mart = read(
+        built,
+        "select cast(period_start_date as varchar) as period_start_date, deal_type, outcome,"
+        " loss_reason, sum(deals) as deals, sum(amount) as amount from sales.win_loss_breakdown"
+        " where period_grain = 'fiscal_quarter' group by all",
+    )
+    merged = expected.merge(mart, on=key, how="outer", indicator=True, suffixes=("", "_mart"))
+    assert (merged["_merge"] == "both").all(), merged[merged["_merge"] != "both"].head()
+    assert (merged["deals"] == merged["deals_mart"]).all()
+    assert (merged["amount"].map(cents) == merged["amount_mart"].map(cents)).all()
+    assert {"new_business", "existing_business"} <= set(merged["deal_type"])
+    assert merged["loss_reason"].nunique() > 3
