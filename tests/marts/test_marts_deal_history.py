@@ -14,6 +14,7 @@ import pytest
 from marts_helpers import (
     MAPPINGS,
     WITHOUT_FORECAST,
+    assert_close,
     cents,
     deals_in_usd,
     export_simulator,
@@ -312,3 +313,38 @@ def test_win_loss_breakdown_matches_the_export_by_deal_type_and_loss_reason(
     assert (merged["amount"].map(cents) == merged["amount_mart"].map(cents)).all()
     assert {"new_business", "existing_business"} <= set(merged["deal_type"])
     assert merged["loss_reason"].nunique() > 3
+
+
+def test_stage_velocity_and_aging_match_pandas(built: Path, export_dir: Path) -> None:
+    """Per open stage: median and 80th percentile of the days of the stays live deals completed
+    by the end of the as-of date (whole seconds, as SQL counts them), and the deals open then
+    that have been in their stage for longer than its 80th percentile."""
+    deals = read_csv(export_dir, "deals")
+    live = deals[deals["is_deleted"] == "false"].set_index("deal_id")["status"]
+    stays = read_csv(export_dir, "deal_stage_history")
+    stays = stays[
+        stays["deal_id"].isin(live.index) & ~stays["stage_id"].isin(["closedwon", "closedlost"])
+    ].copy()
+    end = pd.Timestamp("2026-07-01", tz="UTC")
+    entered = utc(stays["entered_at"]).dt.floor("s")
+    exited = utc(stays["exited_at"]).dt.floor("s")
+    stays["completed"] = exited.notna() & (exited < end)
+    stays["days"] = (exited.where(stays["completed"], end) - entered).dt.total_seconds() / 86400
+    completed = stays[stays["completed"]].groupby("stage_id")["days"]
+    expected = pd.DataFrame(
+        {"median": completed.median(), "p80": completed.quantile(0.8), "n": completed.size()}
+    )
+    current = stays[~stays["completed"] & (stays["deal_id"].map(live) == "open")].copy()
+    current["aged"] = current["days"] > current["stage_id"].map(expected["p80"])
+    expected["open_deals"] = current.groupby("stage_id").size()
+    expected["aged"] = current.groupby("stage_id")["aged"].sum()
+
+    mart = read(built, "select * from sales.stage_velocity").set_index("stage_id")
+    assert set(mart.index) == set(expected.index)
+    mart = mart.loc[expected.index]
+    assert (mart["completed_stays"] == expected["n"]).all()
+    assert_close(mart["median_days_in_stage"], expected["median"], "median", tolerance=1e-9)
+    assert_close(mart["p80_days_in_stage"], expected["p80"], "p80", tolerance=1e-9)
+    assert (mart["open_deals"] == expected["open_deals"].fillna(0)).all()
+    assert (mart["aged_open_deals"] == expected["aged"].fillna(0)).all()
+    assert expected["aged"].sum() > 10
