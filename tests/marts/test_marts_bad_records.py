@@ -77,6 +77,11 @@ def bad(export_dir: Path) -> dict[str, str]:
     deals.at[chosen["ten_billion"], "amount"] = TEN_BILLION
     deals.at[chosen["created_in_the_future"], "created_at"] = "2027-01-05T10:00:00.000Z"
     deals.to_csv(export_dir / "deals.csv", index=False)
+    # The deal without an owner never had one: its owner history goes too.
+    history = read_csv(export_dir, "deal_property_history")
+    ownerless = deals.at[chosen["without_owner"], "deal_id"]
+    history = history[~((history["deal_id"] == ownerless) & (history["property"] == "owner_id"))]
+    history.to_csv(export_dir / "deal_property_history.csv", index=False)
 
     contacts = read_csv(export_dir, "contacts")
     contacts.at[contacts.index[10], "created_at"] = "1900-01-01T00:00:00.000Z"

@@ -1,8 +1,9 @@
 {#- The canonical history of a deal's amount, expected close date, owner and forecast category
     from every enabled CRM source: one row per deal, property and change, the value in the
     column of its property (the others NULL). HubSpot: its property history. Files: the export's
-    field-history file where it has one, and the versions of the deal that successive loads
-    found (snapshot_files__deals), which is the whole history of an export without such a file.
+    field-history file where it has one (authoritative for the deals and properties it covers),
+    and for the rest the versions of the deal that successive loads found
+    (snapshot_files__deals), which is the whole history of an export without such a file.
     The stage history is int_deal_stage_history_unioned. loaded_at is the later of the change's
     and its deal's last load: a deal reloaded reloads its history. -#}
 {%- set sources = enabled_of(['hubspot', 'files']) -%}
@@ -98,10 +99,26 @@ files_version_changes as (
     {%- endfor %}
 ),
 
+files_properties_with_history as (
+    select distinct
+        deal_id,
+        property
+    from files_property_changes
+),
+
 files_changes as (
+    -- The field history is authoritative for the deals and properties it covers; the versions
+    -- successive loads found fill in the rest (a value stamped with the deal's last change,
+    -- which may be later than the change of that property).
     select * from files_property_changes
     union all
-    select * from files_version_changes
+    select files_version_changes.*
+    from files_version_changes
+    left join files_properties_with_history
+        on
+            files_version_changes.deal_id = files_properties_with_history.deal_id
+            and files_version_changes.property = files_properties_with_history.property
+    where files_properties_with_history.deal_id is null
 ),
 
 files_history as (
