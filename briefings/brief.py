@@ -127,7 +127,7 @@ def _evidence(con, figure: str, rep_id: str, start: date, end: date, currency: s
     if figure == "win_rate":
         rows = con.execute(
             "select deal_name, amount_reporting, closed_date from core.fct_deals "
-            "where owner_rep_id = ? and is_lost and closed_date between ? and ? "
+            "where owner_rep_id_at_close = ? and is_lost and closed_date between ? and ? "
             "order by amount_reporting desc nulls last, deal_id limit 5",
             [rep_id, start, end],
         ).fetchall()
@@ -135,7 +135,7 @@ def _evidence(con, figure: str, rep_id: str, start: date, end: date, currency: s
     if figure == "sales_cycle_days_median":
         rows = con.execute(
             "select deal_name, sales_cycle_days, amount_reporting from core.fct_deals "
-            "where owner_rep_id = ? and is_won and closed_date between ? and ? "
+            "where owner_rep_id_at_close = ? and is_won and closed_date between ? and ? "
             "order by sales_cycle_days desc, deal_id limit 5",
             [rep_id, start, end],
         ).fetchall()

@@ -106,7 +106,8 @@ def _expected_breaches(home: Path, as_of) -> set[tuple[str, str]]:
     quarter_start = as_of.replace(month=3 * ((as_of.month - 1) // 3) + 1, day=1)
     closed = pd.to_datetime(deals["closed_date"]).dt.date
     won = deals[deals["is_won"] & (closed >= quarter_start) & (closed <= as_of)]
-    bookings = won.groupby("team_id")["amount_reporting"].sum()
+    # Won deals count for the owner when they closed, and that owner's team.
+    bookings = won.groupby("team_id_at_close")["amount_reporting"].sum()
     quotas = _serving(
         home,
         "select team_id, prorated_quota from sales.team_performance "
@@ -128,7 +129,7 @@ def _expected_breaches(home: Path, as_of) -> set[tuple[str, str]]:
         "select rep_id, quota from sales.rep_performance where period_grain = 'fiscal_quarter' "
         f"and period_start_date = '{quarter_start}' and quota is not null",
     )
-    rep_bookings = won.groupby("owner_rep_id")["amount_reporting"].sum()
+    rep_bookings = won.groupby("owner_rep_id_at_close")["amount_reporting"].sum()
     for rep in rep_quotas.itertuples():
         remaining = float(rep.quota) - float(rep_bookings.get(rep.rep_id, 0))
         coverage = float(closing.get(rep.rep_id, 0)) / remaining if remaining > 0 else None
