@@ -107,10 +107,11 @@ def deals_in_usd(export_dir: Path) -> pd.DataFrame:
 
 
 def attributed_owner_ids(export_dir: Path, deals: pd.DataFrame) -> pd.Series:
-    """Who each deal counts for (DESIGN section 4): an open deal its owner now, a closed one the
-    owner when it closed - the last owner_id change of the export's field history at or before
-    closed_at (the first recorded one when all came later; the current owner without history).
-    `deals` as read from deals.csv with closed_at parsed; owner ids as the export's."""
+    """Who each deal counts for (docs/metrics.md, Attribution): an open deal its owner now, a
+    closed one the owner when it closed - the last owner_id change of the export's field history
+    at or before closed_at (the first recorded one when all came later; the current owner
+    without history). `deals` as read from deals.csv with closed_at parsed; owner ids as the
+    export's."""
     path = export_dir / "deal_property_history.csv"
     if not path.exists():
         return deals["owner_id"]

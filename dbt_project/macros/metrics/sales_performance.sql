@@ -62,7 +62,7 @@ period_list as (
 
 closed_deals as (
     -- A closed deal counts for the rep who owned it when it closed (and that rep's team), not
-    -- for whoever owns it now: fct_deals.owner_rep_id_at_close (DESIGN.md section 4).
+    -- for whoever owns it now: fct_deals.owner_rep_id_at_close (docs/metrics.md, Conventions, Attribution).
     select
         {% if key %}{{ 'owner_rep_id_at_close' if level == 'rep' else 'team_id_at_close' }} as member_id,{% endif %}
         closed_date,
