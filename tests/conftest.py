@@ -15,6 +15,16 @@ os.environ["SALESPULSE_HOME"] = str(_SESSION_HOME)
 os.environ.pop("DAGSTER_HOME", None)
 
 DEMO_AS_OF = dt.date(2026, 6, 30)
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Parse the dbt project before collection: modules that import the dbt assets need the
+    asset graph's manifest, which a fresh clone does not have (quick when it is current)."""
+    from orchestration.defs.transformation.project import prepare_manifest
+
+    prepare_manifest()
+
+
 DEMO_TOKEN = "test-token-never-logged"
 
 
