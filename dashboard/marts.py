@@ -30,6 +30,8 @@ REP_ACTIVITY_DAILY = "sales.rep_activity_daily"
 PIPELINE_COVERAGE_DAILY = "sales.pipeline_coverage_daily"
 PIPELINE_SNAPSHOT_DAILY = "sales.pipeline_snapshot_daily"
 PIPELINE_WEIGHTED_FORECAST = "sales.pipeline_weighted_forecast"
+PIPELINE_WATERFALL = "sales.pipeline_waterfall"
+STAGE_VELOCITY = "sales.stage_velocity"
 
 FORECAST_BOOKINGS_MONTHLY = "forecast.forecast_bookings_monthly"
 FORECAST_VS_ACTUAL = "forecast.forecast_vs_actual"

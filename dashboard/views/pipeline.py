@@ -1,9 +1,7 @@
-"""Pipeline: today's open and weighted pipeline, each rep's coverage of what is left of the
-quarter's quota, and the daily snapshot over the last weeks.
-
-Movement, slippage and aging come with the pipeline-history marts (issue 10); until then this
-page reads the daily snapshot.
-"""
+"""Pipeline: today's open and weighted pipeline, how it moved this fiscal quarter (the
+waterfall: opening, created, grown, shrunk, pulled in, pushed out, won, lost, closing), each
+rep's coverage of what is left of the quarter's quota, the daily snapshot over the last weeks,
+and how long deals stay in each stage."""
 
 import altair as alt
 import pandas as pd
@@ -24,6 +22,19 @@ from dashboard.components import (
 from dashboard.pages import PageContext, page_context
 
 TREND_DAYS = 90
+# The waterfall's movements in reading order (the mart signs them: outflows are negative).
+MOVEMENTS = [
+    ("created", "Created"),
+    ("reopened", "Reopened"),
+    ("increased", "Increased"),
+    ("decreased", "Decreased"),
+    ("pulled_in", "Pulled in"),
+    ("pushed_out", "Pushed out (slipped)"),
+    ("transferred_in", "Transferred in"),
+    ("transferred_out", "Transferred out"),
+    ("won", "Won"),
+    ("lost", "Lost"),
+]
 
 
 def snapshot_date(context: PageContext):
@@ -49,6 +60,100 @@ def current_quarter(context: PageContext) -> pd.DataFrame:
             and forecast.team_id is not distinct from ?
         """,
         ["company" if team_id is None else "team", team_id],
+    )
+
+
+def waterfall(context: PageContext) -> pd.DataFrame:
+    """The company's or the team's waterfall for the fiscal quarter holding the as-of date."""
+    team_id = context.filters.team_id
+    return context.publication.query(
+        f"""
+        select * from {marts.PIPELINE_WATERFALL}
+        where period_grain = 'fiscal_quarter' and waterfall_level = ?
+            and team_id is not distinct from ?
+            and period_start_date <= coalesce(?, period_start_date)
+        order by period_start_date desc
+        limit 1
+        """,
+        ["company" if team_id is None else "team", team_id, context.data_as_of.as_of_date],
+    )
+
+
+def movement_rows(row: pd.Series) -> pd.DataFrame:
+    """One row per movement, from opening to closing, as the waterfall mart states them."""
+    rows = [("Opening", row["opening_pipeline"])]
+    rows += [(label, row[column]) for column, label in MOVEMENTS]
+    rows.append(("Closing", row["closing_pipeline"]))
+    return pd.DataFrame(rows, columns=["movement", "amount"])
+
+
+def stage_velocity(context: PageContext) -> pd.DataFrame:
+    return context.publication.query(
+        f"""
+        select pipeline_id, stage_label, stage_display_order, reporting_currency,
+            completed_stays, median_days_in_stage, p80_days_in_stage, open_deals,
+            aged_open_deals, aged_open_pipeline
+        from {marts.STAGE_VELOCITY}
+        order by pipeline_id, stage_display_order
+        """
+    )
+
+
+def render_movement(context: PageContext) -> None:
+    found = waterfall(context)
+    if found.empty:
+        return
+    row = found.iloc[0]
+    currency = row["reporting_currency"]
+    st.subheader(f"How the pipeline moved in {row['period_label']}", anchor=False)
+    st.caption(
+        "Opening + every movement = closing, to the cent. Decreases, slips out of the quarter, "
+        "transfers out, wins and losses are negative; "
+        f"{fmt.percent(row['slipped_share'])} of the opening pipeline slipped."
+    )
+    moves = movement_rows(row)
+    table(
+        moves,
+        {"movement": fmt.text_column("Movement"), "amount": fmt.money_column("Amount", currency)},
+    )
+    steps = moves[moves["movement"].isin(["Opening", "Closing"]) | (moves["amount"] != 0)]
+    chart(
+        alt.Chart(steps.assign(amount=steps["amount"].astype(float)))
+        .mark_bar()
+        .encode(
+            x=alt.X("amount:Q", axis=money_axis(), title=None),
+            y=alt.Y("movement:N", sort=steps["movement"].tolist(), title=None),
+            color=alt.condition("datum.amount < 0", alt.value("#c0504d"), alt.value("#4f81bd")),
+            tooltip=[
+                alt.Tooltip("movement:N", title="Movement"),
+                alt.Tooltip("amount:Q", title="Amount", format=",.0f"),
+            ],
+        )
+        .properties(height=28 * len(steps))
+    )
+
+
+def render_stage_velocity(context: PageContext) -> None:
+    stages = stage_velocity(context)
+    if stages.empty:
+        return
+    st.subheader("Time in each stage", anchor=False)
+    st.caption(
+        "Days deals spent in each stage (median and 80th percentile of completed stays), and the "
+        "open deals already older than their stage's 80th percentile. Company-wide."
+    )
+    table(
+        stages,
+        {
+            "stage_label": fmt.text_column("Stage", pinned=True),
+            "median_days_in_stage": fmt.number_column("Median days", 0),
+            "p80_days_in_stage": fmt.number_column("80th pct days", 0),
+            "open_deals": fmt.count_column("Open deals"),
+            "aged_open_deals": fmt.count_column("Aged", help="Older than the stage's 80th pct"),
+            "aged_open_pipeline": fmt.money_column(
+                "Aged pipeline", stages["reporting_currency"].iloc[0]
+            ),
+        },
     )
 
 
@@ -110,6 +215,8 @@ def render(context: PageContext) -> None:
             ]
         )
 
+    render_movement(context)
+
     st.subheader("Coverage of this quarter's remaining quota", anchor=False)
     today = rep_rows(context, "coverage.snapshot_date = ?", [day])
     if today.empty:
@@ -153,6 +260,8 @@ def render(context: PageContext) -> None:
         .properties(height=260)
     )
     st.caption("Each band is one rep's open pipeline, coloured by team.")
+
+    render_stage_velocity(context)
 
 
 render(page_context())

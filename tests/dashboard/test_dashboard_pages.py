@@ -229,6 +229,29 @@ def test_pipeline_shows_the_snapshot_of_the_as_of_date(open_app, serving):
     assert metric(app, "Forecast").value == fmt.money_short(forecast, "USD")
 
 
+def test_pipeline_shows_how_the_quarter_moved_and_time_in_stage_from_the_marts(open_app, serving):
+    """The company waterfall of the quarter holding the as-of date, movement by movement, as
+    the mart states it (opening + movements = closing), and the stage velocity table."""
+    app = open_app("pipeline")
+
+    moves = dataframe(app, "movement").set_index("movement")["amount"].astype(float)
+    mart = serving(
+        "select * from sales.pipeline_waterfall where waterfall_level = 'company' "
+        "and period_grain = 'fiscal_quarter' and period_label = ?",
+        [CURRENT_QUARTER],
+    ).iloc[0]
+    assert moves["Opening"] == pytest.approx(float(mart["opening_pipeline"]))
+    assert moves["Won"] == pytest.approx(float(mart["won"])) and moves["Won"] < 0
+    assert moves["Pushed out (slipped)"] == pytest.approx(float(mart["pushed_out"]))
+    assert moves["Closing"] == pytest.approx(float(mart["closing_pipeline"]))
+    assert moves.drop("Closing").sum() == pytest.approx(moves["Closing"], abs=0.01)
+
+    stages = dataframe(app, "p80_days_in_stage")
+    velocity = serving("select * from sales.stage_velocity")
+    assert len(stages) == len(velocity) > 0
+    assert stages["aged_open_deals"].sum() == velocity["aged_open_deals"].sum()
+
+
 def test_forecast_page_shows_the_chosen_methods_accuracy_and_months_ahead(open_app, serving):
     app = open_app("forecast")
 
