@@ -117,23 +117,31 @@ def _expected_breaches(home: Path, as_of) -> set[tuple[str, str]]:
             pace = float(bookings.get(team.team_id, 0)) / float(team.prorated_quota)
             if team.team_id != "unassigned" and pace < 1.0:
                 expected.add(("quota_pace", team.team_id))
-    # pipeline_coverage: a rep's open deals expected to close from the as-of date to the end of
-    # the fiscal quarter, over the quarter's quota not yet booked; none without quota or once met.
-    quarter_end = (pd.Timestamp(quarter_start) + pd.offsets.QuarterEnd(0)).date()
+    # pipeline_coverage: a rep's open deals expected to close in the next fiscal quarter (under
+    # the rep's current team), over the rep's quota for it from the quota plan export.
+    next_start = (pd.Timestamp(quarter_start) + pd.DateOffset(months=3)).date()
+    next_end = (pd.Timestamp(next_start) + pd.offsets.QuarterEnd(0)).date()
     expected_close = pd.to_datetime(open_deals["expected_close_date"]).dt.date
-    closing = open_deals[(expected_close >= as_of) & (expected_close <= quarter_end)]
-    closing = closing.groupby("owner_rep_id")["amount_reporting"].sum()
-    rep_quotas = _serving(
-        home,
-        "select rep_id, quota from sales.rep_performance where period_grain = 'fiscal_quarter' "
-        f"and period_start_date = '{quarter_start}' and quota is not null",
+    closing = open_deals[(expected_close >= next_start) & (expected_close <= next_end)]
+    all_reps = _serving(
+        home, "select rep_id, team_id from core.dim_reps where not is_unknown_member"
     )
-    rep_bookings = won.groupby("owner_rep_id")["amount_reporting"].sum()
-    for rep in rep_quotas.itertuples():
-        remaining = float(rep.quota) - float(rep_bookings.get(rep.rep_id, 0))
-        coverage = float(closing.get(rep.rep_id, 0)) / remaining if remaining > 0 else None
-        if rep.rep_id != "unassigned" and coverage is not None and coverage < 3.0:
-            expected.add(("pipeline_coverage", rep.rep_id))
+    closing = closing.merge(all_reps, left_on="owner_rep_id", right_on="rep_id")
+    closing = closing[closing["team_id_x"] == closing["team_id_y"]]
+    closing = closing.groupby("owner_rep_id")["amount_reporting"].sum()
+    plan = pd.read_parquet(home / "demo_exports" / "quotas.parquet")
+    plan = plan[plan["rep_id"].notna() & (plan["metric"] == "bookings")]
+    starts = pd.to_datetime(plan["period_start"]).dt.date
+    ends = pd.to_datetime(plan["period_end"]).dt.date
+    plan = plan[(starts >= next_start) & (ends <= next_end)]
+    assert (plan["currency"] == "USD").all()  # the reporting currency: no conversion
+    for rep_id, rows in plan.groupby("rep_id"):
+        if len(rows) != 3:  # a quarter without every month's quota has no known quota
+            continue
+        quota = sum(Decimal(str(target)) for target in rows["target"])
+        coverage = float(closing.get(rep_id, 0)) / float(quota) if quota > 0 else None
+        if rep_id in set(all_reps["rep_id"]) and coverage is not None and coverage < 3.0:
+            expected.add(("pipeline_coverage", rep_id))
     return expected
 
 
