@@ -141,6 +141,37 @@ def _fiscal_quarter_pipeline_coverage(con, level: str, period: str, as_of: date)
     ).df()
 
 
+def _next_fiscal_quarter_pipeline_coverage(
+    con, level: str, period: str, as_of: date
+) -> pd.DataFrame:
+    """The next fiscal quarter's pipeline_coverage in pipeline_weighted_forecast (open pipeline
+    expected to close in it ÷ its quota), as of the as-of date. Only rows with a quota: a rep's
+    quota sits on the row of the rep's current team, so each rep is one subject."""
+    subject = {
+        "rep": ("forecast.rep_id", "coalesce(reps.rep_name, forecast.rep_id)", "forecast.team_id"),
+        "team": (
+            "forecast.team_id",
+            "coalesce(teams.team_name, forecast.team_id)",
+            "forecast.team_id",
+        ),
+        "company": ("'company'", "'Company'", "null"),
+    }[level]
+    return con.execute(
+        f"""
+        select {subject[0]} as subject_id, {subject[1]} as subject_name, {subject[2]} as team_id,
+            cast(forecast.quarter_start_date as varchar) as period_label,
+            forecast.quarter_start_date as period_start_date, true as is_evaluated,
+            cast(forecast.pipeline_coverage as double) as value, cast(null as double) as sample
+        from sales.pipeline_weighted_forecast as forecast
+        left join core.dim_reps as reps on reps.rep_id = forecast.rep_id
+        left join core.dim_teams as teams on teams.team_id = forecast.team_id
+        where forecast.forecast_level = ? and not forecast.is_current_quarter
+            and forecast.quota is not null
+        """,
+        [level],
+    ).df()
+
+
 def _team_wave(column: str, sample: str, mart: str, where: str = "true"):
     """A team's figure per survey wave, NULL where the group is below the anonymity threshold
     (the marts suppress it), so a suppressed wave is never judged or compared."""
@@ -200,6 +231,14 @@ METRICS: dict[str, Metric] = {
         ("rep",),
         ("day",),
         _fiscal_quarter_pipeline_coverage,
+    ),
+    "next_fiscal_quarter_pipeline_coverage": Metric(
+        "pipeline coverage of the next fiscal quarter's quota",
+        "ratio",
+        "",
+        LEVELS,
+        ("day",),
+        _next_fiscal_quarter_pipeline_coverage,
     ),
     "working_days_without_activity": Metric(
         "working days without a logged activity",

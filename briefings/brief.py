@@ -1,8 +1,7 @@
 """The one-on-one brief of one rep, from the published marts: the rep's KPIs against the team's
 median rep (sales.rep_coaching_insights) in the last complete period, the win rate with its
-Wilson interval, and the three largest gaps with the deals (or leads) behind them.
-
-Commitments from one-on-one notes are not here yet (docs/operations.md, One-on-one brief)."""
+Wilson interval, the three largest gaps with the deals (or leads) behind them, and the
+commitments of the rep's last one-on-one with their metric's movement since (sales.rep_commitments)."""
 
 import math
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ MIX_FIGURES = (
     ("meeting_share", "Meetings"),
     ("task_share", "Tasks"),
 )
+MONEY_METRICS = ("bookings", "open_pipeline")  # the rest of rep_commitments' metrics are counts
 CONFIDENCE_Z = 1.96  # dbt var confidence_z's default: a 95 % interval, as in sales.win_drivers
 
 
@@ -101,6 +101,7 @@ def rep_brief(serving: Path, rep: str, period_grain: str = "month") -> RepBrief:
         figures.update(
             won_deals=won, lost_deals=lost, win_rate_interval=wilson_interval(won, won + lost)
         )
+        figures["commitments"] = _commitments(con, rep_id)
         found = gaps(figures)[:3]
         evidence = {
             gap.figure: _evidence(
@@ -120,6 +121,38 @@ def _rep(con, rep: str) -> tuple[str, str]:
         if rep in (rep_id, rep_name) or rep.casefold() == rep_name.casefold():
             return rep_id, rep_name
     raise BriefError(f"no rep {rep!r}; reps: " + ", ".join(f"{n} ({i})" for i, n in reps))
+
+
+def _commitments(con, rep_id: str) -> list[dict]:
+    """The commitments of the rep's latest one-on-one, as tracked in sales.rep_commitments."""
+    cursor = con.execute(
+        "select * from sales.rep_commitments where rep_id = ? and is_latest_one_on_one "
+        "order by commitment_id",
+        [rep_id],
+    )
+    names = [column[0] for column in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _commitment_line(c: dict) -> str:
+    def amount(value) -> str:
+        if c["metric"] in MONEY_METRICS:
+            return money(value, c["reporting_currency"])
+        return "–" if value is None else f"{float(value):,.0f}"
+
+    if c["metric"] in ("bookings", "won_deals", "activities"):
+        progress = f"{c['metric'].replace('_', ' ')} since: {amount(c['value_now'])}"
+    else:
+        progress = (
+            f"{c['metric'].replace('_', ' ')}: {amount(c['value_at_meeting'])} then, "
+            f"{amount(c['value_now'])} now ({'+' if c['movement'] >= 0 else ''}"
+            f"{amount(c['movement'])})"
+        )
+    if c["target_value"] is None:
+        verdict = "no target"
+    else:
+        verdict = f"target {amount(c['target_value'])} {'met' if c['is_target_met'] else 'not met'}"
+    return f"{c['commitment']} ({c['meeting_date']}): {progress}; {verdict}"
 
 
 def _evidence(con, figure: str, rep_id: str, start: date, end: date, currency: str) -> list[str]:
@@ -200,6 +233,10 @@ def _document(rep_name: str, f: dict, found: list[Gap], evidence: dict) -> Docum
             Section("KPIs against the team median", kpis),
             Section("Activity mix", mix),
             Section("Largest gaps, and the deals behind them", gap_lines),
-            Section("Commitments from the last one-on-one", ["not tracked yet"]),
+            Section(
+                "Commitments from the last one-on-one",
+                [_commitment_line(c) for c in f["commitments"]]
+                or ["none recorded (no one-on-one notes for this rep)"],
+            ),
         ],
     )

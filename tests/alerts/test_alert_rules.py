@@ -26,7 +26,7 @@ def test_the_shipped_defaults_cover_the_issues_rules():
     rules = load_rules()
     assert {rule.metric for rule in rules.rules} == {
         "lead_response_sla_share",
-        "fiscal_quarter_pipeline_coverage",
+        "next_fiscal_quarter_pipeline_coverage",
         "working_days_without_activity",
         "open_deals_past_close_date",
         "quota_attainment_pace",

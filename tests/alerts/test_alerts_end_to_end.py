@@ -35,19 +35,21 @@ def receiver():
 def runs(tmp_path_factory, demo_company, receiver):
     """Two `salespulse run`s of the demo company (all three sources) on one warehouse, posting
     alerts to the local receiver; yields (home, bodies received after the first, after both)."""
-    from orchestration.demo_company import demo_source_settings
+    from orchestration.demo_company import demo_company_environment
     from simulator.exports import export
     from simulator.server import DemoApi
 
     url, received = receiver
     home = tmp_path_factory.mktemp("alerts") / "warehouse"
     export(demo_company, home / "demo_exports", fmt="parquet")
+    mapping = _notes_export(home / "demo_exports", demo_company.as_of)
     after = []
     with DemoApi(demo_company, token=TOKEN) as api:
         env = {
             **os.environ,
-            **demo_source_settings(api.base_url, TOKEN, home / "demo_exports"),
-            "SALESPULSE_SOURCES": "hubspot,typeform,files",
+            # The demo's sources and dbt vars (its quota plan names reps by HubSpot ids).
+            **demo_company_environment(api.base_url, TOKEN, home / "demo_exports"),
+            "SOURCES__FILES__MAPPING_PATH": str(mapping),
             "SALESPULSE_HOME": str(home),
             "SALESPULSE_AS_OF_DATE": demo_company.as_of.isoformat(),
             "SALESPULSE_ALERT_WEBHOOK_URL": url,
@@ -61,6 +63,51 @@ def runs(tmp_path_factory, demo_company, receiver):
             assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-3000:]
             after.append(list(received))
     yield home, after[0], after[1]
+
+
+NOTES_FILE = "one_on_one_notes.csv"
+
+
+def _notes_export(exports: Path, as_of) -> Path:
+    """A one-on-one notes CSV about two demo reps (with a note dated after the as-of date and
+    one on a metric no mart tracks), and the demo's plans mapping with the notes mapped too."""
+    reps = pd.read_parquet(exports / "reps.parquet").sort_values("rep_id")
+    reps = reps[reps["is_active"].astype(bool) & reps["manager_rep_id"].notna()]
+    first, second = reps.iloc[0], reps.iloc[1]
+    rows = [  # (rep, days before the as-of date, commitment, metric, target)
+        (first, 30, "Close two more deals", "bookings", 50000),
+        (first, 30, "Log 40 touches", "activities", 40),
+        (first, 75, "Rebuild pipeline", "open_pipeline", 1),
+        (second, 14, "Grow pipeline", "open_pipeline", 100000),
+        (second, 14, "Win two deals", "won_deals", 2),
+        (second, 14, "Be happier", "vibes", None),
+        (second, -5, "Not held yet", "bookings", 1),
+    ]
+    notes = pd.DataFrame(
+        [
+            ((as_of - timedelta(days=days)).isoformat(), rep.rep_id, rep.manager_rep_id, *note)
+            for rep, days, *note in rows
+        ],
+        columns=["date", "rep", "manager", "commitment", "metric", "target"],
+    )
+    notes.to_csv(exports / NOTES_FILE, index=False)
+    from orchestration.demo_company import DEMO_PLANS_MAPPING
+
+    mapping = yaml.safe_load(Path(DEMO_PLANS_MAPPING).read_text())
+    mapping["entities"]["one_on_one_commitments"] = {
+        "file": NOTES_FILE,
+        "fields": {
+            "meeting_date": "date",
+            "rep_id": "rep",
+            "manager_rep_id": "manager",
+            "commitment": "commitment",
+            "metric": "metric",
+            "target": "target",
+        },
+    }
+    path = exports.parent / "plans_and_notes.yml"
+    path.write_text(yaml.safe_dump(mapping, sort_keys=False))
+    return path
 
 
 def _serving(home: Path, sql: str) -> pd.DataFrame:
@@ -118,23 +165,31 @@ def _expected_breaches(home: Path, as_of) -> set[tuple[str, str]]:
             pace = float(bookings.get(team.team_id, 0)) / float(team.prorated_quota)
             if team.team_id != "unassigned" and pace < 1.0:
                 expected.add(("quota_pace", team.team_id))
-    # pipeline_coverage: a rep's open deals expected to close from the as-of date to the end of
-    # the fiscal quarter, over the quarter's quota not yet booked; none without quota or once met.
-    quarter_end = (pd.Timestamp(quarter_start) + pd.offsets.QuarterEnd(0)).date()
+    # pipeline_coverage: a rep's open deals expected to close in the next fiscal quarter (under
+    # the rep's current team), over the rep's quota for it from the quota plan export.
+    next_start = (pd.Timestamp(quarter_start) + pd.DateOffset(months=3)).date()
+    next_end = (pd.Timestamp(next_start) + pd.offsets.QuarterEnd(0)).date()
     expected_close = pd.to_datetime(open_deals["expected_close_date"]).dt.date
-    closing = open_deals[(expected_close >= as_of) & (expected_close <= quarter_end)]
-    closing = closing.groupby("owner_rep_id")["amount_reporting"].sum()
-    rep_quotas = _serving(
-        home,
-        "select rep_id, quota from sales.rep_performance where period_grain = 'fiscal_quarter' "
-        f"and period_start_date = '{quarter_start}' and quota is not null",
+    closing = open_deals[(expected_close >= next_start) & (expected_close <= next_end)]
+    all_reps = _serving(
+        home, "select rep_id, team_id from core.dim_reps where not is_unknown_member"
     )
-    rep_bookings = won.groupby("owner_rep_id_at_close")["amount_reporting"].sum()
-    for rep in rep_quotas.itertuples():
-        remaining = float(rep.quota) - float(rep_bookings.get(rep.rep_id, 0))
-        coverage = float(closing.get(rep.rep_id, 0)) / remaining if remaining > 0 else None
-        if rep.rep_id != "unassigned" and coverage is not None and coverage < 3.0:
-            expected.add(("pipeline_coverage", rep.rep_id))
+    closing = closing.merge(all_reps, left_on="owner_rep_id", right_on="rep_id")
+    closing = closing[closing["team_id_x"] == closing["team_id_y"]]
+    closing = closing.groupby("owner_rep_id")["amount_reporting"].sum()
+    plan = pd.read_parquet(home / "demo_exports" / "quotas.parquet")
+    plan = plan[plan["rep_id"].notna() & (plan["metric"] == "bookings")]
+    starts = pd.to_datetime(plan["period_start"]).dt.date
+    ends = pd.to_datetime(plan["period_end"]).dt.date
+    plan = plan[(starts >= next_start) & (ends <= next_end)]
+    assert (plan["currency"] == "USD").all()  # the reporting currency: no conversion
+    for rep_id, rows in plan.groupby("rep_id"):
+        if len(rows) != 3:  # a quarter without every month's quota has no known quota
+            continue
+        quota = sum(Decimal(str(target)) for target in rows["target"])
+        coverage = float(closing.get(rep_id, 0)) / float(quota) if quota > 0 else None
+        if rep_id in set(all_reps["rep_id"]) and coverage is not None and coverage < 3.0:
+            expected.add(("pipeline_coverage", rep_id))
     return expected
 
 
@@ -345,3 +400,86 @@ def test_the_brief_compares_the_rep_with_the_team_median_of_the_marts(runs):
                 f"lost {name}" for name in lost["deal_name"].head(5)
             ]
     assert "Commitments from the last one-on-one" in brief.document.markdown()
+
+
+def test_commitments_move_as_the_facts_did_since_the_one_on_one_and_the_brief_shows_them(
+    runs, demo_company
+):
+    from briefings.brief import rep_brief
+
+    home, _, _ = runs
+    as_of = demo_company.as_of
+    notes = pd.read_csv(home / "demo_exports" / NOTES_FILE, dtype={"rep": str, "manager": str})
+    notes["date"] = pd.to_datetime(notes["date"]).dt.date
+    held = notes[(notes["metric"] != "vibes") & (notes["date"] <= as_of)]
+    mart = _serving(home, "select * from sales.rep_commitments").set_index("commitment")
+    assert sorted(mart.index) == sorted(held["commitment"])
+
+    # The note on a metric no mart tracks is quarantined with its reason, not lost (each load).
+    with duckdb.connect(str(home / "build.duckdb"), read_only=True) as con:
+        quarantined = con.execute(
+            "select distinct row_number, value, reason from raw_files.quarantine "
+            "where entity = 'one_on_one_commitments'"
+        ).fetchall()
+    assert [row[1:] for row in quarantined] == [
+        ("vibes", "not one of bookings, won_deals, activities, open_pipeline")
+    ]
+
+    # Each movement, from the facts with pandas.
+    deals = _serving(home, "select * from core.fct_deals where not is_deleted")
+    activities = _serving(home, "select rep_id, occurred_date from core.fct_activities")
+    closed = pd.to_datetime(deals["closed_date"]).dt.date
+    occurred = pd.to_datetime(activities["occurred_date"]).dt.date
+
+    # The open pipeline as it was on a day (owner and amount of that day) is the daily
+    # snapshot's, proven against the demo company's history in tests/marts/test_marts_deal_history.
+    snapshot = _serving(
+        home, "select rep_id, snapshot_date, open_pipeline from sales.pipeline_snapshot_daily"
+    )
+    snapshot_day = pd.to_datetime(snapshot["snapshot_date"]).dt.date
+
+    def open_pipeline(rep, day) -> float:
+        mine = (snapshot["rep_id"] == rep) & (snapshot_day == day)
+        return float(snapshot[mine]["open_pipeline"].astype(float).sum())
+
+    for note in held.itertuples():
+        # Bookings belong to the owner when the deal closed (docs/metrics.md, Attribution).
+        won = deals[(deals["owner_rep_id_at_close"] == note.rep) & deals["is_won"]]
+        won = won[(closed[won.index] > note.date) & (closed[won.index] <= as_of)]
+        expected = {
+            "bookings": (0.0, float(won["amount_reporting"].sum())),
+            "won_deals": (0.0, float(len(won))),
+            "activities": (
+                0.0,
+                float(
+                    (
+                        (activities["rep_id"] == note.rep)
+                        & (occurred > note.date)
+                        & (occurred <= as_of)
+                    ).sum()
+                ),
+            ),
+            "open_pipeline": (open_pipeline(note.rep, note.date), open_pipeline(note.rep, as_of)),
+        }[note.metric]
+        row = mart.loc[note.commitment]
+        assert (float(row["value_at_meeting"]), float(row["value_now"])) == pytest.approx(
+            expected, abs=0.005
+        ), note.commitment
+        assert float(row["movement"]) == pytest.approx(expected[1] - expected[0], abs=0.005)
+        assert bool(row["is_target_met"]) == (expected[1] >= note.target)
+        assert row["manager_rep_id"] == note.manager
+
+    # The brief of the first rep shows the commitments of the last one-on-one (not the earlier).
+    first = held.iloc[0]
+    brief = rep_brief(home / "serving.duckdb", first["rep"])
+    latest = held[(held["rep"] == first["rep"])]
+    latest = latest[latest["date"] == latest["date"].max()]
+    shown = [c["commitment"] for c in brief.figures["commitments"]]
+    assert sorted(shown) == sorted(latest["commitment"])
+    markdown = brief.document.markdown()
+    bookings = mart.loc["Close two more deals"]
+    assert (
+        f"Close two more deals ({first['date']}): bookings since: {bookings['value_now']:,.2f} USD; "
+        f"target 50,000.00 USD {'met' if bookings['is_target_met'] else 'not met'}"
+    ) in markdown
+    assert "Rebuild pipeline" not in markdown

@@ -52,6 +52,8 @@ DEAL_HISTORY_PROPERTIES = ("amount", "expected_close_date", "owner_rep_id", "for
 ACTIVITY_TYPES = ("call", "email", "meeting", "task")
 ACTIVITY_DIRECTIONS = ("inbound", "outbound")
 SURVEY_QUESTION_KINDS = ("enps", "likert", "text")
+# The metrics a one-on-one commitment can be tracked against (sales.rep_commitments).
+COMMITMENT_METRICS = ("bookings", "won_deals", "activities", "open_pipeline")
 
 ENTITIES: dict[str, CanonicalEntity] = {
     "reps": CanonicalEntity(
@@ -191,6 +193,19 @@ ENTITIES: dict[str, CanonicalEntity] = {
             "text": _f(),
         },
         primary_key=("response_id", "question_id"),
+    ),
+    # A one-on-one notes export: what a rep committed to, on which metric, to reach what target.
+    # Notes have no stable key: the export is replaced as a whole on every load.
+    "one_on_one_commitments": CanonicalEntity(
+        fields={
+            "meeting_date": _f("date", required=True),
+            "rep_id": _f(required=True),
+            "manager_rep_id": _f(),
+            "commitment": _f(required=True),
+            "metric": _f(required=True, allowed=COMMITMENT_METRICS),
+            "target": _f("number"),
+        },
+        primary_key=(),
     ),
 }
 

@@ -3,7 +3,10 @@
     by expected close date, plus the run-rate of deals that are created and won inside one month
     (those are never in the pipeline at a snapshot). Bookings so far are rep_performance's for the
     quarter (computed once, in macro sales_performance). Every amount is in cents per rep, and
-    team and company rows are exact sums of their reps'. Definitions: docs/metrics.md. -#}
+    team and company rows are exact sums of their reps'. Beside it, each level's quota for the
+    quarter (int_quota_periods) and pipeline coverage: open pipeline expected to close in the
+    quarter ÷ the quota still to book. A rep with a quota but no deal gets a row (coverage 0).
+    Definitions: docs/metrics.md. -#}
 {%- set as_of = date_literal(as_of_date()) -%}
 {%- set month_end = 'as_of_quarter.month_end_date' -%}
 {%- set whole_months_after = dbt.datediff(month_end, 'as_of_quarter.fiscal_quarter_end_date', 'month') -%}
@@ -21,6 +24,17 @@ deals as (
 
 performance as (
     select * from {{ ref('rep_performance') }}
+),
+
+fiscal_quarter_quotas as (
+    select
+        quota_level,
+        member_id,
+        team_id,
+        period_start_date,
+        quota
+    from {{ ref('int_quota_periods') }}
+    where period_grain = 'fiscal_quarter'
 ),
 
 as_of_quarter as (
@@ -88,41 +102,75 @@ same_month_wins as (
     group by rep_id, team_id
 ),
 
+quota_holders as (
+    -- Reps with a quota in a forecast quarter, under their current team: a rep without any deal
+    -- still has a coverage (0) to watch.
+    select distinct
+        fiscal_quarter_quotas.member_id as rep_id,
+        fiscal_quarter_quotas.team_id
+    from fiscal_quarter_quotas
+    inner join quarters
+        on fiscal_quarter_quotas.period_start_date = quarters.quarter_start_date
+    where fiscal_quarter_quotas.quota_level = 'rep'
+),
+
+pipeline_members as (
+    select
+        rep_id,
+        team_id,
+        status,
+        amount_reporting,
+        weighted_amount_reporting,
+        expected_close_date
+    from live_deals
+    union all
+    select
+        rep_id,
+        team_id,
+        'quota' as status,
+        0 as amount_reporting,
+        0 as weighted_amount_reporting,
+        cast(null as date) as expected_close_date
+    from quota_holders
+),
+
 rep_quarters as (
     select
         quarters.quarter_start_date,
         quarters.quarter_end_date,
         quarters.is_current_quarter,
         quarters.months_remaining,
-        live_deals.rep_id,
-        live_deals.team_id,
+        pipeline_members.rep_id,
+        pipeline_members.team_id,
         sum(
             case
                 when
-                    live_deals.status = 'open'
-                    and live_deals.expected_close_date between quarters.quarter_start_date and quarters.quarter_end_date
-                    then live_deals.amount_reporting
+                    pipeline_members.status = 'open'
+                    and pipeline_members.expected_close_date
+                    between quarters.quarter_start_date and quarters.quarter_end_date
+                    then pipeline_members.amount_reporting
                 else 0
             end
         ) as open_pipeline,
         sum(
             case
                 when
-                    live_deals.status = 'open'
-                    and live_deals.expected_close_date between quarters.quarter_start_date and quarters.quarter_end_date
-                    then live_deals.weighted_amount_reporting
+                    pipeline_members.status = 'open'
+                    and pipeline_members.expected_close_date
+                    between quarters.quarter_start_date and quarters.quarter_end_date
+                    then pipeline_members.weighted_amount_reporting
                 else 0
             end
         ) as weighted_pipeline
     from quarters
-    cross join live_deals
+    cross join pipeline_members
     group by
         quarters.quarter_start_date,
         quarters.quarter_end_date,
         quarters.is_current_quarter,
         quarters.months_remaining,
-        live_deals.rep_id,
-        live_deals.team_id
+        pipeline_members.rep_id,
+        pipeline_members.team_id
 ),
 
 rep_run_rates as (
@@ -200,6 +248,25 @@ levels as (
     group by quarter_start_date, quarter_end_date, is_current_quarter, months_remaining
 ),
 
+with_quotas as (
+    select
+        levels.*,
+        fiscal_quarter_quotas.quota,
+        fiscal_quarter_quotas.quota - levels.bookings_to_date as remaining_quota
+    from levels
+    left join fiscal_quarter_quotas
+        on
+            levels.forecast_level = fiscal_quarter_quotas.quota_level
+            and levels.quarter_start_date = fiscal_quarter_quotas.period_start_date
+            and fiscal_quarter_quotas.member_id = case levels.forecast_level
+                when 'rep' then levels.rep_id
+                when 'team' then levels.team_id
+                else 'company'
+            end
+            -- A rep's quota sits on the row of the rep's current team only.
+            and (levels.forecast_level <> 'rep' or levels.team_id = fiscal_quarter_quotas.team_id)
+),
+
 final as (
     select
         forecast_level,
@@ -217,8 +284,13 @@ final as (
         cast(months_remaining as double precision) as run_rate_months,
         cast(expected_run_rate_bookings as {{ type_money() }}) as expected_run_rate_bookings,
         cast(bookings_to_date + weighted_pipeline + expected_run_rate_bookings as {{ type_money() }})
-            as forecast_bookings
-    from levels
+            as forecast_bookings,
+        cast(quota as {{ type_money() }}) as quota,
+        cast(remaining_quota as {{ type_money() }}) as remaining_quota,
+        case
+            when remaining_quota > 0 then {{ safe_divide('open_pipeline', 'remaining_quota') }}
+        end as pipeline_coverage
+    from with_quotas
 )
 
 select * from final
