@@ -11,8 +11,15 @@
             from {{ this_relation }}
             union all
             -- Days after this run's as-of date, left by a run for a later day (dbt by hand
-            -- without the as-of date reports up to today): removed, never kept.
-            select {{ dbt.dateadd('day', 1, date_literal(as_of_date())) }} as candidate_date
+            -- without the as-of date reports up to today): removed, never kept. Only while the
+            -- table has rows: the model evaluates this again after its pre-hook deleted, and an
+            -- emptied table must be rebuilt from the calendar's start, not from the day after.
+            select
+                case
+                    when max(snapshot_date) is not null
+                        then {{ dbt.dateadd('day', 1, date_literal(as_of_date())) }}
+                end as candidate_date
+            from {{ this_relation }}
             union all
             select min(versions.valid_from_date) as candidate_date
             from {{ ref('fct_deal_versions') }} as versions
