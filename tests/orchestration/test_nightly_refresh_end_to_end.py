@@ -102,7 +102,10 @@ def test_a_bad_record_is_excluded_with_a_warning_and_publication_goes_on(
     evaluations = {e.asset_check_key.name: e for e in result.get_asset_check_evaluations()}
     warning = evaluations["assert_no_record_is_excluded_from_the_metrics"]
     assert not warning.passed and warning.severity == AssetCheckSeverity.WARN
-    failed = [e.asset_check_key.name for e in evaluations.values() if not e.passed]
+    # KPI alerts (alert_*) are findings about the sales, not about the data: left out here.
+    failed = [
+        name for name, e in evaluations.items() if not e.passed and not name.startswith("alert_")
+    ]
     assert failed == ["assert_no_record_is_excluded_from_the_metrics"]
     reconciliation = evaluations["bookings_reconcile_with_staging"]
     assert reconciliation.passed
