@@ -313,11 +313,16 @@ def _print_last_run(instance_dir: Path) -> int:
         run = runs[0]
         summary = RunSummary.from_event_log(instance, run.run_id)
     print(f"Last run: {run.job_name} {run.run_id[:8]} {run.status.value}")
-    print(f"  checks: {summary.checks_passed} passed, {len(summary.checks_failed)} failed")
+    from orchestration.run_report import split_kpi_alerts
+
+    checks_failed, alerts_open = split_kpi_alerts(summary.checks_failed)
+    print(f"  checks: {summary.checks_passed} passed, {len(checks_failed)} failed")
     for step, cause in summary.failed_steps.items():
         print(f"  failed step {step}: {cause.splitlines()[0]}")
-    for check in summary.checks_failed:
+    for check in checks_failed:
         print(f"  failed check {check}")
+    for check in alerts_open:
+        print(f"  KPI alert breached {check}")
     return 0
 
 

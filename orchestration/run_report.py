@@ -28,9 +28,15 @@ def report_run(settings: Settings, summary: RunSummary, seconds: float, log_path
         print(f"  {step:<40} {step_seconds:6.1f}s")
     for line in format_rows(rows):
         print(line)
-    print(f"  checks: {summary.checks_passed} passed, {len(summary.checks_failed)} failed")
-    for check in summary.checks_failed:
+    checks_failed, alerts_open = split_kpi_alerts(summary.checks_failed)
+    print(f"  checks: {summary.checks_passed} passed, {len(checks_failed)} failed")
+    for check in checks_failed:
         print(f"    failed: {check}")
+    if alerts_open:
+        # A KPI alert is a finding about the sales, not a fault in the data (alerts.alerts).
+        print(f"  KPI alerts breached: {len(alerts_open)} (published in alerts.alerts)")
+        for check in alerts_open:
+            print(f"    breached: {check}")
     for step, text in summary.failed_steps.items():
         print(f"  step {step} failed:")
         for line in text.splitlines():
@@ -64,3 +70,10 @@ def exploring_hint(settings: Settings) -> str:
     env = f"SALESPULSE_HOME={shlex.quote(str(settings.home))}"
     env += f" DAGSTER_HOME={shlex.quote(str(settings.dagster_home))}"
     return f"Explore it in Dagster: {env} dagster dev -w workspace.yaml"
+
+
+def split_kpi_alerts(checks: list[str]) -> tuple[list[str], list[str]]:
+    """The failed checks apart from the KPI alert rules' (`<asset>:alert_<rule>`), which fail
+    when a rule is breached, not when the data is wrong."""
+    alerts = [check for check in checks if check.rpartition(":")[2].startswith("alert_")]
+    return [check for check in checks if check not in alerts], alerts
