@@ -8,6 +8,7 @@ The semantic layer answers for every rep and team, so only roles that may see ev
 this page (dashboard.access: admin, and the open local demo)."""
 
 from datetime import date
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
@@ -28,21 +29,21 @@ TIME_GRAINS = {
 ROW_LIMIT = 5000
 
 
-@st.cache_resource(max_entries=4, show_spinner=False)
-def _layer(path: str, identity: tuple[int, int, int]):
-    """The semantic layer of one publication (building it parses the manifest: once each)."""
-    from semantic.layer import SemanticLayer
+def _layer(path: str):
+    """The semantic layer of the published file (semantic.layer caches one per file until a
+    publish replaces it)."""
+    from semantic.layer import semantic_layer
 
-    return SemanticLayer(path)
+    return semantic_layer(Path(path))
 
 
 def metric_choices(publication: Publication) -> dict[str, str]:
-    layer = _layer(str(publication.path), publication.identity)
+    layer = _layer(str(publication.path))
     return {info.name: info.label for info in layer.list_metrics()}
 
 
 def group_by_choices(publication: Publication, metrics: list[str]) -> list[str]:
-    layer = _layer(str(publication.path), publication.identity)
+    layer = _layer(str(publication.path))
     names = layer.list_group_bys(metrics)
     # MetricFlow lists metric_time at its base grain (day); every coarser grain works too.
     # Time first, then the rest alphabetically.
@@ -73,7 +74,7 @@ def explore(
     where: tuple[str, ...],
 ) -> tuple[pd.DataFrame, str]:
     """The rows of one question and the SQL that answered it, cached per publication."""
-    layer = _layer(path, identity)
+    layer = _layer(path)  # `identity` keys the cache: a new publication misses it
     result = layer.query(list(metrics), list(group_by), list(where), limit=ROW_LIMIT)
     return result.frame, result.sql
 
