@@ -17,3 +17,13 @@
 {% macro default__to_reporting_date(utc_column) -%}
     cast(({{ utc_column }} at time zone 'UTC') at time zone '{{ var("reporting_timezone") }}' as date)
 {%- endmacro %}
+
+{#- The wall-clock time in the reporting time zone of a naive UTC timestamp (naive): its hour is
+    the hour of day a person there saw. -#}
+{% macro to_reporting_timestamp(utc_column) -%}
+    {{ return(adapter.dispatch('to_reporting_timestamp', 'salespulse')(utc_column)) }}
+{%- endmacro %}
+
+{% macro default__to_reporting_timestamp(utc_column) -%}
+    (({{ utc_column }} at time zone 'UTC') at time zone '{{ var("reporting_timezone") }}')
+{%- endmacro %}

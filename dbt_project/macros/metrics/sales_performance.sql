@@ -98,10 +98,7 @@ lead_metrics as (
         {% if key %}leads.{{ 'owner_rep_id' if level == 'rep' else 'team_id' }} as member_id,{% endif %}
         periods.period_grain,
         periods.period_start_date,
-        count(*) as leads_created,
-        count(case when leads.is_answered then 1 end) as leads_answered,
-        {{ median('leads.response_minutes') }} as lead_response_minutes_median,
-        count(case when leads.is_answered_within_sla then 1 end) as leads_answered_within_sla,
+        {{ lead_response_counts('leads') }},
         count(case when leads.is_converted_within_window then 1 end) as leads_converted,
         count(case when not leads.is_conversion_window_open then 1 end) as leads_matured,
         count(case when leads.is_converted_within_window and not leads.is_conversion_window_open then 1 end)
@@ -219,7 +216,7 @@ final as (
         cast(coalesce(lead_metrics.leads_created - lead_metrics.leads_answered, 0) as bigint) as leads_unanswered,
         cast(lead_metrics.lead_response_minutes_median as double precision) as lead_response_minutes_median,
         cast(coalesce(lead_metrics.leads_answered_within_sla, 0) as bigint) as leads_answered_within_sla,
-        {{ safe_divide('lead_metrics.leads_answered_within_sla', 'lead_metrics.leads_created') }}
+        {{ lead_response_sla_share('lead_metrics.leads_answered_within_sla', 'lead_metrics.leads_created') }}
             as lead_response_sla_share,
         cast(coalesce(lead_metrics.leads_converted, 0) as bigint) as leads_converted,
         {{ safe_divide('lead_metrics.leads_converted', 'lead_metrics.leads_created') }} as lead_conversion_rate,

@@ -1,0 +1,16 @@
+{#- The lead-response figures of a group of leads (core.fct_leads rows, which decide each lead's
+    first response and whether it came within the SLA): the one definition that
+    sales_performance and lead_response_by_hour_weekday share. Select-list items, for a query
+    grouped by the caller's keys. -#}
+{% macro lead_response_counts(leads='leads') -%}
+    count(*) as leads_created,
+    count(case when {{ leads }}.is_answered then 1 end) as leads_answered,
+    {{ median(leads ~ '.response_minutes') }} as lead_response_minutes_median,
+    count(case when {{ leads }}.is_answered_within_sla then 1 end) as leads_answered_within_sla
+{%- endmacro %}
+
+{#- Leads answered within the SLA over leads created: an unanswered lead missed the SLA. NULL
+    without leads. -#}
+{% macro lead_response_sla_share(answered_within_sla, created) -%}
+    {{ safe_divide(answered_within_sla, created) }}
+{%- endmacro %}
