@@ -2,7 +2,8 @@
     the company, for every reporting period up to the as-of date (a selection of rep_performance;
     the period in progress is labelled and carries the prorated attainment). Ties share a rank
     (1, 1, 3); reps without a quota are ranked by bookings only. The 'unassigned' member is never
-    ranked. -#}
+    ranked. Each rep's win rate carries its deal counts and its 95 % Wilson interval
+    (macros/metrics/wilson_interval.sql), so a 2-of-2 win rate is not read as 100 %. -#}
 with
 
 performance as (
@@ -27,6 +28,9 @@ ranked as (
         quota,
         quota_attainment,
         prorated_quota_attainment,
+        won_deals,
+        lost_deals,
+        win_rate,
         case
             when quota_attainment is not null
                 then rank() over (
@@ -68,6 +72,11 @@ final as (
         quota,
         quota_attainment,
         prorated_quota_attainment,
+        won_deals,
+        lost_deals,
+        win_rate,
+        {{ wilson_interval_low('won_deals', 'won_deals + lost_deals') }} as win_rate_ci_low,
+        {{ wilson_interval_high('won_deals', 'won_deals + lost_deals') }} as win_rate_ci_high,
         cast(attainment_rank_in_team as bigint) as attainment_rank_in_team,
         cast(attainment_rank_in_company as bigint) as attainment_rank_in_company,
         cast(bookings_rank_in_team as bigint) as bookings_rank_in_team,
