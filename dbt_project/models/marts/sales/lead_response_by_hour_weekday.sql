@@ -1,6 +1,6 @@
 {#- Lead response by the weekday and hour of day the lead came in, in the reporting time zone
     (var reporting_timezone): when do leads wait? One row per scope (company, team, rep),
-    reporting period, weekday and hour with at least one lead created then, up to the as-of date.
+    reporting period, day of the week and hour with at least one lead created then, up to the as-of date.
 
     Each lead's first response and SLA come from core.fct_leads and the figures from the macro
     lead_response_counts, as in rep_performance: a cell's leads sum to the period's leads_created
@@ -29,39 +29,67 @@ placed_leads as (
     -- created_date is already the reporting-time-zone date; the hour is read in the same zone.
     select
         leads.*,
-        {{ iso_day_of_week('leads.created_date') }} as weekday,
+        {{ iso_day_of_week('leads.created_date') }} as day_of_week,
         cast(extract(hour from {{ to_reporting_timestamp('leads.created_at') }}) as integer) as hour_of_day
     from leads
 ),
 
-{%- set scopes = [
-    ('company', 'cast(null as ' ~ dbt.type_string() ~ ')', 'cast(null as ' ~ dbt.type_string() ~ ')'),
-    ('team', 'leads.team_id', 'cast(null as ' ~ dbt.type_string() ~ ')'),
-    ('rep', 'leads.team_id', 'leads.owner_rep_id'),
-] %}
-
 cells as (
-    {%- for scope, team_id, rep_id in scopes %}
     select
-        '{{ scope }}' as scope,
-        {{ team_id }} as team_id,
-        {{ rep_id }} as rep_id,
+        'company' as scope,
+        cast(null as {{ dbt.type_string() }}) as team_id,
+        cast(null as {{ dbt.type_string() }}) as rep_id,
         periods.period_grain,
         periods.period_start_date,
         periods.period_end_date,
         periods.period_label,
-        leads.weekday,
+        leads.day_of_week,
         leads.hour_of_day,
         {{ lead_response_counts('leads') }}
     from placed_leads as leads
     inner join periods
         on leads.created_date = periods.date_day
     group by
-        {% if scope != 'company' %}{{ team_id }}, {% endif %}{% if scope == 'rep' %}{{ rep_id }}, {% endif %}
         periods.period_grain, periods.period_start_date, periods.period_end_date, periods.period_label,
-        leads.weekday, leads.hour_of_day
-    {% if not loop.last %}union all{% endif %}
-    {%- endfor %}
+        leads.day_of_week, leads.hour_of_day
+    union all
+    select
+        'team' as scope,
+        leads.team_id,
+        cast(null as {{ dbt.type_string() }}) as rep_id,
+        periods.period_grain,
+        periods.period_start_date,
+        periods.period_end_date,
+        periods.period_label,
+        leads.day_of_week,
+        leads.hour_of_day,
+        {{ lead_response_counts('leads') }}
+    from placed_leads as leads
+    inner join periods
+        on leads.created_date = periods.date_day
+    group by
+        leads.team_id,
+        periods.period_grain, periods.period_start_date, periods.period_end_date, periods.period_label,
+        leads.day_of_week, leads.hour_of_day
+    union all
+    select
+        'rep' as scope,
+        leads.team_id,
+        leads.owner_rep_id as rep_id,
+        periods.period_grain,
+        periods.period_start_date,
+        periods.period_end_date,
+        periods.period_label,
+        leads.day_of_week,
+        leads.hour_of_day,
+        {{ lead_response_counts('leads') }}
+    from placed_leads as leads
+    inner join periods
+        on leads.created_date = periods.date_day
+    group by
+        leads.team_id, leads.owner_rep_id,
+        periods.period_grain, periods.period_start_date, periods.period_end_date, periods.period_label,
+        leads.day_of_week, leads.hour_of_day
 ),
 
 final as (
@@ -78,7 +106,7 @@ final as (
         end as team_name,
         cells.rep_id,
         case when cells.scope = 'rep' then coalesce(reps.rep_name, 'Unassigned') end as rep_name,
-        cast(cells.weekday as integer) as weekday,
+        cast(cells.day_of_week as integer) as day_of_week,
         cast(cells.hour_of_day as integer) as hour_of_day,
         cast(cells.leads_created as bigint) as leads_created,
         cast(cells.leads_answered as bigint) as leads_answered,
