@@ -7,12 +7,12 @@ reachable through the proxy (see docs/dashboard.md), and a request without the h
 someone the roles file does not name, sees nothing.
 
 Roles:
-- rep: their own rows, their team's aggregates and the company's; the sales pages.
-- manager: the rows and aggregates of their teams and the company's; sales, people (their teams)
-  and data quality pages.
+- rep: their own rows, their team's aggregates and the company's; the sales pages and Explore
+  (limited to their own rows, or their team's aggregates: dashboard/views/explore.py).
+- manager: the rows and aggregates of their teams and the company's; sales, people (their teams),
+  Explore (limited to their teams) and data quality pages.
 - hr: the people pages for every team (survey figures are anonymised in the marts); no sales page.
-- admin: everything, including Explore (the semantic layer answers for every rep and team, so
-  no narrower role opens it).
+- admin: everything.
 """
 
 import functools
@@ -35,8 +35,8 @@ OPEN = "open"  # no sign-in configured: the local demo
 AREAS_BY_ROLE = {
     OPEN: frozenset({"sales", "people", "quality", "explore"}),
     "admin": frozenset({"sales", "people", "quality", "explore"}),
-    "manager": frozenset({"sales", "people", "quality"}),
-    "rep": frozenset({"sales"}),
+    "manager": frozenset({"sales", "people", "quality", "explore"}),
+    "rep": frozenset({"sales", "explore"}),
     "hr": frozenset({"people"}),
 }
 
@@ -260,3 +260,43 @@ def scope_for(viewer: Viewer, reps: list[tuple[str, str]]) -> Scope:
         return Scope(team_ids=viewer.team_ids, rep_ids=rep_ids)
     own_teams = frozenset(team for rep, team in reps if rep == viewer.rep_id)
     return Scope(team_ids=own_teams, rep_ids=frozenset({viewer.rep_id}))
+
+
+# --- Explore: the scope as semantic-layer filters ------------------------------------------
+
+TEAM_ENTITY = "{{ Entity('team') }}"
+REP_ENTITY = "{{ Entity('rep') }}"
+
+
+def _sql_text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _in_filter(entity: str, ids: frozenset[str]) -> str:
+    if not ids:  # nobody's rows; the filter still names the entity, as MetricFlow requires
+        return f"{entity} is null and {entity} is not null"
+    return f"{entity} in ({', '.join(_sql_text(value) for value in sorted(ids))})"
+
+
+def is_team_level(group_by_item: str) -> bool:
+    """A split no finer than the team: time, the team or one of its own dimensions."""
+    return group_by_item.startswith("metric_time__") or group_by_item.split("__")[0] == "team"
+
+
+def scope_filters(viewer: Viewer, scope: Scope, group_by: list[str]) -> list[str]:
+    """The semantic-layer (MetricFlow) filters that keep an Explore question within what
+    `viewer` may see, added to every question (none for a role that sees everything): a
+    manager's teams; a rep's own rows, or their team's totals when the question is split by
+    nothing finer than the team and time."""
+    if scope.team_ids is None and scope.rep_ids is None:
+        return []
+    if viewer.role == "rep" and not all(is_team_level(item) for item in group_by):
+        return [_in_filter(REP_ENTITY, scope.rep_ids or frozenset())]
+    return [_in_filter(TEAM_ENTITY, scope.team_ids or frozenset())]
+
+
+def required_entities(viewer: Viewer, scope: Scope) -> set[str]:
+    """The entities a metric must have for the viewer's scope filters to apply to it."""
+    if scope.team_ids is None and scope.rep_ids is None:
+        return set()
+    return {"team", "rep"} if viewer.role == "rep" else {"team"}

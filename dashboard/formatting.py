@@ -54,6 +54,15 @@ def percent(value: object, decimals: int = 0) -> str:
     return f"{float(value) * 100:.{decimals}f}%"
 
 
+def percent_interval(value: object, low: object, high: object) -> str:
+    """A share with its interval as `32% (24–41%)`; the share alone when there is no interval."""
+    if is_missing(value):
+        return MISSING
+    if is_missing(low) or is_missing(high):
+        return percent(value)
+    return f"{percent(value)} ({float(low) * 100:.0f}–{percent(high)})"
+
+
 def count(value: object) -> str:
     if is_missing(value):
         return MISSING

@@ -4,8 +4,12 @@ each metric (semantic/), so a figure here is the figure in the marts and in
 `salespulse metrics query`. Survey metrics come back suppressed for any grouping below the
 anonymity threshold, as everywhere else.
 
-The semantic layer answers for every rep and team, so only roles that may see everything open
-this page (dashboard.access: admin, and the open local demo)."""
+The semantic layer answers for every rep and team, so a narrower role explores through filters
+that the page adds to every question and the viewer cannot remove
+(dashboard.access.scope_filters): a manager within their teams; a rep within their own rows, or
+their team's totals when the question is split by nothing finer than the team and time. Those
+roles write no free-text filter (a MetricFlow filter is SQL: it could be written to undo the
+scope) and pick among the metrics the scope applies to."""
 
 from datetime import date
 from pathlib import Path
@@ -14,6 +18,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import formatting as fmt
+from dashboard.access import required_entities, scope_filters
 from dashboard.components import nothing_to_show, page_header
 from dashboard.pages import PageContext, page_context
 from dashboard.warehouse import Publication
@@ -65,6 +70,21 @@ def period_filter(start: date | None, end: date | None) -> list[str]:
     return where
 
 
+@st.cache_data(ttl=600, max_entries=50, show_spinner=False)
+def scopeable_metrics(
+    path: str, identity: tuple[int, int, int], entities: frozenset[str]
+) -> list[str]:
+    """The metrics that can be split by every entity of `entities`, so a scope filter on them
+    means something (a metric without a team, say, cannot be limited to a team)."""
+    layer = _layer(path)  # `identity` keys the cache: a new publication misses it
+    # MetricFlow lists the entities' dimensions (team__team_name), not the entities.
+    return [
+        info.name
+        for info in layer.list_metrics()
+        if entities <= {item.split("__")[0] for item in layer.list_group_bys([info.name])}
+    ]
+
+
 @st.cache_data(ttl=600, max_entries=200, show_spinner=False)
 def explore(
     path: str,
@@ -89,6 +109,21 @@ def render(context: PageContext) -> None:
     except Exception as error:  # no semantic manifest in an older publication, say
         st.warning(f"The semantic layer cannot be read from this publication: {error}")
         return
+    viewer, scope = context.viewer, context.scope
+    entities = required_entities(viewer, scope)
+    if entities:
+        allowed = set(
+            scopeable_metrics(str(publication.path), publication.identity, frozenset(entities))
+        )
+        choices = {name: label for name, label in choices.items() if name in allowed}
+        st.caption(
+            ":material/lock: Every answer here is limited to "
+            + (
+                "your teams."
+                if viewer.role == "manager"
+                else "your own rows, or your team's totals."
+            )
+        )
     metrics = st.multiselect(
         "Metrics",
         list(choices),
@@ -116,14 +151,16 @@ def render(context: PageContext) -> None:
     with end_column:
         end = st.date_input("To", value=None, key="explore_to", format="YYYY-MM-DD")
     where = period_filter(start, end)
-    extra = st.text_input(
-        "Filter (optional)",
-        key="explore_where",
-        placeholder="{{ Dimension('deal__lead_source') }} = 'organic_search'",
-        help="MetricFlow's filter syntax, as in `salespulse metrics query --where`.",
-    )
-    if extra.strip():
-        where.append(extra.strip())
+    if not entities:
+        extra = st.text_input(
+            "Filter (optional)",
+            key="explore_where",
+            placeholder="{{ Dimension('deal__lead_source') }} = 'organic_search'",
+            help="MetricFlow's filter syntax, as in `salespulse metrics query --where`.",
+        )
+        if extra.strip():
+            where.append(extra.strip())
+    where += scope_filters(viewer, scope, group_by)
 
     try:
         frame, sql = explore(

@@ -1,5 +1,5 @@
 """Lead response: the share of leads answered within the SLA and the median response time, by
-team and by rep, and its trend."""
+team and by rep, by the weekday and hour the leads came in, and its trend."""
 
 import altair as alt
 import pandas as pd
@@ -60,6 +60,92 @@ def by_rep(context: PageContext) -> pd.DataFrame:
     )
 
 
+WEEKDAYS = {1: "Mon", 2: "Tue", 3: "Wed", 4: "Thu", 5: "Fri", 6: "Sat", 7: "Sun"}
+WHOLE_SUBJECT = ""  # the weekday × hour picker's option for the company or team itself
+
+
+def by_hour_weekday(context: PageContext, rep_id: str) -> pd.DataFrame:
+    """The period's cells (weekday × hour with leads) of the company, the picked team, or one
+    rep (rep_id) within the viewer's scope."""
+    filters = context.filters
+    if rep_id != WHOLE_SUBJECT:
+        in_scope, scope_params = context.scope.reps_clause()
+        where, params = f"scope = 'rep' and rep_id = ? and {in_scope}", [rep_id, *scope_params]
+    elif filters.team_id is None:
+        where, params = "scope = 'company'", []
+    else:
+        in_scope, scope_params = context.scope.teams_clause()
+        where, params = (
+            f"scope = 'team' and team_id = ? and {in_scope}",
+            [
+                filters.team_id,
+                *scope_params,
+            ],
+        )
+    cells = context.publication.query(
+        f"""
+        select day_of_week, hour_of_day, leads_created, leads_answered_within_sla,
+            lead_response_sla_share, lead_response_minutes_median
+        from {marts.LEAD_RESPONSE_BY_HOUR_WEEKDAY}
+        where period_grain = ? and period_label = ? and {where}
+        order by day_of_week, hour_of_day
+        """,
+        [filters.grain, filters.period_label, *params],
+    )
+    cells["day"] = cells["day_of_week"].map(WEEKDAYS)
+    return cells
+
+
+def hour_weekday_section(context: PageContext, reps: pd.DataFrame) -> None:
+    st.subheader("By weekday and hour", anchor=False)
+    whose = {WHOLE_SUBJECT: context.filters.subject}
+    if not reps.empty:
+        whose |= dict(zip(reps["rep_id"], reps["rep_label"], strict=True))
+    picked = st.selectbox("Leads of", list(whose), format_func=whose.get, key="hour_weekday_of")
+    cells = by_hour_weekday(context, picked)
+    if cells.empty:
+        st.caption("No leads in this period.")
+        return
+    st.caption(
+        "When the leads came in (reporting time zone) and the share answered within the SLA. "
+        "A blank cell had no lead; a cell of one or two leads reads 0% or 100% on little "
+        "evidence: hover or tap for its leads."
+    )
+    chart(
+        alt.Chart(cells)
+        .mark_rect()
+        .encode(
+            x=alt.X("day:O", sort=list(WEEKDAYS.values()), title=None, axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("hour_of_day:O", scale=alt.Scale(domain=list(range(24))), title="Hour"),
+            color=alt.Color(
+                "lead_response_sla_share:Q",
+                title="Within SLA",
+                scale=alt.Scale(domain=[0, 1], scheme="redyellowgreen"),
+                legend=alt.Legend(format="%", orient="bottom"),
+            ),
+            tooltip=[
+                alt.Tooltip("day:N", title="Day"),
+                alt.Tooltip("hour_of_day:O", title="Hour"),
+                alt.Tooltip("leads_created:Q", title="Leads"),
+                alt.Tooltip("lead_response_sla_share:Q", title="Within SLA", format=".0%"),
+                alt.Tooltip("lead_response_minutes_median:Q", title="Median min", format=".0f"),
+            ],
+        )
+        .properties(height=24 * 15)
+    )
+    with st.expander("As a table"):
+        table(
+            cells,
+            {
+                "day": fmt.text_column("Day"),
+                "hour_of_day": fmt.count_column("Hour"),
+                "leads_created": fmt.count_column("Leads"),
+                "lead_response_sla_share": fmt.percent_column("Within SLA"),
+                "lead_response_minutes_median": fmt.number_column("Median min", 0),
+            },
+        )
+
+
 COLUMNS = {
     "lead_response_sla_share": fmt.percent_column("Within SLA"),
     "lead_response_minutes_median": fmt.number_column("Median min", 0),
@@ -108,6 +194,8 @@ def render(context: PageContext) -> None:
     else:
         reps["rep_label"] = fmt.rep_labels(reps)
         table(reps, {"rep_label": fmt.text_column("Rep", pinned=True), **COLUMNS})
+
+    hour_weekday_section(context, reps)
 
     st.subheader("Trend", anchor=False)
     trend = subject_rows(context, "period_start_date <= ?", [filters.period_start])

@@ -27,7 +27,8 @@ def leaderboard(context: PageContext) -> pd.DataFrame:
             board.reps_in_{level} as reps_ranked,
             board.rep_id, board.rep_name, board.team_name, board.reporting_currency,
             board.bookings, board.quota, board.quota_attainment, board.prorated_quota_attainment,
-            performance.won_deals, performance.lost_deals, performance.win_rate,
+            board.won_deals, board.lost_deals, board.win_rate,
+            board.win_rate_ci_low, board.win_rate_ci_high,
             performance.leads_created, performance.lead_response_sla_share
         from {marts.REP_LEADERBOARD} as board
         left join {marts.REP_PERFORMANCE} as performance
@@ -63,12 +64,19 @@ def render(context: PageContext) -> None:
         f"{fmt.count(won)} won · {fmt.count(lost)} lost"
         for won, lost in zip(board["won_deals"], board["lost_deals"], strict=True)
     ]
+    board["win_rate_with_interval"] = [
+        fmt.percent_interval(rate, low, high)
+        for rate, low, high in zip(
+            board["win_rate"], board["win_rate_ci_low"], board["win_rate_ci_high"], strict=True
+        )
+    ]
     currency = board["reporting_currency"].iloc[0]
     ranked_among = board["reps_ranked"].iloc[0]
     st.caption(
         f"Ranked among {fmt.count(ranked_among)} reps "
         f"{'in the company' if filters.team_id is None else 'in ' + filters.subject}; "
-        "ties share a rank. Win rates on few deals move a lot: read them with the deal counts."
+        "ties share a rank. Win rates carry their 95% interval (Wilson): on few deals it is "
+        "wide, so read a rate with its deal counts."
     )
     table(
         board,
@@ -78,6 +86,9 @@ def render(context: PageContext) -> None:
             "quota_attainment": fmt.percent_column("Attainment"),
             "bookings": fmt.money_column("Bookings", currency),
             "deals": fmt.text_column("Deals", help="Closed in the period"),
+            "win_rate_with_interval": fmt.text_column(
+                "Win rate", help="Won ÷ (won + lost), by count, with its 95% Wilson interval"
+            ),
         },
     )
     with st.expander("More columns"):
@@ -92,6 +103,8 @@ def render(context: PageContext) -> None:
                     "On pace", help="Bookings ÷ the part of the quota due so far"
                 ),
                 "win_rate": fmt.percent_column("Win rate", help="Won ÷ (won + lost), by count"),
+                "win_rate_ci_low": fmt.percent_column("Win rate low", help="95% Wilson interval"),
+                "win_rate_ci_high": fmt.percent_column("Win rate high", help="95% Wilson interval"),
                 "won_deals": fmt.count_column("Won"),
                 "lost_deals": fmt.count_column("Lost"),
                 "lead_response_sla_share": fmt.percent_column("Leads within SLA"),
@@ -111,6 +124,7 @@ def render(context: PageContext) -> None:
                 alt.Tooltip("quota_attainment:Q", title="Attainment", format=".0%"),
                 alt.Tooltip("bookings:Q", title="Bookings", format=",.0f"),
                 alt.Tooltip("deals:N", title="Deals"),
+                alt.Tooltip("win_rate_with_interval:N", title="Win rate"),
             ],
         )
     )

@@ -4,6 +4,7 @@ header a proxy would have sent)."""
 
 import textwrap
 
+import pandas as pd
 import pytest
 
 from dashboard import access
@@ -34,8 +35,8 @@ def test_a_valid_roles_file_gives_one_viewer_per_email():
     assert viewers["max@example.com"].team_ids == {"5000944", "5002253"}
     assert viewers["hr@example.com"].areas == {"people"}
     assert viewers["ops@example.com"].areas == {"sales", "people", "quality", "explore"}
-    assert "explore" not in viewers["max@example.com"].areas
-    assert viewers["ada@example.com"].areas == {"sales"}
+    assert viewers["max@example.com"].areas == {"sales", "people", "quality", "explore"}
+    assert viewers["ada@example.com"].areas == {"sales", "explore"}
 
 
 def test_every_problem_in_a_roles_file_is_named_with_its_entry():
@@ -185,6 +186,76 @@ def test_a_rep_sees_only_their_own_rows(signed_in_app, serving, demo_people):
     assert rep_page.header[0].value == demo_people["rep_name"]
     assert rep_page.sidebar.selectbox(key="rep").disabled
     assert rep_page.sidebar.selectbox(key="team").options == [demo_people["team_name"]]
+
+
+def test_a_reps_explore_answers_hold_only_their_rows_or_their_teams_totals(
+    signed_in_app, serving, demo_people
+):
+    app = signed_in_app("rep@demo.example", "explore")
+
+    assert not [box for box in app.text_input if box.key == "explore_where"]  # no free filter
+    # Split by time only: the team's totals (bookings and win rate of team_performance).
+    quarters = app.dataframe[0].value
+    team = serving(
+        "select period_start_date, bookings from sales.team_performance "
+        "where team_id = ? and period_grain = 'fiscal_quarter' and bookings > 0",
+        [demo_people["team_id"]],
+    )
+    shown = quarters.assign(start=pd.to_datetime(quarters["metric_time__fiscal_quarter"]))
+    merged = team.assign(start=pd.to_datetime(team["period_start_date"])).merge(
+        shown, on="start", suffixes=("_mart", "_shown")
+    )
+    assert len(merged) == len(team) > 1
+    assert (
+        merged["bookings_mart"].astype(float).round(2)
+        == merged["bookings_shown"].astype(float).round(2)
+    ).all()
+
+    # Split by rep (or anything finer than the team): their own rows only.
+    app.multiselect(key="explore_group_by").set_value(["metric_time__fiscal_quarter", "rep"]).run()
+    by_rep = app.dataframe[0].value
+    assert set(by_rep["rep"]) == {demo_people["rep_id"]}
+    mine = serving(
+        "select sum(bookings) from sales.rep_performance "
+        "where rep_id = ? and period_grain = 'fiscal_quarter'",
+        [demo_people["rep_id"]],
+    ).iloc[0, 0]
+    assert float(by_rep["bookings"].astype(float).sum()) == pytest.approx(float(mine))
+    app.multiselect(key="explore_group_by").set_value(["deal__lead_source"]).run()
+    by_source = app.dataframe[0].value
+    assert float(by_source["bookings"].astype(float).sum()) == pytest.approx(float(mine))
+
+
+def test_a_managers_explore_answers_hold_only_their_teams(signed_in_app, serving, demo_people):
+    app = signed_in_app("manager@demo.example", "explore")
+
+    app.multiselect(key="explore_group_by").set_value(["team", "rep"]).run()
+    shown = app.dataframe[0].value
+    assert set(shown["team"]) == {demo_people["team_id"]}
+    all_teams = serving("select count(*) from core.dim_teams where not is_unknown_member")
+    assert all_teams.iloc[0, 0] > 1
+
+
+def test_the_explore_scope_filters_follow_the_role_and_the_split():
+    from dashboard.access import scope_filters
+
+    rep = access.Viewer(role="rep", email="r@x.io", rep_id="r1")
+    rep_scope = access.Scope(team_ids=frozenset({"t1"}), rep_ids=frozenset({"r1"}))
+    manager = access.Viewer(role="manager", email="m@x.io", team_ids=frozenset({"t1", "t'2"}))
+    manager_scope = access.Scope(team_ids=manager.team_ids, rep_ids=frozenset({"r1", "r2"}))
+    team, rep_entity = "{{ Entity('team') }}", "{{ Entity('rep') }}"
+
+    assert scope_filters(rep, rep_scope, ["metric_time__month", "team__team_name"]) == [
+        f"{team} in ('t1')"
+    ]
+    assert scope_filters(rep, rep_scope, ["metric_time__month", "deal__lead_source"]) == [
+        f"{rep_entity} in ('r1')"
+    ]
+    assert scope_filters(rep, rep_scope, ["rep"]) == [f"{rep_entity} in ('r1')"]
+    assert scope_filters(manager, manager_scope, ["rep", "deal__stage"]) == [
+        f"{team} in ('t''2', 't1')"
+    ]
+    assert scope_filters(access.OPEN_VIEWER, access.UNRESTRICTED, ["rep"]) == []
 
 
 def test_a_rep_cannot_open_the_people_or_data_quality_pages(signed_in_app):

@@ -173,6 +173,39 @@ def test_leaderboard_ranks_every_rep_with_the_deals_behind_the_figures(open_app,
     ]
 
 
+def test_leaderboard_win_rates_carry_the_marts_wilson_interval(open_app, serving):
+    """The interval beside each win rate is the mart's, and the mart's is statsmodels' Wilson
+    interval of won out of closed deals (an independent computation)."""
+    from statsmodels.stats.proportion import proportion_confint
+
+    app = open_app("leaderboard")
+
+    board = dataframe(app, "win_rate_with_interval").set_index("rep_label").sort_index()
+    mart = serving(
+        "select rep_id, rep_name, team_name, won_deals, lost_deals, win_rate, win_rate_ci_low, "
+        "win_rate_ci_high from sales.rep_leaderboard "
+        "where period_grain = 'fiscal_quarter' and period_label = ?",
+        [CURRENT_QUARTER],
+    )
+    mart["rep_label"] = fmt.rep_labels(mart)
+    mart = mart.set_index("rep_label").sort_index()
+    assert board.index.tolist() == mart.index.tolist()
+    assert board["win_rate_with_interval"].tolist() == [
+        fmt.percent_interval(rate, low, high)
+        for rate, low, high in zip(
+            mart["win_rate"], mart["win_rate_ci_low"], mart["win_rate_ci_high"], strict=True
+        )
+    ]
+    closed = mart[mart["won_deals"] + mart["lost_deals"] > 0]
+    assert len(closed) > 1 and (closed["win_rate_ci_high"] - closed["win_rate_ci_low"] > 0).all()
+    low, high = proportion_confint(
+        closed["won_deals"], closed["won_deals"] + closed["lost_deals"], method="wilson"
+    )
+    assert closed["win_rate_ci_low"].tolist() == pytest.approx(list(low), abs=1e-4)
+    assert closed["win_rate_ci_high"].tolist() == pytest.approx(list(high), abs=1e-4)
+    assert mart.loc[mart["won_deals"] + mart["lost_deals"] == 0, "win_rate_ci_low"].isna().all()
+
+
 def test_lead_response_by_team_and_rep_are_the_marts(open_app, serving):
     app = open_app("lead_response")
 
@@ -200,6 +233,34 @@ def test_lead_response_by_team_and_rep_are_the_marts(open_app, serving):
     assert shown["lead_response_sla_share"].tolist() == pytest.approx(
         expected["lead_response_sla_share"].tolist(), nan_ok=True
     )
+
+
+def test_lead_response_by_weekday_and_hour_is_the_mart_for_the_company_and_a_rep(open_app, serving):
+    app = open_app("lead_response")
+
+    columns = ["day_of_week", "hour_of_day", "leads_created", "lead_response_sla_share"]
+    query = (
+        "select * from sales.lead_response_by_hour_weekday where period_grain = 'fiscal_quarter' "
+        "and period_label = ? and {} order by day_of_week, hour_of_day"
+    )
+    company = serving(query.format("scope = 'company'"), [CURRENT_QUARTER])
+    shown = dataframe(app, "hour_of_day")
+    assert len(shown) == len(company) > 20
+    assert shown["hour_of_day"].tolist() == company["hour_of_day"].tolist()
+    assert shown["leads_created"].tolist() == company["leads_created"].tolist()
+    assert shown["day"].tolist() == [
+        ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"][day - 1] for day in company["day_of_week"]
+    ]
+    assert shown["lead_response_sla_share"].tolist() == pytest.approx(
+        company["lead_response_sla_share"].tolist()
+    )
+
+    app.selectbox(key="hour_weekday_of").select_index(1).run()  # the first rep after the company
+    rep_id = app.selectbox(key="hour_weekday_of").value
+    rep = serving(query.format("scope = 'rep' and rep_id = ?"), [CURRENT_QUARTER, rep_id])
+    shown = dataframe(app, "hour_of_day")
+    assert shown[columns[1:3]].values.tolist() == rep[columns[1:3]].values.tolist()
+    assert int(rep["leads_created"].sum()) < int(company["leads_created"].sum())
 
 
 def test_pipeline_shows_the_snapshot_of_the_as_of_date(open_app, serving):
