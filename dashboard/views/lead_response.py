@@ -98,10 +98,12 @@ def by_hour_weekday(context: PageContext, rep_id: str) -> pd.DataFrame:
 
 def hour_weekday_section(context: PageContext, reps: pd.DataFrame) -> None:
     st.subheader("By weekday and hour", anchor=False)
-    whose = {WHOLE_SUBJECT: context.filters.subject}
+    # Labels as options (unique: rep_labels tells namesakes apart), each standing for a rep id.
+    whose = {context.filters.subject: WHOLE_SUBJECT}
     if not reps.empty:
-        whose |= dict(zip(reps["rep_id"], reps["rep_label"], strict=True))
-    picked = st.selectbox("Leads of", list(whose), format_func=whose.get, key="hour_weekday_of")
+        whose |= dict(zip(reps["rep_label"], reps["rep_id"], strict=True))
+    label = st.selectbox("Leads of", list(whose), key="hour_weekday_of")
+    picked = whose[label]
     cells = by_hour_weekday(context, picked)
     if cells.empty:
         st.caption("No leads in this period.")

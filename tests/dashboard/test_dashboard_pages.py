@@ -255,8 +255,15 @@ def test_lead_response_by_weekday_and_hour_is_the_mart_for_the_company_and_a_rep
         company["lead_response_sla_share"].tolist()
     )
 
-    app.selectbox(key="hour_weekday_of").select_index(1).run()  # the first rep after the company
-    rep_id = app.selectbox(key="hour_weekday_of").value
+    reps = serving(
+        "select rep_id, rep_name, team_name from sales.rep_performance "
+        "where period_grain = 'fiscal_quarter' and period_label = ? and leads_created > 0",
+        [CURRENT_QUARTER],
+    )
+    reps["rep_label"] = fmt.rep_labels(reps)
+    label = app.selectbox(key="hour_weekday_of").options[1]  # the first rep after the company
+    app.selectbox(key="hour_weekday_of").select(label).run()
+    rep_id = reps.set_index("rep_label").loc[label, "rep_id"]
     rep = serving(query.format("scope = 'rep' and rep_id = ?"), [CURRENT_QUARTER, rep_id])
     shown = dataframe(app, "hour_of_day")
     assert shown[columns[1:3]].values.tolist() == rep[columns[1:3]].values.tolist()
