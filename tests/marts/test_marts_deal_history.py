@@ -348,3 +348,167 @@ def test_stage_velocity_and_aging_match_pandas(built: Path, export_dir: Path) ->
     assert (mart["open_deals"] == expected["open_deals"].fillna(0)).all()
     assert (mart["aged_open_deals"] == expected["aged"].fillna(0)).all()
     assert expected["aged"].sum() > 10
+
+
+# The forecast-category roll-up and the aging list: the as-of date closes a fiscal quarter, so the
+# next quarter holds the open pipeline (the current one only what is overdue).
+QUARTERS = {"2026-04-01": ("2026-04-01", "2026-06-30"), "2026-07-01": ("2026-07-01", "2026-09-30")}
+CATEGORY_AMOUNTS = ("commit_amount", "best_case_amount", "pipeline_amount", "not_forecast_amount")
+
+
+def _open_deals_as_of(export_dir: Path, day: str) -> pd.DataFrame:
+    """The live deals open at the end of `day` (UTC) with the amount (USD at the creation
+    date's rate), owner, forecast category and close date each had then, from the export."""
+    deals = read_csv(export_dir, "deals")
+    deals = deals[deals["is_deleted"] == "false"].copy()
+    for column in ("created_at", "closed_at"):
+        deals[column] = utc(deals[column])
+    history = read_csv(export_dir, "deal_property_history")
+    history["changed_at"] = utc(history["changed_at"])
+    history = history.sort_values(["deal_id", "changed_at"], kind="stable")
+    at = pd.Timestamp(day, tz="UTC")
+    end = at + pd.Timedelta(days=1)
+    deals = deals[
+        (deals["created_at"] < end) & (deals["closed_at"].isna() | (deals["closed_at"] >= end))
+    ].copy()
+    for prop, column in (
+        ("amount", "amount"), ("owner_id", "owner_id"),
+        ("forecast_category", "forecast_category"), ("close_date", "close_date"),
+    ):  # fmt: skip
+        then = deals["deal_id"].map(_value_on(history, prop, at))
+        deals[column] = then.where(then.notna(), deals[column])
+    rates = read_csv(export_dir, "fx_rates")
+    rate_of = {(r.currency, r.rate_date): Decimal(r.rate_to_reporting) for r in rates.itertuples()}
+    deals["usd"] = [
+        cents(Decimal(a) * (Decimal(1) if c == "USD" else rate_of[(c, d.strftime("%Y-%m-%d"))]))
+        for a, c, d in zip(deals["amount"], deals["currency"], deals["created_at"], strict=True)
+    ]
+    teams = read_csv(export_dir, "reps").set_index("rep_id")["team_id"]
+    deals["team_id"] = rep_ids(deals["owner_id"].map(teams).fillna(""))
+    deals["rep_id"] = rep_ids(deals["owner_id"])
+    deals["close_day"] = deals["close_date"].str[:10]
+    return deals
+
+
+def test_forecast_category_rollup_matches_pandas_and_reconciles(
+    built: Path, export_dir: Path
+) -> None:
+    """Per rep and quarter: the open pipeline at the end of the as-of date by the category and
+    owner each deal had then (overdue deals count now), recomputed from the export; bookings to
+    date are the won deals closed in the quarter by the owner at close; team rows are the sums
+    of their reps' and the company row the sum of the teams'."""
+    deals = _open_deals_as_of(export_dir, AS_OF)
+    deals["close_day"] = deals["close_day"].where(deals["close_day"] >= AS_OF, AS_OF)
+    deals["quarter_start_date"] = None
+    for start, (first, last) in QUARTERS.items():
+        inside = (deals["close_day"] >= first) & (deals["close_day"] <= last)
+        deals.loc[inside, "quarter_start_date"] = start
+    deals = deals[deals["quarter_start_date"].notna()].copy()
+    category = deals["forecast_category"].str.lower()
+    for name in ("commit", "best_case", "pipeline"):
+        deals[f"{name}_amount"] = deals["usd"].where(category == name, Decimal(0))
+    known = category.isin(["commit", "best_case", "pipeline"])
+    deals["not_forecast_amount"] = deals["usd"].where(~known, Decimal(0))
+    key = ["rep_id", "quarter_start_date"]
+    expected = deals.groupby(key).agg(
+        open_deals=("usd", "size"), **{c: (c, "sum") for c in CATEGORY_AMOUNTS}
+    )
+
+    won = deals_in_usd(export_dir)
+    won = won[(won["status"] == "won") & (won["closed_at"] >= pd.Timestamp("2026-04-01", tz="UTC"))]
+    won = won[won["closed_at"] < pd.Timestamp(AS_OF, tz="UTC") + pd.Timedelta(days=1)]
+    bookings = won.groupby("rep_id")["amount_usd"].sum()
+
+    mart = read(built, "select * from sales.forecast_category_rollup")
+    mart["quarter_start_date"] = mart["quarter_start_date"].astype(str)
+    for column in (*CATEGORY_AMOUNTS, "open_pipeline", "bookings_to_date"):
+        mart[column] = mart[column].map(cents)
+    reps = mart[mart["forecast_level"] == "rep"].set_index(key)
+    with_pipeline = reps[reps["open_deals"] > 0]
+    assert set(with_pipeline.index) == set(expected.index)
+    assert len(expected) > 15 and expected["commit_amount"].sum() > 0
+    for column in ("open_deals", *CATEGORY_AMOUNTS):
+        got = with_pipeline.loc[expected.index, column]
+        assert (got == expected[column]).all(), column
+    this_quarter = reps.xs("2026-04-01", level="quarter_start_date")["bookings_to_date"]
+    assert (this_quarter == bookings.reindex(this_quarter.index).fillna(0).map(cents)).all()
+    assert set(bookings.index) <= set(this_quarter.index), "a rep's bookings are missing"
+
+    # Team = Σ its reps, company = Σ the teams, on every additive column.
+    additive = ["open_deals", *CATEGORY_AMOUNTS, "open_pipeline", "bookings_to_date"]
+    rep_sums = mart[mart["forecast_level"] == "rep"].groupby(["team_id", "quarter_start_date"])[
+        additive
+    ].sum()
+    teams = mart[mart["forecast_level"] == "team"].set_index(["team_id", "quarter_start_date"])
+    assert (teams.loc[rep_sums.index, additive] == rep_sums).all().all()
+    assert len(teams) == len(rep_sums)
+    team_sums = teams.groupby("quarter_start_date")[additive].sum()
+    company = mart[mart["forecast_level"] == "company"].set_index("quarter_start_date")
+    assert (company.loc[team_sums.index, additive] == team_sums).all().all()
+    # The cumulative forecasts, on every row.
+    assert (mart["commit_forecast"].map(cents) == mart["bookings_to_date"] + mart["commit_amount"]).all()
+    assert (
+        mart["best_case_forecast"].map(cents)
+        == mart["bookings_to_date"] + mart["commit_amount"] + mart["best_case_amount"]
+    ).all()
+
+
+def _stage_norms(export_dir: Path, end: pd.Timestamp) -> pd.Series:
+    """Per open stage, the 80th percentile of the days of the stays live deals completed before
+    `end` (whole seconds, as SQL counts them)."""
+    deals = read_csv(export_dir, "deals")
+    live = deals.loc[deals["is_deleted"] == "false", "deal_id"]
+    stays = read_csv(export_dir, "deal_stage_history")
+    stays = stays[stays["deal_id"].isin(live) & ~stays["stage_id"].isin(["closedwon", "closedlost"])]
+    entered = utc(stays["entered_at"]).dt.floor("s")
+    exited = utc(stays["exited_at"]).dt.floor("s")
+    completed = exited.notna() & (exited < end)
+    days = (exited - entered).dt.total_seconds() / 86400
+    return days[completed].groupby(stays.loc[completed, "stage_id"]).quantile(0.8)
+
+
+def test_open_deal_aging_matches_pandas(built: Path, export_dir: Path) -> None:
+    """Each deal open at the end of the as-of date: its owner, amount and expected close date
+    then, days since created, its days in the stage it was in (from its stay in the stage
+    history) against the stage's 80th percentile; the aged deals add up to stage_velocity's."""
+    end = pd.Timestamp(AS_OF, tz="UTC") + pd.Timedelta(days=1)
+    deals = _open_deals_as_of(export_dir, AS_OF).set_index("deal_id")
+    stays = read_csv(export_dir, "deal_stage_history")
+    entered = utc(stays["entered_at"])
+    exited = utc(stays["exited_at"])
+    stays = stays[(entered < end) & (exited.isna() | (exited >= end))].copy()
+    stays["days"] = (end - utc(stays["entered_at"]).dt.floor("s")).dt.total_seconds() / 86400
+    stays = stays.set_index("deal_id").loc[deals.index]
+    norms = _stage_norms(export_dir, end)
+    expected = pd.DataFrame(
+        {
+            "owner_rep_id": deals["rep_id"],
+            "stage_id": stays["stage_id"],
+            "amount": deals["usd"],
+            "days_since_created": (
+                pd.Timestamp(AS_OF) - deals["created_at"].dt.tz_localize(None).dt.normalize()
+            ).dt.days,
+            "expected_close_date": deals["close_day"],
+            "days_in_stage": stays["days"],
+            "norm": stays["stage_id"].map(norms),
+        }
+    )
+    expected["aged"] = expected["days_in_stage"] > expected["norm"]
+    expected.index = "files:" + expected.index
+
+    mart = read(built, "select * from sales.open_deal_aging").set_index("deal_id")
+    assert set(mart.index) == set(expected.index)
+    assert len(mart) > 100
+    mart = mart.loc[expected.index]
+    assert (mart["owner_rep_id"] == expected["owner_rep_id"]).all()
+    assert (mart["stage_id"] == expected["stage_id"]).all()
+    assert (mart["amount_reporting"].map(cents) == expected["amount"]).all()
+    assert (mart["days_since_created"] == expected["days_since_created"]).all()
+    assert (mart["expected_close_date"].astype(str) == expected["expected_close_date"]).all()
+    assert_close(mart["days_in_stage"], expected["days_in_stage"], "days in stage", 1e-9)
+    assert_close(mart["stage_norm_days"], expected["norm"], "norm", 1e-9)
+    assert (mart["is_older_than_norm"] == expected["aged"]).all()
+    assert expected["aged"].sum() > 10
+    velocity = read(built, "select stage_id, aged_open_deals from sales.stage_velocity")
+    aged = mart.groupby("stage_id")["is_older_than_norm"].sum()
+    assert (velocity.set_index("stage_id")["aged_open_deals"] == aged.reindex(velocity["stage_id"]).fillna(0).values).all()
