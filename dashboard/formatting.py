@@ -163,3 +163,11 @@ def rep_labels(frame: pd.DataFrame) -> list[str]:
         f"{name} ({rep_id})" if still_shared[label] > 1 else label
         for name, rep_id, label in zip(names, ids, labels, strict=True)
     ]
+
+
+def rep_labels_per_rep(frame: pd.DataFrame) -> list[str]:
+    """rep_labels for a frame holding several rows of one rep (deals, quarters): each rep's
+    label as among the distinct reps, so a rep's own rows never make them look shared."""
+    distinct = frame.drop_duplicates("rep_id")
+    labels = dict(zip(distinct["rep_id"], rep_labels(distinct), strict=True))
+    return frame["rep_id"].map(labels).tolist()

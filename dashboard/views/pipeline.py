@@ -1,7 +1,11 @@
-"""Pipeline: today's open and weighted pipeline, how it moved this fiscal quarter (the
+"""Pipeline: today's open and weighted pipeline, the forecast categories of this and the next
+quarter with the teams' and company's coverage, how it moved this fiscal quarter (the
 waterfall: opening, created, grown, shrunk, pulled in, pushed out, won, lost, closing), each
 rep's coverage of what is left of the quarter's quota, the daily snapshot over the last weeks,
-and how long deals stay in each stage."""
+how long deals stay in each stage, the deals older than their stage's norm, the most pushed
+deals, and what was won and lost."""
+
+from datetime import date
 
 import altair as alt
 import pandas as pd
@@ -19,7 +23,9 @@ from dashboard.components import (
     page_header,
     table,
 )
+from dashboard.deal_lists import render_aged_deals, render_most_pushed, render_win_loss
 from dashboard.pages import PageContext, page_context
+from dashboard.pipeline_outlook import render_outlook
 
 TREND_DAYS = 90
 # The waterfall's movements in reading order (the mart signs them: outflows are negative).
@@ -215,8 +221,17 @@ def render(context: PageContext) -> None:
             ]
         )
 
+    render_outlook(context)
     render_movement(context)
+    render_rep_coverage(context, day)
+    render_stage_velocity(context)
+    render_aged_deals(context)
+    render_most_pushed(context)
+    render_win_loss(context)
 
+
+def render_rep_coverage(context: PageContext, day: date) -> None:
+    """Each rep's coverage on the snapshot day, and their open pipeline over the last weeks."""
     st.subheader("Coverage of this quarter's remaining quota", anchor=False)
     today = rep_rows(context, "coverage.snapshot_date = ?", [day])
     if today.empty:
@@ -260,8 +275,6 @@ def render(context: PageContext) -> None:
         .properties(height=260)
     )
     st.caption("Each band is one rep's open pipeline, coloured by team.")
-
-    render_stage_velocity(context)
 
 
 render(page_context())
