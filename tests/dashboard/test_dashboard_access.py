@@ -358,3 +358,37 @@ def test_open_mode_says_everything_is_visible(open_app):
     captions = " ".join(caption.value for caption in open_app().caption)
 
     assert "Open mode: no sign-in is configured, so everything is visible" in captions
+
+
+def test_a_rep_sees_only_their_own_deals_and_categories_on_the_pipeline_page(
+    signed_in_app, serving, demo_people
+):
+    """Their own rep rows and deals; their team's and the company's aggregates, no other team."""
+    app = signed_in_app("rep@demo.example", "pipeline")
+
+    rep_tables = [f.value for f in app.dataframe if "rep_label" in f.value.columns]
+    assert len(rep_tables) >= 3  # the categories of both quarters, the rep's coverage, ...
+    for frame in rep_tables:
+        assert set(frame["rep_label"]) <= {demo_people["rep_name"]}
+    own = serving(
+        "select count(*) from sales.forecast_category_rollup where forecast_level = 'rep' "
+        "and rep_id = ?",
+        [demo_people["rep_id"]],
+    ).iloc[0, 0]
+    categories = [f for f in rep_tables if "best_case_amount" in f.columns]
+    assert sum(len(f) for f in categories) == own > 0
+    coverage = next(f.value for f in app.dataframe if "this_quarter_coverage" in f.value.columns)
+    assert sorted(coverage["level_name"]) == sorted(["Company", demo_people["team_name"]])
+
+
+def test_a_manager_sees_the_aged_deals_of_their_team_only(signed_in_app, serving, demo_people):
+    app = signed_in_app("manager@demo.example", "pipeline")
+
+    aged = [f.value for f in app.dataframe if "stage_norm_days" in f.value.columns]
+    team_aged = serving(
+        "select deal_name from sales.open_deal_aging where is_older_than_norm and team_id = ?",
+        [demo_people["team_id"]],
+    )
+    shown = aged[0]["deal_name"].tolist() if aged else []
+    assert set(shown) <= set(team_aged["deal_name"])
+    assert len(shown) == min(len(team_aged), 15)

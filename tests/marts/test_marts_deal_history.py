@@ -436,9 +436,11 @@ def test_forecast_category_rollup_matches_pandas_and_reconciles(
 
     # Team = Σ its reps, company = Σ the teams, on every additive column.
     additive = ["open_deals", *CATEGORY_AMOUNTS, "open_pipeline", "bookings_to_date"]
-    rep_sums = mart[mart["forecast_level"] == "rep"].groupby(["team_id", "quarter_start_date"])[
-        additive
-    ].sum()
+    rep_sums = (
+        mart[mart["forecast_level"] == "rep"]
+        .groupby(["team_id", "quarter_start_date"])[additive]
+        .sum()
+    )
     teams = mart[mart["forecast_level"] == "team"].set_index(["team_id", "quarter_start_date"])
     assert (teams.loc[rep_sums.index, additive] == rep_sums).all().all()
     assert len(teams) == len(rep_sums)
@@ -446,7 +448,9 @@ def test_forecast_category_rollup_matches_pandas_and_reconciles(
     company = mart[mart["forecast_level"] == "company"].set_index("quarter_start_date")
     assert (company.loc[team_sums.index, additive] == team_sums).all().all()
     # The cumulative forecasts, on every row.
-    assert (mart["commit_forecast"].map(cents) == mart["bookings_to_date"] + mart["commit_amount"]).all()
+    assert (
+        mart["commit_forecast"].map(cents) == mart["bookings_to_date"] + mart["commit_amount"]
+    ).all()
     assert (
         mart["best_case_forecast"].map(cents)
         == mart["bookings_to_date"] + mart["commit_amount"] + mart["best_case_amount"]
@@ -459,7 +463,9 @@ def _stage_norms(export_dir: Path, end: pd.Timestamp) -> pd.Series:
     deals = read_csv(export_dir, "deals")
     live = deals.loc[deals["is_deleted"] == "false", "deal_id"]
     stays = read_csv(export_dir, "deal_stage_history")
-    stays = stays[stays["deal_id"].isin(live) & ~stays["stage_id"].isin(["closedwon", "closedlost"])]
+    stays = stays[
+        stays["deal_id"].isin(live) & ~stays["stage_id"].isin(["closedwon", "closedlost"])
+    ]
     entered = utc(stays["entered_at"]).dt.floor("s")
     exited = utc(stays["exited_at"]).dt.floor("s")
     completed = exited.notna() & (exited < end)
@@ -511,4 +517,7 @@ def test_open_deal_aging_matches_pandas(built: Path, export_dir: Path) -> None:
     assert expected["aged"].sum() > 10
     velocity = read(built, "select stage_id, aged_open_deals from sales.stage_velocity")
     aged = mart.groupby("stage_id")["is_older_than_norm"].sum()
-    assert (velocity.set_index("stage_id")["aged_open_deals"] == aged.reindex(velocity["stage_id"]).fillna(0).values).all()
+    assert (
+        velocity.set_index("stage_id")["aged_open_deals"]
+        == aged.reindex(velocity["stage_id"]).fillna(0).values
+    ).all()

@@ -84,7 +84,9 @@ rep_categories as (
         {%- endfor %}
         sum(
             case
-                when open_deals.forecast_category in ('{{ categories | join("', '") }}') then 0
+                {%- for category in categories %}
+                    when open_deals.forecast_category = '{{ category }}' then 0
+                {%- endfor %}
                 else open_deals.amount_reporting
             end
         ) as not_forecast_amount
@@ -146,11 +148,11 @@ levels as (
         null as rep_id,
         team_id,
         quarter_start_date,
-        sum(open_deals),
-        sum(commit_amount),
-        sum(best_case_amount),
-        sum(pipeline_amount),
-        sum(not_forecast_amount)
+        sum(open_deals) as open_deals,
+        sum(commit_amount) as commit_amount,
+        sum(best_case_amount) as best_case_amount,
+        sum(pipeline_amount) as pipeline_amount,
+        sum(not_forecast_amount) as not_forecast_amount
     from rep_rows
     group by team_id, quarter_start_date
     union all
@@ -159,11 +161,11 @@ levels as (
         null as rep_id,
         null as team_id,
         quarter_start_date,
-        sum(open_deals),
-        sum(commit_amount),
-        sum(best_case_amount),
-        sum(pipeline_amount),
-        sum(not_forecast_amount)
+        sum(open_deals) as open_deals,
+        sum(commit_amount) as commit_amount,
+        sum(best_case_amount) as best_case_amount,
+        sum(pipeline_amount) as pipeline_amount,
+        sum(not_forecast_amount) as not_forecast_amount
     from rep_rows
     group by quarter_start_date
 ),
@@ -173,10 +175,10 @@ with_forecasts as (
         levels.*,
         quarters.quarter_end_date,
         quarters.is_current_quarter,
-        coalesce(forecasts.bookings_to_date, 0) as bookings_to_date,
         forecasts.quota,
         forecasts.forecast_bookings as weighted_forecast_bookings,
-        forecasts.pipeline_coverage
+        forecasts.pipeline_coverage,
+        coalesce(forecasts.bookings_to_date, 0) as bookings_to_date
     from levels
     inner join quarters
         on levels.quarter_start_date = quarters.quarter_start_date
