@@ -5,8 +5,8 @@ files source and its canonical model built (`dbt build` of everything the histor
 the dbt snapshot included). Then, timed:
 
 - ours: `dbt run --full-refresh` of core.fct_deal_versions, sales.pipeline_snapshot_daily,
-  sales.pipeline_waterfall and sales.deal_slippage (each model's seconds from dbt's
-  run_results.json);
+  sales.pipeline_waterfall, sales.deal_slippage, sales.open_deal_aging and
+  sales.forecast_category_rollup (each model's seconds from dbt's run_results.json);
 - the floor: the same inputs (fct_deals and the unioned property history) written to Parquet,
   and DuckDB's own hand-written SQL (ASOF joins, DuckDB-only) computing the daily open pipeline
   per rep from them, in a fresh process. Its result is checked equal to
@@ -41,6 +41,8 @@ HISTORY_MODELS = (
     "pipeline_snapshot_daily",
     "pipeline_waterfall",
     "deal_slippage",
+    "open_deal_aging",
+    "forecast_category_rollup",
 )
 DBT_VARS = {"enabled_sources": ["files"], "as_of_date": AS_OF}
 
