@@ -19,8 +19,8 @@ OUTLOOK_ROWS = [
     ("best_case_amount", "Best case"),
     ("pipeline_amount", "Pipeline"),
     ("not_forecast_amount", "Not forecast"),
-    ("commit_forecast", "Commit forecast (booked + commit)"),
-    ("best_case_forecast", "Best-case forecast (+ best case)"),
+    ("commit_forecast", "Commit forecast"),
+    ("best_case_forecast", "Best-case forecast"),
     ("weighted_forecast_bookings", "Weighted forecast"),
     ("quota", "Quota"),
 ]

@@ -16,8 +16,8 @@ OUTLOOK = {
     "Best case": "best_case_amount",
     "Pipeline": "pipeline_amount",
     "Not forecast": "not_forecast_amount",
-    "Commit forecast (booked + commit)": "commit_forecast",
-    "Best-case forecast (+ best case)": "best_case_forecast",
+    "Commit forecast": "commit_forecast",
+    "Best-case forecast": "best_case_forecast",
     "Weighted forecast": "weighted_forecast_bookings",
     "Quota": "quota",
 }
