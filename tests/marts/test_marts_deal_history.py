@@ -6,6 +6,7 @@ field history (each deal's amount, owner and forecast category of that day, not 
 
 from __future__ import annotations
 
+import shutil
 from decimal import Decimal
 from pathlib import Path
 
@@ -25,6 +26,8 @@ from marts_helpers import (
     run_dbt,
     utc,
 )
+
+from ingestion import PROJECT_ROOT
 
 pytestmark = pytest.mark.integration
 
@@ -521,3 +524,130 @@ def test_open_deal_aging_matches_pandas(built: Path, export_dir: Path) -> None:
         velocity.set_index("stage_id")["aged_open_deals"]
         == aged.reindex(velocity["stage_id"]).fillna(0).values
     ).all()
+
+
+# pipeline_weighted_forecast as of a day in the past, mid-quarter, on the same export: deals
+# changed amount, stage and owner since, and some reps booked without any pipeline left.
+PAST = "2026-05-20"
+PAST_QUARTERS = {
+    "2026-04-01": ("2026-04-01", "2026-06-30"),
+    "2026-07-01": ("2026-07-01", "2026-09-30"),
+}
+
+
+@pytest.fixture(scope="module")
+def built_as_of_past(built: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The warehouse rebuilt with as_of_date = PAST: the forecast, and the sales performance it
+    reads, as they stood at the end of that day."""
+    work = tmp_path_factory.mktemp("as_of_past")
+    home = work / "warehouse"
+    shutil.copytree(built, home, symlinks=True)
+    selection = (
+        "--select", "+pipeline_weighted_forecast", "+team_performance", "+company_performance",
+        *WITHOUT_FORECAST,
+    )  # fmt: skip
+    dbt_vars = {"enabled_sources": ["files"], "as_of_date": PAST}
+    run_dbt(home, "run", *selection, dbt_vars=dbt_vars, work_dir=work)
+    return home
+
+
+def _weighted_pipeline_in_pandas(export_dir: Path, day: str) -> pd.DataFrame:
+    """Per rep and quarter: the deals open at the end of `day` with the amount, owner and close
+    date each had then (an overdue one closes on the day), weighted by the win probability of
+    the stage it was in then (deal_stage_history), to the cent deal by deal. A deal closed since
+    is left out, as the marts leave out a close after the as-of date (record exceptions)."""
+    deals = _open_deals_as_of(export_dir, day)
+    deals = deals[deals["status"] == "open"].copy()
+    end = pd.Timestamp(day, tz="UTC") + pd.Timedelta(days=1)
+    stays = read_csv(export_dir, "deal_stage_history")
+    entered, exited = utc(stays["entered_at"]), utc(stays["exited_at"])
+    stays = stays[(entered < end) & (exited.isna() | (exited >= end))]
+    stage_then = stays.set_index("deal_id")["stage_id"]
+    probability = _stage_probabilities()
+    deals["weighted"] = [
+        cents(usd * probability[stage_then[deal]])
+        for usd, deal in zip(deals["usd"], deals["deal_id"], strict=True)
+    ]
+    deals["close_day"] = deals["close_day"].where(deals["close_day"] >= day, day)
+    deals["quarter_start_date"] = None
+    for start, (first, last) in PAST_QUARTERS.items():
+        inside = (deals["close_day"] >= first) & (deals["close_day"] <= last)
+        deals.loc[inside, "quarter_start_date"] = start
+    deals = deals[deals["quarter_start_date"].notna()]
+    return deals.groupby(["rep_id", "quarter_start_date"]).agg(
+        open_pipeline=("usd", "sum"), weighted_pipeline=("weighted", "sum")
+    )
+
+
+def _stage_probabilities() -> dict[str, Decimal]:
+    seed = pd.read_csv(PROJECT_ROOT / "dbt_project" / "seeds" / "stage_map.csv", dtype=str)
+    seed = seed[(seed["source_system"] == "files") & seed["win_probability"].notna()]
+    return dict(zip(seed["stage_id"], seed["win_probability"].map(Decimal), strict=True))
+
+
+def test_weighted_forecast_of_a_past_day_is_the_pipeline_as_it_was_and_every_booking(
+    built_as_of_past: Path, export_dir: Path
+) -> None:
+    """As of PAST: each rep's open and weighted pipeline per quarter equal pandas on the export's
+    field and stage history of that day (not today's state); every rep who booked in the
+    quarter has a row with those bookings (won deals closed in the quarter by the day, by the
+    owner at close); team and company bookings are team_performance's and
+    company_performance's; team and company pipeline the sums of their reps'."""
+    expected = _weighted_pipeline_in_pandas(export_dir, PAST)
+    mart = read(built_as_of_past, "select * from sales.pipeline_weighted_forecast")
+    assert (mart["as_of_date"].astype(str) == PAST).all()
+    mart["quarter_start_date"] = mart["quarter_start_date"].astype(str)
+    money = ["bookings_to_date", "open_pipeline", "weighted_pipeline"]
+    for column in money:
+        mart[column] = mart[column].map(cents)
+    key = ["rep_id", "quarter_start_date"]
+    reps = mart[mart["forecast_level"] == "rep"].set_index(key)
+    with_pipeline = reps[reps["open_pipeline"] != 0]
+    assert set(with_pipeline.index) == set(expected.index)
+    assert len(expected) > 15
+    for column in ("open_pipeline", "weighted_pipeline"):
+        got = with_pipeline.loc[expected.index, column]
+        assert (got == expected[column]).all(), column
+    # The pipeline as it was differs from today's for some reps: the comparison can tell.
+    today = _open_deals_as_of(export_dir, AS_OF)
+    today = today[today["created_at"] < pd.Timestamp(PAST, tz="UTC") + pd.Timedelta(days=1)]
+    assert (
+        today.groupby("rep_id")["usd"].sum() != expected.groupby("rep_id")["open_pipeline"].sum()
+    ).any()
+
+    won = deals_in_usd(export_dir)
+    won = won[
+        (won["status"] == "won")
+        & (won["closed_at"] >= pd.Timestamp("2026-04-01", tz="UTC"))
+        & (won["closed_at"] < pd.Timestamp(PAST, tz="UTC") + pd.Timedelta(days=1))
+    ]
+    bookings = won.groupby("rep_id")["amount_usd"].sum().map(cents)
+    this_quarter = reps.xs("2026-04-01", level="quarter_start_date")["bookings_to_date"]
+    assert set(bookings.index) <= set(this_quarter.index), "a rep's bookings are missing"
+    assert (this_quarter == bookings.reindex(this_quarter.index).fillna(Decimal(0))).all()
+    assert (reps.xs("2026-07-01", level="quarter_start_date")["bookings_to_date"] == 0).all()
+
+    def performance(level: str, columns: str) -> pd.DataFrame:
+        return read(
+            built_as_of_past,
+            f"select {columns}, bookings from sales.{level}_performance"
+            " where period_grain = 'fiscal_quarter' and period_start_date = date '2026-04-01'",
+        )
+
+    teams = mart[(mart["forecast_level"] == "team") & (mart["quarter_start_date"] == "2026-04-01")]
+    team_bookings = performance("team", "team_id").set_index("team_id")["bookings"].map(cents)
+    team_bookings = team_bookings[team_bookings != 0]
+    assert set(team_bookings.index) <= set(teams["team_id"])
+    got = teams.set_index("team_id")["bookings_to_date"]
+    assert (got == team_bookings.reindex(got.index).fillna(Decimal(0))).all()
+    company = mart[mart["forecast_level"] == "company"].set_index("quarter_start_date")
+    assert company.loc["2026-04-01", "bookings_to_date"] == cents(
+        performance("company", "1 as one")["bookings"][0]
+    )
+    assert company.loc["2026-04-01", "bookings_to_date"] == bookings.sum() > 0
+    # Team and company pipeline: the sums of their reps'.
+    rep_sums = reps.reset_index().groupby(["team_id", "quarter_start_date"])[money[1:]].sum()
+    team_rows = mart[mart["forecast_level"] == "team"].set_index(["team_id", "quarter_start_date"])
+    assert (team_rows.loc[rep_sums.index, money[1:]] == rep_sums).all().all()
+    company_sums = reps.groupby(level="quarter_start_date")[money[1:]].sum()
+    assert (company.loc[company_sums.index, money[1:]] == company_sums).all().all()
