@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
@@ -108,6 +108,11 @@ class PostgresConnection(BaseModel):
             password=unquote(parts.password or ""),
             database=unquote(parts.path.strip("/")),
         )
+
+    def url(self) -> str:
+        """The connection string, dlt's form (the inverse of from_url)."""
+        user = f"{quote(self.user, safe='')}:{quote(self.password, safe='')}"
+        return f"postgresql://{user}@{self.host}:{self.port}/{quote(self.database, safe='')}"
 
     def psycopg_kwargs(self) -> dict[str, Any]:
         """Keyword arguments of psycopg2.connect (sessions in UTC, as dbt's profile sets)."""

@@ -182,9 +182,7 @@ def test_export_hands_the_resolved_home_to_child_processes(tmp_path):
 POSTGRES_URL = "postgresql://bi%40team:s3cr%2Ft@db.example.com:6543/sales"
 
 
-def test_postgres_is_chosen_by_setting_and_connected_by_dlts_own_credentials(
-    tmp_path, monkeypatch
-):
+def test_postgres_is_chosen_by_setting_and_connected_by_dlts_own_credentials(tmp_path, monkeypatch):
     """One connection string, dlt's DESTINATION__POSTGRES__CREDENTIALS, parsed once: dbt's
     profile reads its parts from the environment the settings export (the password in a
     DBT_ENV_SECRET_ variable, which dbt keeps out of its logs)."""
