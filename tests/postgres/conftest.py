@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from salespulse.settings import POSTGRES_CREDENTIALS_ENV, HOME_SETTINGS_FILE, PostgresConnection
+from salespulse.settings import HOME_SETTINGS_FILE, POSTGRES_CREDENTIALS_ENV, PostgresConnection
 
 # The mart tests' helpers and assertions, re-run here against PostgreSQL.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "marts"))
