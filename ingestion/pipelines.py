@@ -45,6 +45,11 @@ def build_destination() -> Destination:
     )
 
 
+def loader_file_format() -> str:
+    """The loader file format of the configured warehouse (LOADER_FILE_FORMAT)."""
+    return LOADER_FILE_FORMAT[current_settings().warehouse]
+
+
 def build_pipeline(source_name: str) -> dlt.Pipeline:
     """A pipeline that loads `source_name` into `raw_<source>` of the build warehouse."""
     current_settings().ensure_home()
@@ -82,7 +87,7 @@ def run_source(source_name: str, replace_dataset: bool = False) -> LoadInfo:
     pipeline = build_pipeline(source_name)
     load_info = pipeline.run(
         make_source(source_name),
-        loader_file_format=LOADER_FILE_FORMAT[current_settings().warehouse],
+        loader_file_format=loader_file_format(),
         refresh="drop_sources" if replace_dataset else None,
     )
     load_info.raise_on_failed_jobs()

@@ -9,7 +9,7 @@ import duckdb
 import pandas as pd
 from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, multi_asset
 
-from ingestion.pipelines import build_pipeline, raw_dataset_name
+from ingestion.pipelines import build_pipeline, loader_file_format, raw_dataset_name
 from ingestion.sources.forecast import (
     ACCURACY_TABLE,
     BACKTEST_TABLE,
@@ -80,7 +80,7 @@ def bookings_forecast(context: AssetExecutionContext):
     pipeline = build_pipeline(SOURCE_NAME)
     load_info = pipeline.run(
         forecast_source(bookings, as_of=as_of, horizon=FORECAST_HORIZON_MONTHS),
-        loader_file_format="parquet",
+        loader_file_format=loader_file_format(),
     )
     load_info.raise_on_failed_jobs()
     rows = pipeline.last_trace.last_normalize_info.row_counts

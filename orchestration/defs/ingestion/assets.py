@@ -9,7 +9,7 @@ from dagster_dlt import DagsterDltResource, DagsterDltTranslator, dlt_assets
 from dagster_dlt.translator import DltResourceTranslatorData
 from dlt.sources import DltSource
 
-from ingestion.pipelines import build_pipeline, make_source, raw_dataset_name
+from ingestion.pipelines import build_pipeline, loader_file_format, make_source, raw_dataset_name
 from ingestion.sources.files import files_source
 from ingestion.sources.hubspot import hubspot_source
 from ingestion.sources.typeform import typeform_source
@@ -80,7 +80,7 @@ def raw_tables_assets(source_name: str) -> AssetsDefinition:
                 context=context,
                 dlt_source=make_source(source_name),
                 dlt_pipeline=build_pipeline(source_name),
-                loader_file_format="parquet",
+                loader_file_format=loader_file_format(),
                 # A full refresh drops the selected raw tables and their incremental state first.
                 refresh="drop_resources" if is_full_refresh(context.run.tags) else None,
             )
