@@ -5,7 +5,6 @@ marts. Sits in the graph between the sales marts and the forecast marts."""
 
 import datetime as dt
 
-import duckdb
 import pandas as pd
 from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, multi_asset
 
@@ -17,7 +16,7 @@ from ingestion.sources.forecast import (
     SOURCE_NAME,
     forecast_source,
 )
-from ingestion.warehouse import build_warehouse_path
+from ingestion.warehouse import build_warehouse_connection
 from orchestration.settings import BUILD_WAREHOUSE_POOL
 from salespulse.settings import current_settings
 
@@ -49,7 +48,7 @@ def forecast_as_of() -> dt.date:
 
 
 def monthly_bookings() -> pd.DataFrame:
-    with duckdb.connect(str(build_warehouse_path()), read_only=True) as con:
+    with build_warehouse_connection(read_only=True) as con:
         return con.execute(_MONTHLY_BOOKINGS.format(company=COMPANY_SERIES)).df()
 
 

@@ -3,7 +3,6 @@ so that lineage from raw tables to marts joins with no glue."""
 
 from collections.abc import Iterable, Iterator
 
-import duckdb
 from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, AssetSpec, MaterializeResult
 from dagster_dlt import DagsterDltResource, DagsterDltTranslator, dlt_assets
 from dagster_dlt.translator import DltResourceTranslatorData
@@ -13,7 +12,7 @@ from ingestion.pipelines import build_pipeline, loader_file_format, make_source,
 from ingestion.sources.files import files_source
 from ingestion.sources.hubspot import hubspot_source
 from ingestion.sources.typeform import typeform_source
-from ingestion.warehouse import build_warehouse_path
+from ingestion.warehouse import build_warehouse_connection
 from orchestration.defs.ingestion.retries import retry_for
 from orchestration.demo_company import demo_files
 from orchestration.settings import BUILD_WAREHOUSE_POOL, enabled_sources, is_full_refresh
@@ -40,7 +39,7 @@ def with_row_counts(results: Iterable[MaterializeResult]) -> Iterator[Materializ
     compares across runs, to dlt's materializations."""
     for result in results:  # dlt yields these once its load has finished
         schema, table = result.asset_key.path
-        with duckdb.connect(str(build_warehouse_path())) as con:
+        with build_warehouse_connection(read_only=False) as con:
             (count,) = con.execute(f'select count(*) from "{schema}"."{table}"').fetchone()
         yield MaterializeResult(
             asset_key=result.asset_key,

@@ -1,0 +1,58 @@
+"""The nightly job on a PostgreSQL warehouse, from the demo company's HubSpot API to the
+published serving_ schemas: dlt loads, dbt builds and tests, the forecast reads and writes, the
+asset checks run there, and the published rep-month mart equals the simulator's truth to the
+cent, with the very assertions of the DuckDB end-to-end test."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+from dagster import DagsterInstance
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "orchestration"))
+
+from e2e_helpers import demo_sources
+from test_nightly_refresh_end_to_end import (  # noqa: F401
+    test_bookings_won_and_lost_match_the_simulators_truth,
+    test_win_rate_is_won_over_closed_and_null_when_nothing_closed,
+)
+
+from ingestion.warehouse import build_warehouse_connection
+
+pytestmark = [pytest.mark.postgres, pytest.mark.e2e]
+
+
+@pytest.fixture(scope="module")
+def first_run(postgres_warehouse, dbt_manifest, demo_api, demo_company):
+    """One nightly run of the demo company into this module's PostgreSQL database: (result,
+    home), with the warehouse's settings kept while the module's tests read it."""
+    home, _ = postgres_warehouse
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in demo_sources(home, demo_api, demo_company).items():
+            patch.setenv(name, value)
+        from orchestration.definitions import defs
+
+        job = defs.resolve_job_def("nightly_refresh")
+        result = job.execute_in_process(instance=DagsterInstance.ephemeral(), raise_on_error=False)
+        yield result, home
+
+
+def test_the_nightly_job_runs_and_publishes_on_postgres(first_run):
+    result, home = first_run
+    failed = [event.step_key for event in result.all_events if event.is_step_failure]
+    assert result.success, failed
+    checks = [
+        event.event_specific_data.asset_check_evaluation
+        for event in result.all_events
+        if event.event_type_value == "ASSET_CHECK_EVALUATION"
+    ]
+    assert checks and all(check.passed for check in checks if check.severity.value == "ERROR")
+    assert not (home / "build.duckdb").exists() and not (home / "serving.duckdb").exists()
+    with build_warehouse_connection() as con:
+        (forecasts,) = con.execute("select count(*) from raw_forecast.bookings_forecast").fetchone()
+        (published,) = con.execute(
+            "select count(*) from serving_sales.rep_performance_monthly"
+        ).fetchone()
+    assert forecasts > 0 and published > 0
