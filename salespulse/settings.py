@@ -44,13 +44,14 @@ WarehouseKind = Literal["duckdb", "postgres"]
 # dlt's own setting for the PostgreSQL destination's connection string (or `credentials` under
 # [destination.postgres] in .dlt/secrets.toml): the one place the server warehouse is named.
 POSTGRES_CREDENTIALS_ENV = "DESTINATION__POSTGRES__CREDENTIALS"
-# The environment the dbt profile's postgres target reads (profiles.yml); dbt keeps variables
-# named DBT_ENV_SECRET_* out of its logs.
+# The environment the dbt profile's postgres target reads (profiles.yml). Not DBT_ENV_SECRET_*:
+# dbt replaces such a value wherever it appears in its events, so a password that is also a
+# substring of a model's name ("sales") corrupts the unique ids Dagster reads from them.
 DBT_POSTGRES_ENV = {
     "host": "SALESPULSE_DBT_POSTGRES_HOST",
     "port": "SALESPULSE_DBT_POSTGRES_PORT",
     "user": "SALESPULSE_DBT_POSTGRES_USER",
-    "password": "DBT_ENV_SECRET_SALESPULSE_POSTGRES_PASSWORD",
+    "password": "SALESPULSE_DBT_POSTGRES_PASSWORD",
     "database": "SALESPULSE_DBT_POSTGRES_DATABASE",
 }
 

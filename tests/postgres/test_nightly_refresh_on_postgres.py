@@ -36,13 +36,13 @@ def first_run(postgres_warehouse, dbt_manifest, demo_api, demo_company):
 
         job = defs.resolve_job_def("nightly_refresh")
         result = job.execute_in_process(instance=DagsterInstance.ephemeral(), raise_on_error=False)
+        failed = [event.step_key for event in result.all_events if event.is_step_failure]
+        assert result.success, f"the nightly job failed in {failed}"
         yield result, home
 
 
 def test_the_nightly_job_runs_and_publishes_on_postgres(first_run):
     result, home = first_run
-    failed = [event.step_key for event in result.all_events if event.is_step_failure]
-    assert result.success, failed
     checks = [
         event.event_specific_data.asset_check_evaluation
         for event in result.all_events

@@ -184,8 +184,7 @@ POSTGRES_URL = "postgresql://bi%40team:s3cr%2Ft@db.example.com:6543/sales"
 
 def test_postgres_is_chosen_by_setting_and_connected_by_dlts_own_credentials(tmp_path, monkeypatch):
     """One connection string, dlt's DESTINATION__POSTGRES__CREDENTIALS, parsed once: dbt's
-    profile reads its parts from the environment the settings export (the password in a
-    DBT_ENV_SECRET_ variable, which dbt keeps out of its logs)."""
+    profile reads its parts from the environment the settings export."""
     environ = {
         "SALESPULSE_HOME": str(tmp_path),
         "SALESPULSE_WAREHOUSE": "postgres",
@@ -199,7 +198,7 @@ def test_postgres_is_chosen_by_setting_and_connected_by_dlts_own_credentials(tmp
         "SALESPULSE_DBT_POSTGRES_HOST": "db.example.com",
         "SALESPULSE_DBT_POSTGRES_PORT": "6543",
         "SALESPULSE_DBT_POSTGRES_USER": "bi@team",
-        "DBT_ENV_SECRET_SALESPULSE_POSTGRES_PASSWORD": "s3cr/t",
+        "SALESPULSE_DBT_POSTGRES_PASSWORD": "s3cr/t",
         "SALESPULSE_DBT_POSTGRES_DATABASE": "sales",
     }
     assert exported["PGTZ"] == "UTC"
