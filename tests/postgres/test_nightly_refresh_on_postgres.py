@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from dagster import DagsterInstance
+from dagster import AssetCheckSeverity, DagsterInstance
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "orchestration"))
 
@@ -43,12 +43,17 @@ def first_run(postgres_warehouse, dbt_manifest, demo_api, demo_company):
 
 def test_the_nightly_job_runs_and_publishes_on_postgres(first_run):
     result, home = first_run
-    checks = [
-        event.event_specific_data.asset_check_evaluation
-        for event in result.all_events
-        if event.event_type_value == "ASSET_CHECK_EVALUATION"
-    ]
-    assert checks and all(check.passed for check in checks if check.severity.value == "ERROR")
+    checks = result.get_asset_check_evaluations()
+
+    def named(name: str) -> list:
+        return [e for e in checks if e.asset_check_key.name == name]
+
+    # The blocking checks ran against PostgreSQL (row accounting, reconciliation) and passed.
+    assert [e.passed for e in named("bookings_reconcile_with_staging")] == [True]
+    accounting = named("rows_read_equal_rows_loaded_plus_quarantined")
+    assert len(accounting) > 5 and all(e.passed for e in accounting)
+    blocking = [e for e in checks if e.severity == AssetCheckSeverity.ERROR]
+    assert all(e.passed for e in blocking)
     assert not (home / "build.duckdb").exists() and not (home / "serving.duckdb").exists()
     with build_warehouse_connection() as con:
         (forecasts,) = con.execute("select count(*) from raw_forecast.bookings_forecast").fetchone()
