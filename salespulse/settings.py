@@ -30,7 +30,7 @@ from urllib.parse import quote, unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_FILE = PROJECT_ROOT / "dbt_project" / "dbt_project.yml"
@@ -85,7 +85,7 @@ class PostgresConnection(BaseModel):
     host: str
     port: int = 5432
     user: str
-    password: str = ""
+    password: str = Field(default="", repr=False)
     database: str
 
     @classmethod
@@ -135,11 +135,14 @@ def postgres_connection_url(environ: Mapping[str, str] | None = None) -> str | N
     import dlt  # only a PostgreSQL deployment without the variable needs dlt's secrets
 
     configured = dlt.secrets.get("destination.postgres.credentials")
-    if isinstance(configured, Mapping):
-        user = configured.get("username", "")
-        password = configured.get("password", "")
-        host, port = configured.get("host", "localhost"), configured.get("port", 5432)
-        return f"postgresql://{user}:{password}@{host}:{port}/{configured.get('database', '')}"
+    if isinstance(configured, Mapping):  # [destination.postgres.credentials] as a table
+        return PostgresConnection(
+            host=configured.get("host", "localhost"),
+            port=int(configured.get("port", 5432)),
+            user=configured.get("username", ""),
+            password=configured.get("password", ""),
+            database=configured.get("database", ""),
+        ).url()
     return (str(configured).strip() or None) if configured else None
 
 

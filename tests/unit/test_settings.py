@@ -3,6 +3,7 @@ any value reaches SQL, with the demo in a warehouse home of its own."""
 
 import ast
 import datetime as dt
+import os
 import subprocess
 import sys
 
@@ -320,3 +321,31 @@ def test_the_settings_load_without_dagster_dlt_or_duckdb():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def test_the_connection_can_live_in_dlts_secrets_file_instead(tmp_path):
+    """dlt's .dlt/secrets.toml, as a table of parts: read by dlt's own configuration."""
+    (tmp_path / ".dlt").mkdir()
+    (tmp_path / ".dlt" / "secrets.toml").write_text(
+        "[destination.postgres.credentials]\n"
+        'host = "db.example.com"\nport = 6543\nusername = "bi@team"\n'
+        'password = "s3cr/t"\ndatabase = "sales"\n'
+    )
+    probe = (
+        "from salespulse.settings import load_settings; "
+        f"s = load_settings({{'SALESPULSE_HOME': {str(tmp_path)!r}, "
+        "'SALESPULSE_WAREHOUSE': 'postgres'}); c = s.postgres({}); "
+        "print(c.host, c.port, c.user, c.password, c.database)"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "DESTINATION__POSTGRES__CREDENTIALS"}
+    env["DLT_PROJECT_DIR"] = str(tmp_path)  # where dlt looks for .dlt/
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.split() == ["db.example.com", "6543", "bi@team", "s3cr/t", "sales"]
