@@ -6,13 +6,20 @@ consumer derives its paths from here, and the settings export `SALESPULSE_HOME` 
 path before dbt runs.
 """
 
-from pathlib import Path
+from __future__ import annotations
 
-from salespulse.settings import BUILD_FILE, SERVING_FILE, current_settings
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import closing, contextmanager
+from pathlib import Path
+from typing import Any
+
+from salespulse.settings import BUILD_FILE, SERVING_FILE, PostgresConnection, current_settings
 
 __all__ = [
     "BUILD_FILE",
     "SERVING_FILE",
+    "build_warehouse_connection",
     "build_warehouse_path",
     "dlt_pipelines_dir",
     "parquet_path",
@@ -50,3 +57,61 @@ def dlt_pipelines_dir() -> Path:
 def parquet_path() -> Path:
     """The published marts as Parquet: a link that publish switches to each new folder."""
     return current_settings().parquet_path
+
+
+@contextmanager
+def build_warehouse_connection(read_only: bool = True) -> Iterator[Any]:
+    """A connection to the build warehouse, closed after the block: DuckDB's own (read-only by
+    default), or PostgreSQL's behind the same `execute(sql, params).fetchone()/fetchall()/df()`
+    with DuckDB's parameter styles (`?`, `$name`), so that checks and readers run on both."""
+    settings = current_settings()
+    if settings.warehouse == "postgres":
+        with closing(PostgresSession(settings.postgres())) as session:
+            yield session
+        return
+    import duckdb
+
+    with duckdb.connect(str(build_warehouse_path()), read_only=read_only) as con:
+        yield con
+
+
+_NAMED_PARAMETER = re.compile(r"\$([A-Za-z_]\w*)")
+
+
+class PostgresSession:
+    """A psycopg2 connection that answers like a DuckDB one: `execute` returns itself, with
+    fetchone, fetchall and df. Each statement commits (autocommit): readers hold no locks."""
+
+    def __init__(self, database: PostgresConnection) -> None:
+        import psycopg2  # only a PostgreSQL deployment needs the driver
+
+        self._connection = psycopg2.connect(**database.psycopg_kwargs())
+        self._connection.autocommit = True
+        self._cursor = self._connection.cursor()
+
+    def execute(
+        self, sql: str, parameters: Sequence[Any] | Mapping[str, Any] | None = None
+    ) -> PostgresSession:
+        if parameters is not None:
+            sql = sql.replace("%", "%%")
+            if isinstance(parameters, Mapping):
+                sql = _NAMED_PARAMETER.sub(r"%(\1)s", sql)
+            else:
+                sql = sql.replace("?", "%s")
+        self._cursor.execute(sql, parameters)
+        return self
+
+    def fetchone(self) -> tuple | None:
+        return self._cursor.fetchone()
+
+    def fetchall(self) -> list[tuple]:
+        return self._cursor.fetchall()
+
+    def df(self):
+        import pandas as pd
+
+        columns = [column.name for column in self._cursor.description]
+        return pd.DataFrame.from_records(self._cursor.fetchall(), columns=columns)
+
+    def close(self) -> None:
+        self._connection.close()

@@ -39,6 +39,13 @@ raw_keys = sorted(
 _FRESH = {*raw_keys, *mart_keys()}
 
 
+# The KPI alerts read the serving DuckDB file and keep their state in the build one: on a
+# PostgreSQL warehouse the graph leaves them out until they read through it (docs/operations.md).
+_ON_DUCKDB = current_settings().warehouse == "duckdb"
+_ON_DUCKDB_ONLY_ASSETS = [alerts] if _ON_DUCKDB else []
+_ON_DUCKDB_ONLY_CHECKS = [kpi_alert_checks()] if _ON_DUCKDB else []
+
+
 def _freshness(spec: AssetSpec) -> AssetSpec:
     return with_freshness_policy(spec) if spec.key in _FRESH else spec
 
@@ -52,14 +59,14 @@ defs = Definitions(
             bookings_forecast,
             forecast_dbt_models,
             serving_warehouse,
-            alerts,
+            *_ON_DUCKDB_ONLY_ASSETS,
         ],
     ),
     asset_checks=[
         bookings_reconcile_with_staging,
         volume_checks(raw_keys),
         *row_accounting_checks(raw_keys),
-        kpi_alert_checks(),
+        *_ON_DUCKDB_ONLY_CHECKS,
     ],
     jobs=[nightly_refresh, intraday_refresh, weekly_digest],
     schedules=[nightly_refresh_schedule, intraday_refresh_schedule, weekly_digest_schedule],

@@ -26,10 +26,11 @@ from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import quote, unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_FILE = PROJECT_ROOT / "dbt_project" / "dbt_project.yml"
@@ -38,6 +39,21 @@ ENV_PREFIX = "SALESPULSE_"
 HOME_SETTINGS_FILE = "salespulse.toml"
 KNOWN_SOURCES = ("hubspot", "typeform", "files")
 SourceName = Literal["hubspot", "typeform", "files"]
+
+WarehouseKind = Literal["duckdb", "postgres"]
+# dlt's own setting for the PostgreSQL destination's connection string (or `credentials` under
+# [destination.postgres] in .dlt/secrets.toml): the one place the server warehouse is named.
+POSTGRES_CREDENTIALS_ENV = "DESTINATION__POSTGRES__CREDENTIALS"
+# The environment the dbt profile's postgres target reads (profiles.yml). Not DBT_ENV_SECRET_*:
+# dbt replaces such a value wherever it appears in its events, so a password that is also a
+# substring of a model's name ("sales") corrupts the unique ids Dagster reads from them.
+DBT_POSTGRES_ENV = {
+    "host": "SALESPULSE_DBT_POSTGRES_HOST",
+    "port": "SALESPULSE_DBT_POSTGRES_PORT",
+    "user": "SALESPULSE_DBT_POSTGRES_USER",
+    "password": "SALESPULSE_DBT_POSTGRES_PASSWORD",
+    "database": "SALESPULSE_DBT_POSTGRES_DATABASE",
+}
 
 BUILD_FILE = "build.duckdb"
 SERVING_FILE = "serving.duckdb"
@@ -61,6 +77,75 @@ def _dbt_defaults() -> dict[str, Any]:
     return yaml.safe_load(DBT_PROJECT_FILE.read_text())["vars"]
 
 
+class PostgresConnection(BaseModel):
+    """Where the PostgreSQL warehouse is, parsed once from dlt's connection string."""
+
+    model_config = ConfigDict(frozen=True)
+
+    host: str
+    port: int = 5432
+    user: str
+    password: str = Field(default="", repr=False)
+    database: str
+
+    @classmethod
+    def from_url(cls, url: str) -> PostgresConnection:
+        """`postgresql://user:password@host:port/database` (dlt's form; `postgres://` too)."""
+        parts = urlsplit(url.strip())
+        if parts.scheme not in ("postgresql", "postgres") or not parts.path.strip("/"):
+            raise SettingsError(
+                f"{POSTGRES_CREDENTIALS_ENV} must read postgresql://user:password@host:port/"
+                "database"
+            )
+        try:
+            port = parts.port or 5432
+        except ValueError:
+            raise SettingsError(f"{POSTGRES_CREDENTIALS_ENV} has an invalid port") from None
+        return cls(
+            host=unquote(parts.hostname or "localhost"),
+            port=port,
+            user=unquote(parts.username or ""),
+            password=unquote(parts.password or ""),
+            database=unquote(parts.path.strip("/")),
+        )
+
+    def url(self) -> str:
+        """The connection string, dlt's form (the inverse of from_url)."""
+        user = f"{quote(self.user, safe='')}:{quote(self.password, safe='')}"
+        return f"postgresql://{user}@{self.host}:{self.port}/{quote(self.database, safe='')}"
+
+    def psycopg_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments of psycopg2.connect (sessions in UTC, as dbt's profile sets)."""
+        return {
+            "host": self.host,
+            "port": self.port,
+            "user": self.user,
+            "password": self.password,
+            "dbname": self.database,
+            "options": "-c TimeZone=UTC",
+        }
+
+
+def postgres_connection_url(environ: Mapping[str, str] | None = None) -> str | None:
+    """dlt's PostgreSQL connection string: its environment variable, else .dlt/secrets.toml."""
+    environ = os.environ if environ is None else environ
+    url = environ.get(POSTGRES_CREDENTIALS_ENV, "").strip()
+    if url:
+        return url
+    import dlt  # only a PostgreSQL deployment without the variable needs dlt's secrets
+
+    configured = dlt.secrets.get("destination.postgres.credentials")
+    if isinstance(configured, Mapping):  # [destination.postgres.credentials] as a table
+        return PostgresConnection(
+            host=configured.get("host", "localhost"),
+            port=int(configured.get("port", 5432)),
+            user=configured.get("username", ""),
+            password=configured.get("password", ""),
+            database=configured.get("database", ""),
+        ).url()
+    return (str(configured).strip() or None) if configured else None
+
+
 class Settings(BaseModel):
     """Everything a SalesPulse deployment is configured with (no secrets: those are dlt's)."""
 
@@ -70,9 +155,9 @@ class Settings(BaseModel):
     home: Path
     # The bundled demo company instead of the real sources.
     demo: bool = False
-    # The warehouse engine. DuckDB files for now; a server warehouse (PostgreSQL) becomes
-    # another kind, with its connection settings beside it.
-    warehouse: Literal["duckdb"] = "duckdb"
+    # The warehouse engine: DuckDB files in the home, or a PostgreSQL server named by dlt's
+    # DESTINATION__POSTGRES__CREDENTIALS (the home then keeps only dlt's state and the logs).
+    warehouse: WarehouseKind = "duckdb"
     # The sources this deployment loads; each is a dlt dataset raw_<source> and a dbt source.
     sources: tuple[SourceName, ...] = ("hubspot",)
     reporting_timezone: str = "UTC"
@@ -212,23 +297,47 @@ class Settings(BaseModel):
         }
         return {**self.dbt_vars, **shared}
 
+    def postgres(self, environ: Mapping[str, str] | None = None) -> PostgresConnection:
+        """The PostgreSQL warehouse, from dlt's connection string; SettingsError without one."""
+        url = postgres_connection_url(environ)
+        if not url:
+            raise SettingsError(
+                f"{env_name('warehouse')}=postgres needs the connection string in "
+                f"{POSTGRES_CREDENTIALS_ENV} (or .dlt/secrets.toml), e.g. "
+                "postgresql://user:password@host:5432/database"
+            )
+        return PostgresConnection.from_url(url)
+
     def export(self, environ: dict[str, str] | None = None) -> None:
-        """Hand the resolved warehouse to child processes (dbt reads SALESPULSE_HOME in
-        profiles.yml) and to later `load_settings()` calls in this process."""
+        """Hand the resolved warehouse to child processes (dbt reads SALESPULSE_HOME, the
+        warehouse kind and the PostgreSQL connection in profiles.yml) and to later
+        `load_settings()` calls in this process."""
         environ = os.environ if environ is None else environ
         environ[f"{ENV_PREFIX}HOME"] = str(self.home)
+        environ[env_name("warehouse")] = self.warehouse
         if self.demo:
             environ[f"{ENV_PREFIX}DEMO"] = "true"
+        if self.warehouse == "postgres":
+            connection = self.postgres(environ)
+            for field, name in DBT_POSTGRES_ENV.items():
+                environ[name] = str(getattr(connection, field))
+            # libpq's session time zone: timestamptz arithmetic must never follow the server's.
+            environ["PGTZ"] = "UTC"
 
     def describe(self) -> str:
         """One line for logs and errors: which warehouse, which sources."""
         kind = "demo " if self.demo else ""
-        return f"{kind}warehouse {self.home} with sources {', '.join(self.sources)}"
+        where = str(self.home)
+        if self.warehouse == "postgres":
+            connection = self.postgres()
+            where = f"postgres://{connection.host}:{connection.port}/{connection.database}"
+        return f"{kind}warehouse {where} with sources {', '.join(self.sources)}"
 
 
 # Settings that dbt_project.yml defaults (the marts share them); the rest default above.
 _DBT_SHARED = ("reporting_timezone", "reporting_currency", "anonymity_threshold", "as_of_date")
 _FIELDS = tuple(Settings.model_fields)
+_DBT_POSTGRES_NAMES = frozenset(DBT_POSTGRES_ENV.values())
 _TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off", ""}
 
 
@@ -241,13 +350,16 @@ def load_settings(environ: Mapping[str, str] | None = None, *, demo: bool = Fals
     and the defaults; `demo=True` is `--demo`. Raises SettingsError naming the bad setting."""
     environ = os.environ if environ is None else environ
     from_env = _from_environment(environ)
-    return _load(tuple(sorted(from_env.items())), demo, _home_file_stamp(from_env, demo))
+    settings = _load(tuple(sorted(from_env.items())), demo, _home_file_stamp(from_env, demo))
+    if settings.warehouse == "postgres":
+        settings.postgres(environ)  # fails now, in one line, when the connection is missing
+    return settings
 
 
 def _from_environment(environ: Mapping[str, str]) -> dict[str, str]:
     values = {}
     for name, value in environ.items():
-        if not name.startswith(ENV_PREFIX):
+        if not name.startswith(ENV_PREFIX) or name in _DBT_POSTGRES_NAMES:
             continue
         field = name[len(ENV_PREFIX) :].lower()
         if field not in _FIELDS:

@@ -12,7 +12,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,7 @@ import pandas as pd
 import pytest
 
 from ingestion import PROJECT_ROOT
+from salespulse.settings import load_settings
 
 DBT = Path(sys.executable).parent / "dbt"
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
@@ -156,9 +157,11 @@ def run_dbt(home: Path, *args: str, dbt_vars: dict[str, Any], work_dir: Path) ->
         "--log-path",
         str(work_dir / "logs"),
     ]
+    env = {**os.environ, "SALESPULSE_HOME": str(home)}
+    load_settings(env).export(env)  # the home's warehouse (DuckDB, or PostgreSQL) for dbt
     result = subprocess.run(
         command,
-        env={**os.environ, "SALESPULSE_HOME": str(home)},
+        env=env,
         capture_output=True,
         text=True,
         timeout=600,
@@ -168,7 +171,17 @@ def run_dbt(home: Path, *args: str, dbt_vars: dict[str, Any], work_dir: Path) ->
 
 
 def read(home: Path, sql: str) -> pd.DataFrame:
-    """A query against the build warehouse in `home`, on a connection closed right after."""
+    """A query against the build warehouse of `home` (its build.duckdb, or the PostgreSQL
+    database its settings name), on a connection closed right after."""
+    settings = load_settings({**os.environ, "SALESPULSE_HOME": str(home)})
+    if settings.warehouse == "postgres":
+        import psycopg2
+
+        with closing(psycopg2.connect(**settings.postgres().psycopg_kwargs())) as connection:
+            cursor = connection.cursor()
+            cursor.execute(sql)
+            columns = [column.name for column in cursor.description]
+            return pd.DataFrame.from_records(cursor.fetchall(), columns=columns)
     with duckdb.connect(str(home / "build.duckdb"), read_only=True) as connection:
         return connection.execute(sql).df()
 

@@ -15,8 +15,13 @@ import pandas as pd
 import pytest
 from dagster import AssetCheckSeverity, AssetKey, AssetSelection, DagsterInstance
 
-from ingestion.warehouse import build_warehouse_path, serving_warehouse_path
+from ingestion.warehouse import (
+    build_warehouse_connection,
+    build_warehouse_path,
+    serving_warehouse_path,
+)
 from orchestration.progress import RunSummary
+from salespulse.settings import load_settings
 
 pytestmark = pytest.mark.e2e
 
@@ -25,6 +30,12 @@ SERVING_KEY = AssetKey(["serving", "warehouse"])
 
 
 def _read_mart(serving: Path) -> pd.DataFrame:
+    """The published mart, as BI reads it: from the serving file, or from the serving_ schema of
+    a PostgreSQL warehouse (tests/postgres re-runs these tests there)."""
+    if load_settings().warehouse == "postgres":
+        with build_warehouse_connection() as con:
+            query = f"select * from serving_{MART} order by rep_id, month_start_date"
+            return con.execute(query).df()
     with duckdb.connect(str(serving), read_only=True) as con:
         return con.execute(f"select * from {MART} order by rep_id, month_start_date").df()
 

@@ -30,8 +30,18 @@ def test_ci_runs_the_readmes_test_command_exactly_then_the_slow_set():
     assert slow and commands.index(slow[0]) > commands.index(README_TEST_COMMAND)
 
 
-def test_the_default_run_deselects_the_slow_set_and_only_it():
+def test_the_default_run_deselects_the_slow_and_postgres_sets_and_only_them():
     options = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())["tool"]["pytest"]
     addopts = shlex.split(options["ini_options"]["addopts"])
-    assert addopts[addopts.index("-m") + 1] == "not slow"
+    assert addopts[addopts.index("-m") + 1] == "not slow and not postgres"
     assert any(marker.startswith("slow:") for marker in options["ini_options"]["markers"])
+    assert any(marker.startswith("postgres:") for marker in options["ini_options"]["markers"])
+
+
+def test_ci_runs_the_postgres_set_against_a_server_it_starts():
+    commands = _ci_commands()
+    postgres = "python3 -m uv run --locked pytest -m postgres"
+    assert postgres in commands
+    exported = [c for c in commands if c.startswith("export DESTINATION__POSTGRES__CREDENTIALS=")]
+    assert exported and commands.index(exported[0]) < commands.index(postgres)
+    assert commands.index(postgres) > commands.index(README_TEST_COMMAND)

@@ -3,12 +3,14 @@ any value reaches SQL, with the demo in a warehouse home of its own."""
 
 import ast
 import datetime as dt
+import os
 import subprocess
 import sys
 
 import pytest
 
 from salespulse.settings import (
+    DBT_POSTGRES_ENV,
     HOME_SETTINGS_FILE,
     PROJECT_ROOT,
     SettingsError,
@@ -170,8 +172,80 @@ def test_the_kpi_alert_rule_file_and_its_webhook_are_settings_like_the_others(tm
 def test_export_hands_the_resolved_home_to_child_processes(tmp_path):
     environ: dict[str, str] = {}
     load_settings({"SALESPULSE_HOME": str(tmp_path)}, demo=True).export(environ)
-    assert environ == {"SALESPULSE_HOME": str(tmp_path), "SALESPULSE_DEMO": "true"}
+    assert environ == {
+        "SALESPULSE_HOME": str(tmp_path),
+        "SALESPULSE_WAREHOUSE": "duckdb",
+        "SALESPULSE_DEMO": "true",
+    }
     assert load_settings(environ).demo
+
+
+POSTGRES_URL = "postgresql://bi%40team:s3cr%2Ft@db.example.com:6543/sales"
+
+
+def test_postgres_is_chosen_by_setting_and_connected_by_dlts_own_credentials(tmp_path, monkeypatch):
+    """One connection string, dlt's DESTINATION__POSTGRES__CREDENTIALS, parsed once: dbt's
+    profile reads its parts from the environment the settings export."""
+    environ = {
+        "SALESPULSE_HOME": str(tmp_path),
+        "SALESPULSE_WAREHOUSE": "postgres",
+        "DESTINATION__POSTGRES__CREDENTIALS": POSTGRES_URL,
+    }
+    settings = load_settings(environ)
+    assert settings.warehouse == "postgres"
+    exported = dict(environ)
+    settings.export(exported)
+    assert {name: exported[name] for name in DBT_POSTGRES_ENV.values()} == {
+        "SALESPULSE_DBT_POSTGRES_HOST": "db.example.com",
+        "SALESPULSE_DBT_POSTGRES_PORT": "6543",
+        "SALESPULSE_DBT_POSTGRES_USER": "bi@team",
+        "SALESPULSE_DBT_POSTGRES_PASSWORD": "s3cr/t",
+        "SALESPULSE_DBT_POSTGRES_DATABASE": "sales",
+    }
+    assert exported["PGTZ"] == "UTC"
+    # The exported environment is a valid one for the next process: no unknown SALESPULSE_*.
+    assert load_settings(exported).warehouse == "postgres"
+    monkeypatch.setenv("DESTINATION__POSTGRES__CREDENTIALS", POSTGRES_URL)
+    assert "postgres://db.example.com:6543/sales" in settings.describe()
+    assert "s3cr" not in settings.describe()
+
+
+def test_the_warehouse_in_the_home_file_reaches_dbt(tmp_path):
+    (tmp_path / HOME_SETTINGS_FILE).write_text('warehouse = "postgres"\n')
+    environ = {"SALESPULSE_HOME": str(tmp_path), "DESTINATION__POSTGRES__CREDENTIALS": POSTGRES_URL}
+    exported = dict(environ)
+    load_settings(environ).export(exported)
+    assert exported["SALESPULSE_WAREHOUSE"] == "postgres"
+
+
+@pytest.mark.parametrize(
+    ("credentials", "message"),
+    [
+        (
+            None,
+            "SALESPULSE_WAREHOUSE=postgres needs the connection string in "
+            "DESTINATION__POSTGRES__CREDENTIALS",
+        ),
+        ("mysql://u:p@h/db", "DESTINATION__POSTGRES__CREDENTIALS must read postgresql://"),
+        ("postgresql://u:p@h:5432", "DESTINATION__POSTGRES__CREDENTIALS must read postgresql://"),
+    ],
+)
+def test_postgres_without_a_usable_connection_string_fails_in_one_line(
+    tmp_path, monkeypatch, credentials, message
+):
+    monkeypatch.chdir(tmp_path)  # no .dlt/secrets.toml here either
+    environ = {"SALESPULSE_HOME": str(tmp_path), "SALESPULSE_WAREHOUSE": "postgres"}
+    if credentials is not None:
+        environ["DESTINATION__POSTGRES__CREDENTIALS"] = credentials
+    with pytest.raises(SettingsError) as error:
+        load_settings(environ)
+    assert message in str(error.value)
+    assert "\n" not in str(error.value)
+
+
+def test_an_unknown_warehouse_is_refused(tmp_path):
+    with pytest.raises(SettingsError, match="SALESPULSE_WAREHOUSE"):
+        load_settings({"SALESPULSE_HOME": str(tmp_path), "SALESPULSE_WAREHOUSE": "oracle"})
 
 
 def _is_environ(node: ast.AST) -> bool:
@@ -247,3 +321,31 @@ def test_the_settings_load_without_dagster_dlt_or_duckdb():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def test_the_connection_can_live_in_dlts_secrets_file_instead(tmp_path):
+    """dlt's .dlt/secrets.toml, as a table of parts: read by dlt's own configuration."""
+    (tmp_path / ".dlt").mkdir()
+    (tmp_path / ".dlt" / "secrets.toml").write_text(
+        "[destination.postgres.credentials]\n"
+        'host = "db.example.com"\nport = 6543\nusername = "bi@team"\n'
+        'password = "s3cr/t"\ndatabase = "sales"\n'
+    )
+    probe = (
+        "from salespulse.settings import load_settings; "
+        f"s = load_settings({{'SALESPULSE_HOME': {str(tmp_path)!r}, "
+        "'SALESPULSE_WAREHOUSE': 'postgres'}); c = s.postgres({}); "
+        "print(c.host, c.port, c.user, c.password, c.database)"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "DESTINATION__POSTGRES__CREDENTIALS"}
+    env["DLT_PROJECT_DIR"] = str(tmp_path)  # where dlt looks for .dlt/
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.split() == ["db.example.com", "6543", "bi@team", "s3cr/t", "sales"]

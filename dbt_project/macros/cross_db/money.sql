@@ -44,7 +44,16 @@
 
 {#- Money rounded to cents, half away from zero, as type_money(). -#}
 {% macro to_cents(expression) -%}
+    {{ return(adapter.dispatch('to_cents', 'salespulse')(expression)) }}
+{%- endmacro %}
+
+{% macro default__to_cents(expression) -%}
     cast(round({{ expression }}, 2) as {{ type_money() }})
+{%- endmacro %}
+
+{#- PostgreSQL rounds to decimals only numerics: an amount times a double share is one. -#}
+{% macro postgres__to_cents(expression) -%}
+    cast(round(cast({{ expression }} as numeric), 2) as {{ type_money() }})
 {%- endmacro %}
 
 {#- An amount converted with an FX rate, to cents: exact, whatever the size of the amount. -#}

@@ -5,11 +5,10 @@ marts. Sits in the graph between the sales marts and the forecast marts."""
 
 import datetime as dt
 
-import duckdb
 import pandas as pd
 from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, multi_asset
 
-from ingestion.pipelines import build_pipeline, raw_dataset_name
+from ingestion.pipelines import build_pipeline, loader_file_format, raw_dataset_name
 from ingestion.sources.forecast import (
     ACCURACY_TABLE,
     BACKTEST_TABLE,
@@ -17,7 +16,7 @@ from ingestion.sources.forecast import (
     SOURCE_NAME,
     forecast_source,
 )
-from ingestion.warehouse import build_warehouse_path
+from ingestion.warehouse import build_warehouse_connection
 from orchestration.settings import BUILD_WAREHOUSE_POOL
 from salespulse.settings import current_settings
 
@@ -49,7 +48,7 @@ def forecast_as_of() -> dt.date:
 
 
 def monthly_bookings() -> pd.DataFrame:
-    with duckdb.connect(str(build_warehouse_path()), read_only=True) as con:
+    with build_warehouse_connection(read_only=True) as con:
         return con.execute(_MONTHLY_BOOKINGS.format(company=COMPANY_SERIES)).df()
 
 
@@ -80,7 +79,7 @@ def bookings_forecast(context: AssetExecutionContext):
     pipeline = build_pipeline(SOURCE_NAME)
     load_info = pipeline.run(
         forecast_source(bookings, as_of=as_of, horizon=FORECAST_HORIZON_MONTHS),
-        loader_file_format="parquet",
+        loader_file_format=loader_file_format(),
     )
     load_info.raise_on_failed_jobs()
     rows = pipeline.last_trace.last_normalize_info.row_counts

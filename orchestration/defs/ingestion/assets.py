@@ -3,17 +3,16 @@ so that lineage from raw tables to marts joins with no glue."""
 
 from collections.abc import Iterable, Iterator
 
-import duckdb
 from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, AssetSpec, MaterializeResult
 from dagster_dlt import DagsterDltResource, DagsterDltTranslator, dlt_assets
 from dagster_dlt.translator import DltResourceTranslatorData
 from dlt.sources import DltSource
 
-from ingestion.pipelines import build_pipeline, make_source, raw_dataset_name
+from ingestion.pipelines import build_pipeline, loader_file_format, make_source, raw_dataset_name
 from ingestion.sources.files import files_source
 from ingestion.sources.hubspot import hubspot_source
 from ingestion.sources.typeform import typeform_source
-from ingestion.warehouse import build_warehouse_path
+from ingestion.warehouse import build_warehouse_connection
 from orchestration.defs.ingestion.retries import retry_for
 from orchestration.demo_company import demo_files
 from orchestration.settings import BUILD_WAREHOUSE_POOL, enabled_sources, is_full_refresh
@@ -40,7 +39,7 @@ def with_row_counts(results: Iterable[MaterializeResult]) -> Iterator[Materializ
     compares across runs, to dlt's materializations."""
     for result in results:  # dlt yields these once its load has finished
         schema, table = result.asset_key.path
-        with duckdb.connect(str(build_warehouse_path())) as con:
+        with build_warehouse_connection(read_only=False) as con:
             (count,) = con.execute(f'select count(*) from "{schema}"."{table}"').fetchone()
         yield MaterializeResult(
             asset_key=result.asset_key,
@@ -80,7 +79,7 @@ def raw_tables_assets(source_name: str) -> AssetsDefinition:
                 context=context,
                 dlt_source=make_source(source_name),
                 dlt_pipeline=build_pipeline(source_name),
-                loader_file_format="parquet",
+                loader_file_format=loader_file_format(),
                 # A full refresh drops the selected raw tables and their incremental state first.
                 refresh="drop_resources" if is_full_refresh(context.run.tags) else None,
             )

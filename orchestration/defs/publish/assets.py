@@ -8,9 +8,11 @@ from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 
 from alerts.store import state_relations
 from ingestion.warehouse import build_warehouse_path, parquet_path, serving_warehouse_path
+from orchestration.defs.publish.postgres import publish_marts_postgres
 from orchestration.defs.publish.serving import publish_marts
 from orchestration.defs.transformation.project import dbt_project
 from orchestration.settings import BUILD_WAREHOUSE_POOL
+from salespulse.settings import Settings, current_settings
 
 
 def mart_relations() -> list[tuple[str, str]]:
@@ -47,6 +49,9 @@ def mart_keys() -> list[AssetKey]:
     ),
 )
 def serving_warehouse(context: AssetExecutionContext) -> MaterializeResult:
+    settings = current_settings()
+    if settings.warehouse == "postgres":
+        return _publish_on_postgres(context, settings)
     published = publish_marts(
         build_path=build_warehouse_path(),
         serving_path=serving_warehouse_path(),
@@ -64,5 +69,20 @@ def serving_warehouse(context: AssetExecutionContext) -> MaterializeResult:
             "path": str(serving_warehouse_path()),
             "parquet": str(parquet_path()),
             "tables": {t.relation: t.row_count for t in published},
+        }
+    )
+
+
+def _publish_on_postgres(context: AssetExecutionContext, settings: Settings) -> MaterializeResult:
+    """The marts into the serving_<schema> schemas of the same database, swapped in at once
+    (orchestration/defs/publish/postgres.py). The alert state, the Parquet copies and the
+    semantic layer's exports are DuckDB-only so far (docs/operations.md)."""
+    published = publish_marts_postgres(settings.postgres(), mart_relations(), context.run.run_id)
+    for table in published:
+        context.log.info(f"published serving_{table.relation}: {table.row_count} rows")
+    return MaterializeResult(
+        metadata={
+            "warehouse": settings.describe(),
+            "tables": {f"serving_{t.relation}": t.row_count for t in published},
         }
     )
