@@ -270,6 +270,36 @@ def test_weighted_pipeline_is_exact_to_the_cent_and_the_same_on_every_build(
     pd.testing.assert_frame_equal(first, again)
 
 
+def test_a_deal_closed_after_a_past_as_of_date_is_open_on_that_day(
+    built: Path, export_dir: Path, tmp_path: Path
+) -> None:
+    """Built again as of a past day (a backfill), a deal won or lost after that day is no
+    record exception: it is in the day's open pipeline, as pandas counts it from the export,
+    and the day's snapshot is the same as in the build as of the export's date."""
+    past_day = "2026-05-31"
+    end_of_day = pd.Timestamp(past_day, tz="UTC") + pd.Timedelta(days=1)
+    deals = deals_in_usd(export_dir)
+    created = deals["created_at"] < end_of_day
+    open_then = created & ~(deals["closed_at"] < end_of_day)
+    closed_later = open_then & deals["closed_at"].notna()
+    assert closed_later.sum() > 20, "the export should close some of that day's deals later"
+
+    home = tmp_path / "warehouse"
+    shutil.copytree(built, home, symlinks=True)
+    select = ["--select", "+pipeline_snapshot_daily", "--full-refresh", "--threads", "2"]
+    run_dbt(home, "run", *select, dbt_vars={**VARS, "as_of_date": past_day}, work_dir=tmp_path)
+
+    columns = "rep_id, open_deals, open_pipeline, weighted_pipeline"
+    day = f"from sales.pipeline_snapshot_daily where snapshot_date = '{past_day}' order by rep_id"
+    backfilled = read(home, f"select {columns} {day}")
+    assert backfilled["open_deals"].sum() == open_then.sum()
+    pd.testing.assert_frame_equal(backfilled, read(built, f"select {columns} {day}"))
+    fact = f"select count(*) as n from core.fct_deals where created_date <= '{past_day}'"
+    assert read(home, fact)["n"][0] == read(built, fact)["n"][0]
+    listed = read(home, "select source_record_id from core.record_exceptions")
+    assert not set(deals.loc[closed_later, "deal_id"]) & set(listed["source_record_id"])
+
+
 def test_rep_performance_monthly_is_the_month_rows_of_rep_performance(built: Path) -> None:
     monthly = read(
         built, "select * from sales.rep_performance_monthly order by rep_id, month_start_date"
