@@ -27,6 +27,34 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 DEMO_TOKEN = "test-token-never-logged"
 
+# The default run spreads the tests over one worker per core (pytest-xdist, `--dist loadgroup`).
+# A worker builds a session fixture for itself, so the modules that read one expensive session
+# fixture go to one worker together; every other module stays whole on one worker, so its
+# module fixtures (a dbt build, a loaded warehouse) are built once.
+SHARED_SESSION_FIXTURES = {
+    "published_run": "published-demo-run",  # tests/orchestration: one nightly run, read or copied
+    "published_home": "published-demo-home",  # tests/dashboard: one `salespulse run`
+}
+GROUPED_FOLDERS = ("forecasting", "simulator")  # session fixtures shared within the folder
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    groups: dict[str, str] = {}
+    for item in items:
+        module = item.nodeid.split("::")[0]
+        shared = [
+            SHARED_SESSION_FIXTURES[f] for f in item.fixturenames if f in SHARED_SESSION_FIXTURES
+        ]
+        if shared:
+            groups[module] = shared[0]
+        elif module not in groups:
+            folder = module.split("/")[1] if module.count("/") > 1 else ""
+            groups[module] = f"folder-{folder}" if folder in GROUPED_FOLDERS else module
+    for item in items:
+        if item.get_closest_marker("xdist_group") is None:
+            item.add_marker(pytest.mark.xdist_group(groups[item.nodeid.split("::")[0]]))
+
 
 @pytest.fixture(scope="session")
 def dbt_manifest() -> Path:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestration import cli
+from orchestration import cli, run_lock
 from orchestration.run_lock import exclusive_run
 from simulator.cli import build_parser as simulator_parser
 
@@ -161,10 +161,19 @@ def test_with_wait_a_second_command_starts_when_the_first_ends(tmp_path, monkeyp
             holding.set()
             release.wait(timeout=60)
 
+    # The first command ends once the second is waiting for it (a fixed delay could end it
+    # before a slow machine's second command even asks).
+    waiting = run_lock._waiting
+
+    def waiting_then_release(path):
+        for tick in waiting(path):
+            release.set()
+            yield tick
+
+    monkeypatch.setattr(run_lock, "_waiting", waiting_then_release)
     first = threading.Thread(target=first_command)
     first.start()
     holding.wait(timeout=10)
-    threading.Timer(1.0, release.set).start()
     try:
         assert cli.main(["ingest", "files", "--mapping", str(mapping), "--wait"]) == 0
     finally:
@@ -225,7 +234,7 @@ def test_a_secrets_file_readable_by_others_is_reported_with_the_fix(tmp_path, ca
 def test_the_demo_scales_are_the_simulators():
     from simulator.scales import SCALES
 
-    assert cli.DEMO_SCALES == tuple(SCALES)
+    assert tuple(SCALES) == cli.DEMO_SCALES
     assert cli._parser().parse_args(["run", "--demo", "--scale", "tiny"]).demo_scale == "tiny"
     # The earlier spelling still works.
     assert cli._parser().parse_args(["run", "--demo", "--demo-scale", "medium"]).demo_scale == (
