@@ -46,6 +46,7 @@ SHARED_FOLDERS = {
     "tests/dashboard": "published-demo-home",
     "tests/forecasting": "forecasting",  # one fitted panel
     "tests/simulator": "simulator",  # one small company and its API
+    "tests/postgres": "postgres",  # one PostgreSQL database: its tests run one at a time
 }
 
 
