@@ -19,6 +19,10 @@ from orchestration.settings import NIGHTLY_JOB
 from salespulse.settings import HOME_SETTINGS_FILE, KNOWN_SOURCES, Settings, load_settings
 
 DEMO_COMMANDS = ("demo-api", "simulate")
+# The demo company's named sizes (simulator/scales.py; production code never imports the
+# simulator, and a test keeps the two lists equal).
+DEMO_SCALES = ("tiny", "small", "medium", "large")
+DEMO_DEFAULT_SCALE = "small"
 # Warehouse files hold contact names and e-mails, logs hold what dbt and dlt printed: everything
 # the command and its children (dbt, DuckDB, dlt) create is readable by its owner only.
 OWNER_ONLY_UMASK = 0o077
@@ -75,10 +79,13 @@ def _parser() -> argparse.ArgumentParser:
         "(warehouse/demo/ unless SALESPULSE_HOME is set)",
     )
     run.add_argument(
+        "--scale",
         "--demo-scale",
-        default="small",
-        metavar="NAME",
-        help="size of the demo company (tiny, small, medium, large)",
+        dest="demo_scale",
+        default=None,
+        choices=DEMO_SCALES,
+        help=f"size of the demo company, with --demo (default: {DEMO_DEFAULT_SCALE}): tiny (12 reps) for a quick look, small "
+        "(20 reps), medium (100 reps), large (1,000 reps, about 20 million records)",
     )
     run.add_argument(
         "--full-refresh",
@@ -164,20 +171,31 @@ def warn_if_secrets_are_readable_by_others(project_dir: Path | None = None) -> s
 
 def _run(args: argparse.Namespace) -> int:
     from orchestration.dagster_home import ensure_dagster_home
-    from orchestration.demo_company import claim_demo_home, running_demo_company
+    from orchestration.demo_company import (
+        claim_demo_home,
+        demo_company_changes,
+        running_demo_company,
+    )
     from orchestration.run_lock import exclusive_run
 
+    if args.demo_scale and not args.demo:
+        raise CommandError("--scale sizes the demo company: use it with --demo")
     settings = load_settings(demo=args.demo)
     settings.export()
     warn_if_secrets_are_readable_by_others()
     log_path = _new_log_path(settings.logs_dir, NIGHTLY_JOB)
     with exclusive_run(settings.home, args.command_line, log_path=log_path, wait=args.wait):
+        full_refresh = args.full_refresh
+        scale = args.demo_scale or DEMO_DEFAULT_SCALE
         if settings.demo:
             claim_demo_home(settings)
+            if previous := demo_company_changes(settings, scale=scale):
+                print(f"This demo home holds {previous}: reloading it all", flush=True)
+                full_refresh = True
         ensure_dagster_home(settings)
         print(f"SalesPulse nightly refresh: {settings.describe()}", flush=True)
         started = time.monotonic()
-        demo = running_demo_company(settings, scale=args.demo_scale) if settings.demo else None
+        demo = running_demo_company(settings, scale=scale) if settings.demo else None
         with demo or nullcontext() as demo_url:
             if demo_url:
                 print(f"Demo company serving on {demo_url}", flush=True)
@@ -185,7 +203,7 @@ def _run(args: argparse.Namespace) -> int:
 
             print("Parsing the dbt project …", flush=True)
             prepare_manifest()
-            summary = _execute_nightly_job(settings, args.full_refresh, log_path)
+            summary = _execute_nightly_job(settings, full_refresh, log_path)
     from orchestration.run_report import report_run
 
     return report_run(settings, summary, time.monotonic() - started, log_path)

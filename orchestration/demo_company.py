@@ -35,6 +35,9 @@ class DemoCompanyError(RuntimeError):
 
 
 DEMO_PLANS_MAPPING = PROJECT_ROOT / "ingestion" / "mappings" / "demo_plans.yml"
+# The only files the demo loads (the mapping's entities): the rest of the company comes through
+# its APIs, so exporting it all would cost time and disk for nothing (10 GB at the large size).
+DEMO_PLAN_TABLES = ("quotas", "fx_rates")
 DEMO_HOME_MARK = (
     "# Written by `salespulse run --demo`: this warehouse home is the demo's.\ndemo = true\n"
 )
@@ -63,6 +66,20 @@ def claim_demo_home(settings: Settings) -> None:
     settings.home.mkdir(parents=True, exist_ok=True)
     if not mark.exists():
         mark.write_text(DEMO_HOME_MARK)
+
+
+def demo_company_changes(settings: Settings, seed: int = DEMO_SEED, scale: str = DEMO_SCALE) -> str:
+    """What the home's last demo run loaded, when it was another demo company (another scale or
+    seed) than this run's, else "". Its records would otherwise stay beside the new company's:
+    such a run must reload everything (a full refresh)."""
+    manifest = Path(demo_files(settings)["base_dir"]) / "manifest.json"
+    try:
+        loaded = json.loads(manifest.read_text())
+    except (OSError, ValueError):
+        return ""
+    if (loaded.get("scale"), loaded.get("seed")) == (scale, seed):
+        return ""
+    return f"the {loaded.get('scale')} demo company (seed {loaded.get('seed')})"
 
 
 @contextmanager
@@ -127,7 +144,7 @@ def demo_company_environment(base_url: str, token: str, exports: Path) -> dict[s
 def _export_plans(company: list[str], out: Path) -> None:
     """The demo company's files (quota plan, FX rates among them), from the simulator's CLI."""
     command = [sys.executable, "-m", "simulator", "simulate", "export", "--out", str(out)]
-    command += [*company, "--format", "parquet"]
+    command += [*company, "--format", "parquet", "--tables", ",".join(DEMO_PLAN_TABLES)]
     result = subprocess.run(command, capture_output=True, text=True)
     if result.returncode != 0:
         reason = (result.stderr.strip().splitlines() or ["no output"])[-1]

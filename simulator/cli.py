@@ -201,7 +201,28 @@ def build_parser(prog: str = "simulator") -> argparse.ArgumentParser:
     export.add_argument(
         "--format", default="csv", choices=["csv", "parquet", "both"], help="file format"
     )
+    export.add_argument(
+        "--tables",
+        type=_table_names,
+        default=None,
+        metavar="NAME,...",
+        help="write only these tables, comma-separated, and no truth files (None: every table "
+        "and the truth)",
+    )
     return parser
+
+
+def _table_names(value: str) -> list[str]:
+    from simulator.tables import TABLES
+
+    names = [name.strip() for name in value.split(",") if name.strip()]
+    unknown = [name for name in names if name not in TABLES]
+    if not names or unknown:
+        raise argparse.ArgumentTypeError(
+            f"unknown table(s) {', '.join(unknown) or '(none given)'}; "
+            f"choose from {', '.join(TABLES)}"
+        )
+    return names
 
 
 def _company(args: argparse.Namespace):
@@ -266,7 +287,9 @@ def _export(args: argparse.Namespace) -> int:
 
     try:
         company = _company(args)
-        written = export(company, args.out, args.format)
+        written = export(
+            company, args.out, args.format, tables=args.tables, with_truth=args.tables is None
+        )
     except (ValueError, OSError) as exc:
         print(f"simulate export: {exc}", file=sys.stderr)
         return 1

@@ -14,6 +14,7 @@ decimal128(18, 6) rates, int64, float64, bool, string. The same inputs give byte
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -131,15 +132,25 @@ def write_table(table: Table, directory: Path, fmt: str) -> list[Path]:
     return paths
 
 
-def export(company: Company, out: str | Path, fmt: str = "csv") -> dict[str, list[Path]]:
-    """Write every table, the truth files and manifest.json into `out`; return the paths."""
+def export(
+    company: Company,
+    out: str | Path,
+    fmt: str = "csv",
+    tables: Sequence[str] | None = None,
+    with_truth: bool = True,
+) -> dict[str, list[Path]]:
+    """Write every table (or only `tables`), the truth files (unless `with_truth` is false) and
+    manifest.json into `out`; return the paths."""
     if fmt not in FORMATS:
         raise ValueError(f"format must be one of {', '.join(FORMATS)}")
+    unknown = sorted(set(tables or ()) - set(TABLES))
+    if unknown:
+        raise ValueError(f"unknown table(s) {', '.join(unknown)}; choose from {', '.join(TABLES)}")
     directory = Path(out)
     directory.mkdir(parents=True, exist_ok=True)
     written: dict[str, list[Path]] = {}
     manifest_tables = {}
-    for name in TABLES:
+    for name in tables or TABLES:
         table = company.table(name)
         written[name] = write_table(table, directory, fmt)
         manifest_tables[name] = {
@@ -147,7 +158,7 @@ def export(company: Company, out: str | Path, fmt: str = "csv") -> dict[str, lis
             "files": [p.name for p in written[name]],
             "columns": table.types,
         }
-    truth = company.write_truth(directory / "truth")
+    truth = company.write_truth(directory / "truth") if with_truth else {}
     written["truth"] = list(truth.values())
     manifest = {
         "generator": "salespulse simulator",

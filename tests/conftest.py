@@ -27,6 +27,57 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 DEMO_TOKEN = "test-token-never-logged"
 
+# The default run spreads the tests over one worker per core (pytest-xdist). A worker builds
+# every session fixture it needs for itself, so the modules that read one expensive session
+# fixture go to one worker together; every other module stays whole on one worker, so its module
+# fixtures (a dbt build, a loaded warehouse, a sequence of loads) are built once and in order.
+# The scheduler sees only test ids, so the groups are named here by module, and collection fails
+# if a module reads a shared fixture without being in its group.
+SHARED_FIXTURE_GROUPS = {
+    "published_run": "published-demo-run",  # one nightly run, read or copied
+    "published_home": "published-demo-home",  # one `salespulse run` with every source
+}
+SHARED_MODULES = {
+    "tests/orchestration/test_nightly_refresh_end_to_end.py": "published-demo-run",
+    "tests/orchestration/test_alerts_and_intraday.py": "published-demo-run",
+    "tests/orchestration/test_resume_after_a_killed_run.py": "published-demo-run",
+}
+SHARED_FOLDERS = {
+    "tests/dashboard": "published-demo-home",
+    "tests/forecasting": "forecasting",  # one fitted panel
+    "tests/simulator": "simulator",  # one small company and its API
+    "tests/postgres": "postgres",  # one PostgreSQL database: its tests run one at a time
+}
+
+
+def xdist_group(nodeid: str) -> str:
+    """The unit of work a test belongs to: its shared group, else its module."""
+    module = nodeid.split("::")[0]
+    folder = module.rsplit("/", 1)[0]
+    return SHARED_MODULES.get(module) or SHARED_FOLDERS.get(folder) or module
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """xdist's own loadgroup cannot group under pytest 9.2 (it renames test ids through an
+    attribute pytest no longer reads): schedule by `xdist_group` instead."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class GroupScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return xdist_group(nodeid)
+
+    return GroupScheduling(config, log)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        for fixture, group in SHARED_FIXTURE_GROUPS.items():
+            if fixture in item.fixturenames and xdist_group(item.nodeid) != group:
+                raise pytest.UsageError(
+                    f"{item.nodeid} reads the session fixture {fixture}: add its module to "
+                    f"the {group!r} group in tests/conftest.py, or every worker runs it again"
+                )
+
 
 @pytest.fixture(scope="session")
 def dbt_manifest() -> Path:

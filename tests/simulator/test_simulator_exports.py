@@ -381,3 +381,23 @@ def test_stage_history_file_is_consistent(exported: Path) -> None:
     first = history.groupby("deal_id").head(1).set_index("deal_id")
     assert (first["entered_at"] == deals.loc[first.index, "created_at"]).all()
     assert set(first["stage_id"]) == {"appointmentscheduled"}
+
+
+def test_an_export_of_some_tables_writes_only_those(tmp_path: Path) -> None:
+    """The demo loads only its plans from files: it exports those two tables and no truth."""
+    out = tmp_path / "plans"
+    command = [sys.executable, "-m", "simulator", "simulate", "export", "--out", str(out)]
+    command += ["--scale", "tiny", "--seed", "3", "--format", "parquet"]
+    done = subprocess.run([*command, "--tables", "quotas,fx_rates"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert sorted(path.name for path in out.iterdir()) == [
+        "fx_rates.parquet",
+        "manifest.json",
+        "quotas.parquet",
+    ]
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert list(manifest["tables"]) == ["quotas", "fx_rates"] and manifest["truth"] == []
+    assert manifest["scale"] == "tiny" and manifest["seed"] == 3
+
+    wrong = subprocess.run([*command, "--tables", "quotas,deal"], capture_output=True, text=True)
+    assert wrong.returncode == 2 and "unknown table(s) deal" in wrong.stderr

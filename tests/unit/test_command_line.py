@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestration import cli
+from orchestration import cli, run_lock
 from orchestration.run_lock import exclusive_run
 from simulator.cli import build_parser as simulator_parser
 
@@ -161,10 +161,19 @@ def test_with_wait_a_second_command_starts_when_the_first_ends(tmp_path, monkeyp
             holding.set()
             release.wait(timeout=60)
 
+    # The first command ends once the second is waiting for it (a fixed delay could end it
+    # before a slow machine's second command even asks).
+    waiting = run_lock._waiting
+
+    def waiting_then_release(path):
+        for tick in waiting(path):
+            release.set()
+            yield tick
+
+    monkeypatch.setattr(run_lock, "_waiting", waiting_then_release)
     first = threading.Thread(target=first_command)
     first.start()
     holding.wait(timeout=10)
-    threading.Timer(1.0, release.set).start()
     try:
         assert cli.main(["ingest", "files", "--mapping", str(mapping), "--wait"]) == 0
     finally:
@@ -220,3 +229,52 @@ def test_a_secrets_file_readable_by_others_is_reported_with_the_fix(tmp_path, ca
     assert "pat-na1-123" not in warning
     secrets.chmod(0o600)
     assert cli.warn_if_secrets_are_readable_by_others(tmp_path) is None
+
+
+def test_the_demo_scales_are_the_simulators():
+    from simulator.scales import SCALES
+
+    assert tuple(SCALES) == cli.DEMO_SCALES
+    assert cli._parser().parse_args(["run", "--demo", "--scale", "tiny"]).demo_scale == "tiny"
+    # The earlier spelling still works.
+    assert cli._parser().parse_args(["run", "--demo", "--demo-scale", "medium"]).demo_scale == (
+        "medium"
+    )
+
+
+def test_an_unknown_scale_fails_with_the_choices(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["run", "--demo", "--scale", "huge"])
+    assert exit_.value.code == 2
+    assert "choose from 'tiny', 'small', 'medium', 'large'" in capsys.readouterr().err
+
+
+def test_a_scale_without_the_demo_fails_before_anything_is_created(tmp_path, monkeypatch, capsys):
+    home = tmp_path / "warehouse"
+    monkeypatch.setenv("SALESPULSE_HOME", str(home))
+
+    assert cli.main(["run", "--scale", "tiny"]) == 1
+
+    assert "use it with --demo" in capsys.readouterr().err
+    assert not home.exists()
+
+
+def test_a_demo_home_that_loaded_another_demo_company_is_reloaded_whole(tmp_path, monkeypatch):
+    from orchestration.demo_company import demo_company_changes, demo_files
+    from salespulse.settings import load_settings
+    from simulator import generate_company
+    from simulator.exports import export
+
+    monkeypatch.setenv("SALESPULSE_HOME", str(tmp_path / "demo"))
+    settings = load_settings(demo=True)
+    exports = Path(demo_files(settings)["base_dir"])
+    assert demo_company_changes(settings, seed=42, scale="tiny") == ""  # nothing loaded yet
+
+    company = generate_company(seed=42, scale="tiny")
+    export(company, exports, "parquet", tables=["quotas", "fx_rates"], with_truth=False)
+
+    assert demo_company_changes(settings, seed=42, scale="tiny") == ""
+    assert demo_company_changes(settings, seed=42, scale="small") == (
+        "the tiny demo company (seed 42)"
+    )
+    assert demo_company_changes(settings, seed=7, scale="tiny") != ""

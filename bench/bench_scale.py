@@ -1,0 +1,270 @@
+"""The nightly job at a company's size, beside DuckDB alone on the same data: the ratios of
+issue 17 in one run.
+
+    .venv/bin/python bench/bench_scale.py --size medium
+    .venv/bin/python bench/bench_scale.py --size large --json bench_scale_large.json
+    .venv/bin/python bench/bench_scale.py --size small --no-hubspot   # files path only
+
+Steps, each in its own child process (its peak memory is its own; the machine may be shared, so
+read the ratios of one run, never the seconds across runs):
+
+1. the demo company at `--size` exported as CSV as of AS_OF, and again one day later;
+2. the files step alone (extract, normalize, load) vs DuckDB reading the same files (the floor);
+3. the nightly job through the files source (`salespulse run`, every step: load, dbt build and
+   tests, forecast, checks, publish) vs the floor plus the equivalent core KPI SQL;
+4. the nightly job one simulated day later on the same warehouse, vs the full run;
+5. unless `--no-hubspot`: the nightly job through the demo HubSpot API (every record through
+   the API client), then the intraday job an hour later, vs that nightly job.
+
+Prints each step's wall and CPU seconds, peak memory and the ratios against issue 17's targets
+(files step ≤ 2x the floor, nightly ≤ 3x, peak ≤ 2 GiB, intraday ≤ 10 % of nightly, one day
+later ≤ 20 % of full), and writes them as JSON with `--json`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT_ROOT / "bench"))
+
+from bench_files_import import (  # noqa: E402  (the script's folder is not a package)
+    AS_OF,
+    EXPORT_MAPPING,
+    export_files,
+    time_core_kpis,
+    time_duckdb_floor,
+    time_files_step,
+)
+
+SALESPULSE = str(Path(sys.executable).parent / "salespulse")
+SEED = 42
+TOKEN = "bench-scale-token"
+GIB = 1024.0  # MB
+TARGETS = {
+    "files_step_vs_floor": 2.0,
+    "nightly_vs_floor_and_kpis": 3.0,
+    "intraday_share_of_nightly": 0.10,
+    "one_day_later_share_of_full": 0.20,
+}
+
+
+def export(size: str, out: Path, advance_days: float = 0.0) -> Path:
+    command = [sys.executable, "-m", "simulator", "simulate", "export", "--out", str(out)]
+    command += ["--seed", str(SEED), "--scale", size, "--as-of", AS_OF, "--format", "csv"]
+    command += ["--advance-days", str(advance_days)]
+    subprocess.run(command, cwd=PROJECT_ROOT, check=True, capture_output=True)
+    return out
+
+
+# Runs a command and reports the usage of its process tree: a fresh process per measurement, so
+# the peak is this command's own (RUSAGE_CHILDREN's maxrss is the largest process it waited for,
+# dbt and the forecast included).
+_MEASURE = """
+import json, resource, subprocess, sys, time
+wall = time.perf_counter()
+code = subprocess.run(sys.argv[2:], stdout=open(sys.argv[1], "w"), stderr=subprocess.STDOUT).returncode
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({"code": code, "wall": time.perf_counter() - wall,
+                  "cpu": usage.ru_utime + usage.ru_stime, "peak_mb": usage.ru_maxrss / 1024}))
+"""
+
+
+def measured(command: list[str], env: dict[str, str], log: Path) -> dict:
+    """Run a command to its end (its output in `log`): wall and CPU seconds of its whole
+    process tree, and the peak RSS of its largest process."""
+    done = subprocess.run(
+        [sys.executable, "-c", _MEASURE, str(log), *command],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    if result.pop("code") != 0:
+        raise RuntimeError(f"{' '.join(command)} failed; its output: {log}")
+    return result
+
+
+def files_environment(home: Path, export_dir: Path, as_of: str) -> dict[str, str]:
+    env = {**os.environ}
+    env.pop("DAGSTER_HOME", None)
+    return env | {
+        "SALESPULSE_HOME": str(home),
+        "SALESPULSE_SOURCES": "files",
+        "SALESPULSE_AS_OF_DATE": as_of,
+        "SOURCES__FILES__MAPPING_PATH": str(EXPORT_MAPPING),
+        "SOURCES__FILES__BASE_DIR": str(export_dir),
+    }
+
+
+_INTRADAY = """
+from salespulse.settings import load_settings
+load_settings().export()
+from dagster import DagsterInstance
+from orchestration.definitions import defs
+from orchestration.defs.transformation.project import prepare_manifest
+prepare_manifest()
+result = defs.resolve_job_def("intraday_refresh").execute_in_process(
+    instance=DagsterInstance.ephemeral(), raise_on_error=False
+)
+raise SystemExit(0 if result.success else 1)
+"""
+
+
+def hubspot_runs(size: str, work: Path) -> dict:
+    """The nightly job through the demo HubSpot API, then the intraday job an hour later."""
+    from simulator import generate_company
+    from simulator.server import DemoApi
+
+    company = generate_company(seed=SEED, scale=size, as_of=dt.date.fromisoformat(AS_OF))
+    home = work / "hubspot_home"
+    with DemoApi(company, token=TOKEN) as api:
+        env = {**os.environ}
+        env.pop("DAGSTER_HOME", None)
+        env |= {
+            "SALESPULSE_HOME": str(home),
+            "SALESPULSE_SOURCES": "hubspot",
+            "SALESPULSE_AS_OF_DATE": AS_OF,
+            "SOURCES__HUBSPOT__BASE_URL": api.base_url,
+            "SOURCES__HUBSPOT__ACCESS_TOKEN": TOKEN,
+        }
+        nightly = measured([SALESPULSE, "run"], env, work / "hubspot_nightly.log")
+        api.advance(1 / 24)
+        intraday = measured([sys.executable, "-c", _INTRADAY], env, work / "hubspot_intraday.log")
+    return {"hubspot_nightly": nightly, "intraday": intraday}
+
+
+def _line(label: str, step: dict) -> str:
+    return f"  {label:<44} {step['wall']:>8.1f} s  cpu {step['cpu']:>8.1f} s  peak {step['peak_mb']:>7,.0f} MB"
+
+
+def _ratio(label: str, value: float, target_key: str, share: bool = False) -> str:
+    target = TARGETS[target_key]
+    shown = f"{value:.0%}" if share else f"{value:.2f}x"
+    limit = f"{target:.0%}" if share else f"{target:.0f}x"
+    verdict = "meets" if value <= target else "MISSES"
+    return f"  {label:<44} {shown:>9}   target <= {limit}: {verdict}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", default="small", choices=["tiny", "small", "medium", "large"])
+    parser.add_argument("--no-hubspot", action="store_true", help="skip the HubSpot API runs")
+    parser.add_argument("--json", type=Path, help="write the figures here as JSON")
+    parser.add_argument("--keep", action="store_true", help="keep the work folder")
+    args = parser.parse_args(argv)
+
+    work = Path(tempfile.mkdtemp(prefix=f"bench_scale_{args.size}_"))
+    next_day = (dt.date.fromisoformat(AS_OF) + dt.timedelta(days=1)).isoformat()
+    results: dict = {"size": args.size, "machine": f"{os.cpu_count()} cores", "steps": {}}
+    steps = results["steps"]
+    try:
+        print(f"exporting the {args.size} demo company into {work} …", flush=True)
+        today, tomorrow = export(args.size, work / "export"), work / "export_next"
+        export(args.size, tomorrow, advance_days=1)
+        files = export_files(today)
+        results["export_mb"] = sum(path.stat().st_size for path in files) / 1e6
+
+        steps["files_step"] = time_files_step(EXPORT_MAPPING, today, work / "files_home")
+        steps["duckdb_floor"] = time_duckdb_floor(files, work / "floor.duckdb")
+        steps["core_kpi_sql"] = time_core_kpis(work / "floor.duckdb")
+        home = work / "home"
+        steps["nightly"] = measured(
+            [SALESPULSE, "run"], files_environment(home, today, AS_OF), work / "nightly.log"
+        )
+        steps["one_day_later"] = measured(
+            [SALESPULSE, "run"],
+            files_environment(home, tomorrow, next_day),
+            work / "one_day_later.log",
+        )
+        if not args.no_hubspot:
+            steps |= hubspot_runs(args.size, work)
+
+        floor = steps["duckdb_floor"]
+        floor_and_kpis = {key: floor[key] + steps["core_kpi_sql"][key] for key in ("wall", "cpu")}
+        ratios = {
+            "files_step_vs_floor": steps["files_step"]["wall"] / floor["wall"],
+            "files_step_vs_floor_cpu": steps["files_step"]["cpu"] / floor["cpu"],
+            "nightly_vs_floor_and_kpis": steps["nightly"]["wall"] / floor_and_kpis["wall"],
+            "nightly_vs_floor_and_kpis_cpu": steps["nightly"]["cpu"] / floor_and_kpis["cpu"],
+            "one_day_later_share_of_full": steps["one_day_later"]["wall"]
+            / steps["nightly"]["wall"],
+        }
+        if "intraday" in steps:
+            ratios["intraday_share_of_nightly"] = (
+                steps["intraday"]["wall"] / steps["hubspot_nightly"]["wall"]
+            )
+        results["ratios"] = ratios
+        peak = max(step.get("peak_mb", 0) for step in steps.values() if step is not floor)
+        results["peak_mb"] = peak
+
+        print(
+            f"\nbench_scale --size {args.size}: {floor['rows']:,} rows, "
+            f"{results['export_mb']:,.0f} MB of CSV, {results['machine']}"
+        )
+        print(_line("files step (extract+normalize+load)", steps["files_step"]))
+        print(_line("DuckDB reading the same files (floor)", floor))
+        print(_line("core KPI SQL on the floor's tables", steps["core_kpi_sql"]))
+        print(_line("nightly job, files source", steps["nightly"]))
+        print(_line("nightly job, one simulated day later", steps["one_day_later"]))
+        if "intraday" in steps:
+            print(_line("nightly job, HubSpot API", steps["hubspot_nightly"]))
+            print(_line("intraday job, an hour later", steps["intraday"]))
+        print("ratios:")
+        print(
+            _ratio(
+                "files step / floor (wall)", ratios["files_step_vs_floor"], "files_step_vs_floor"
+            )
+        )
+        print(
+            _ratio(
+                "nightly / (floor + KPI SQL) (wall)",
+                ratios["nightly_vs_floor_and_kpis"],
+                "nightly_vs_floor_and_kpis",
+            )
+        )
+        print(
+            f"  {'nightly / (floor + KPI SQL) (cpu)':<44} {ratios['nightly_vs_floor_and_kpis_cpu']:>8.2f}x"
+        )
+        print(
+            _ratio(
+                "one day later / full nightly",
+                ratios["one_day_later_share_of_full"],
+                "one_day_later_share_of_full",
+                share=True,
+            )
+        )
+        if "intraday_share_of_nightly" in ratios:
+            print(
+                _ratio(
+                    "intraday / HubSpot nightly",
+                    ratios["intraday_share_of_nightly"],
+                    "intraday_share_of_nightly",
+                    share=True,
+                )
+            )
+        verdict = "meets" if peak <= 2 * GIB else "MISSES"
+        print(
+            f"  {'peak memory of any process':<44} {peak:>7,.0f} MB   target <= 2,048 MB: {verdict}"
+        )
+    finally:
+        if args.keep:
+            print(f"work folder kept: {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
