@@ -68,8 +68,7 @@ open_deals as (
     where
         versions.is_open
         and not versions.is_deleted
-        and versions.valid_from_date <= {{ as_of }}
-        and (versions.valid_to_date is null or versions.valid_to_date >= {{ as_of }})
+        and {{ deal_version_in_force(as_of) }}
 ),
 
 rep_categories as (

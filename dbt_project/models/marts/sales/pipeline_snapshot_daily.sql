@@ -52,9 +52,7 @@ open_deal_days as (
         days.fiscal_quarter_end_date
     from versions
     inner join days
-        on
-            versions.valid_from_date <= days.date_day
-            and (versions.valid_to_date is null or versions.valid_to_date >= days.date_day)
+        on {{ deal_version_in_force('days.date_day') }}
     where versions.is_open and not versions.is_deleted
 ),
 

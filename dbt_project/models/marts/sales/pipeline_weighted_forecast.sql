@@ -121,8 +121,7 @@ open_deals as (
     where
         is_open
         and not is_deleted
-        and valid_from_date <= {{ as_of }}
-        and (valid_to_date is null or valid_to_date >= {{ as_of }})
+        and {{ deal_version_in_force(as_of, relation=none) }}
 ),
 
 same_month_wins as (
