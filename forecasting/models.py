@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from statsforecast.models import AutoARIMA, AutoETS, AutoTheta, Naive, SeasonalNaive
 
 from forecasting.settings import (
     AUTO_ARIMA,
@@ -41,6 +40,10 @@ class Task:
 
 def make_model(method: str, season_length: int) -> Any:
     """The statsforecast model behind a method name. `season_length` 1 means non-seasonal."""
+    # Imported here, not at the top: statsforecast pulls in statsmodels and scipy (2-3 s), which
+    # every process that loads the asset graph would pay though only the forecast step fits.
+    from statsforecast.models import AutoARIMA, AutoETS, AutoTheta, Naive, SeasonalNaive
+
     if method == NAIVE:
         return Naive()
     if method == SEASONAL_NAIVE:
