@@ -23,9 +23,14 @@ __all__ = [
     "build_warehouse_path",
     "dlt_pipelines_dir",
     "parquet_path",
+    "published_warehouse",
     "salespulse_home",
     "serving_warehouse_path",
 ]
+
+# On PostgreSQL, BI reads the published marts from `serving_<schema>` schemas beside the ones dbt
+# builds (orchestration/defs/publish/postgres.py); on DuckDB the serving file has the dbt names.
+SERVING_SCHEMA_PREFIX = "serving_"
 
 # DuckDB settings of dlt's connections to the build warehouse while it loads. Raw tables have no
 # order (every reader sorts), and keeping the file's order costs DuckDB twice the CPU and three
@@ -115,3 +120,55 @@ class PostgresSession:
 
     def close(self) -> None:
         self._connection.close()
+
+
+class PublishedWarehouse:
+    """A read-only connection to what BI reads, the published marts, that names them as this
+    warehouse publishes them: `relation("sales", "company_performance")` is
+    `"sales"."company_performance"` in the serving DuckDB file and
+    `"serving_sales"."company_performance"` on PostgreSQL. `execute` takes DuckDB's parameter
+    styles on both (see build_warehouse_connection)."""
+
+    def __init__(self, connection: Any, schema_prefix: str, where: str) -> None:
+        self.connection = connection
+        self.schema_prefix = schema_prefix
+        self.where = where  # for messages: the serving file, or the server and database
+
+    def relation(self, schema: str, table: str) -> str:
+        return f"{_quoted(self.schema_prefix + schema)}.{_quoted(table)}"
+
+    def execute(self, sql: str, parameters: Sequence[Any] | Mapping[str, Any] | None = None):
+        if parameters is None:
+            return self.connection.execute(sql)
+        return self.connection.execute(sql, parameters)
+
+
+@contextmanager
+def published_warehouse(serving_path: Path | None = None) -> Iterator[PublishedWarehouse | None]:
+    """The published marts, read-only, closed after the block; None while nothing is published
+    (no serving file, or no serving schema on PostgreSQL). On DuckDB `serving_path` (default:
+    the settings') is the file to open."""
+    settings = current_settings()
+    if settings.warehouse == "postgres" and serving_path is None:
+        database = settings.postgres()
+        with closing(PostgresSession(database)) as session:
+            # Every publish writes its history into serving_salespulse: none, nothing published.
+            (published,) = session.execute(
+                "select count(*) from pg_namespace where nspname = ?",
+                [SERVING_SCHEMA_PREFIX + "salespulse"],
+            ).fetchone()
+            serving = PublishedWarehouse(session, SERVING_SCHEMA_PREFIX, database.where)
+            yield serving if published else None
+        return
+    import duckdb
+
+    path = serving_path or settings.serving_path
+    if not path.exists():
+        yield None
+        return
+    with duckdb.connect(str(path), read_only=True) as con:
+        yield PublishedWarehouse(con, "", str(path))
+
+
+def _quoted(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'

@@ -260,7 +260,7 @@ def _execute_nightly_job(settings: Settings, full_refresh: bool, log_path: Path)
 def _ingest(args: argparse.Namespace) -> int:
     from ingestion.configuration import dlt_configuration
     from ingestion.pipelines import run_source
-    from orchestration.load_report import format_rows, rows_by_source, set_aside_note
+    from orchestration.load_report import format_rows, rows_in_warehouse, set_aside_note
     from orchestration.run_lock import exclusive_run
 
     if args.mapping and args.source != "files":
@@ -283,9 +283,10 @@ def _ingest(args: argparse.Namespace) -> int:
         exclusive_run(settings.home, args.command_line, wait=args.wait),
         dlt_configuration(overrides),
     ):
-        print(f"Loading {args.source} into {settings.build_path} …", flush=True)
+        where = settings.build_path if settings.warehouse == "duckdb" else settings.describe()
+        print(f"Loading {args.source} into {where} …", flush=True)
         load_info = run_source(args.source, replace_dataset=args.replace_dataset)
-    rows = rows_by_source(settings.build_path, [args.source], load_ids=list(load_info.loads_ids))
+    rows = rows_in_warehouse(settings, [args.source], load_ids=list(load_info.loads_ids))
     note = set_aside_note(rows)
     print(f"Loaded {args.source}" + (f", with rows set aside: {note}" if note else ""))
     for line in format_rows(rows):
@@ -294,6 +295,7 @@ def _ingest(args: argparse.Namespace) -> int:
 
 
 def _status(args: argparse.Namespace) -> int:
+    from ingestion.warehouse import published_warehouse
     from orchestration.dagster_home import dagster_home
     from orchestration.serving_report import read_publication
 
@@ -302,20 +304,28 @@ def _status(args: argparse.Namespace) -> int:
         raise CommandError(
             f"no warehouse at {settings.home}: run `salespulse run` first, or set SALESPULSE_HOME"
         )
-    serving = settings.serving_path
-    if serving.exists():
-        publication = read_publication(serving)
+    with published_warehouse() as serving:
+        publication = read_publication(serving) if serving is not None else []
+        where = serving.where if serving is not None else _serving_place(settings)
+        prefix = serving.schema_prefix if serving is not None else ""
+    if publication:
         published_at, run_id = publication[0][0], publication[0][1]
-        print(f"Published: {serving}\n  as of {published_at:%Y-%m-%d %H:%M %Z} by run {run_id}")
+        print(f"Published: {where}\n  as of {published_at:%Y-%m-%d %H:%M %Z} by run {run_id}")
         for _, _, schema, table, rows in publication:
-            print(f"  {schema}.{table}: {rows:,} rows")
+            print(f"  {prefix}{schema}.{table}: {rows:,} rows")
     else:
-        print(f"Nothing published yet in {serving}")
+        print(f"Nothing published yet in {where}")
     instance_dir = dagster_home(settings)
     if not (instance_dir / "dagster.yaml").exists():
         print("No run yet")
         return 0
     return _print_last_run(instance_dir)
+
+
+def _serving_place(settings: Settings) -> str:
+    if settings.warehouse == "postgres":
+        return settings.postgres().where
+    return str(settings.serving_path)
 
 
 def _print_last_run(instance_dir: Path) -> int:

@@ -20,7 +20,14 @@ import requests
 
 from ingestion import PROJECT_ROOT
 from ingestion.configuration import dlt_configuration
-from salespulse.settings import DEMO_DBT_VARS, DEMO_SOURCES, HOME_SETTINGS_FILE, Settings
+from ingestion.warehouse import build_warehouse_connection
+from salespulse.settings import (
+    DEMO_DBT_VARS,
+    DEMO_SOURCES,
+    HOME_SETTINGS_FILE,
+    POSTGRES_CREDENTIALS_ENV,
+    Settings,
+)
 
 READY_PREFIX = "SalesPulse demo API listening on "
 # The simulator reads its bearer token from here: a command line is visible to every user of the
@@ -38,6 +45,8 @@ DEMO_PLANS_MAPPING = PROJECT_ROOT / "ingestion" / "mappings" / "demo_plans.yml"
 # The only files the demo loads (the mapping's entities): the rest of the company comes through
 # its APIs, so exporting it all would cost time and disk for nothing (10 GB at the large size).
 DEMO_PLAN_TABLES = ("quotas", "fx_rates")
+# On PostgreSQL, the schema that marks a database as the demo's warehouse.
+DEMO_DATABASE_MARK = "salespulse_demo"
 DEMO_HOME_MARK = (
     "# Written by `salespulse run --demo`: this warehouse home is the demo's.\ndemo = true\n"
 )
@@ -55,6 +64,8 @@ def demo_files(settings: Settings) -> dict[str, str]:
 
 def claim_demo_home(settings: Settings) -> None:
     """Mark the home as the demo's, refusing one that already holds another warehouse."""
+    if settings.warehouse == "postgres":
+        _claim_demo_database(settings)
     mark = settings.home / HOME_SETTINGS_FILE
     holds_a_warehouse = settings.build_path.exists() or settings.serving_path.exists()
     if holds_a_warehouse and not mark.exists():
@@ -66,6 +77,32 @@ def claim_demo_home(settings: Settings) -> None:
     settings.home.mkdir(parents=True, exist_ok=True)
     if not mark.exists():
         mark.write_text(DEMO_HOME_MARK)
+
+
+def _claim_demo_database(settings: Settings) -> None:
+    """On PostgreSQL the demo's warehouse is the database dlt's connection string names: mark it
+    as the demo's (schema salespulse_demo), refusing one that holds schemas of anything else, a
+    real warehouse above all, which the demo company would overwrite."""
+    with build_warehouse_connection() as con:
+        schemas = {
+            name
+            for (name,) in con.execute(
+                "select nspname from pg_namespace where nspname not like 'pg\\_%' "
+                "and nspname not in ('information_schema', 'public')"
+            ).fetchall()
+        }
+        if schemas and DEMO_DATABASE_MARK not in schemas:
+            raise DemoCompanyError(
+                f"{settings.postgres().where} holds schemas that are not the demo's "
+                f"({', '.join(sorted(schemas)[:5])}, ...), and the demo would overwrite them; "
+                f"point {POSTGRES_CREDENTIALS_ENV} at an empty database of its own for the demo "
+                "(createdb salespulse_demo)"
+            )
+        con.execute(f"create schema if not exists {DEMO_DATABASE_MARK}")
+        con.execute(
+            f"comment on schema {DEMO_DATABASE_MARK} is "
+            "'Written by salespulse run --demo: this database is the demo''s warehouse.'"
+        )
 
 
 def demo_company_changes(settings: Settings, seed: int = DEMO_SEED, scale: str = DEMO_SCALE) -> str:

@@ -8,8 +8,12 @@ Read from the build warehouse, read-only, after the run: every source writes
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
+
+from ingestion.warehouse import build_warehouse_connection
+from salespulse.settings import Settings
 
 # Records loaded but kept out of every metric by dbt, with the reason, per source_system:
 # (schema, table, which of its rows, how its records are counted, what they are).
@@ -45,42 +49,63 @@ class SourceRows:
 
 
 def rows_by_source(
-    build_path: Path, sources: list[str], load_ids: list[str] | None = None, since: float = 0.0
+    build: Path | Any, sources: list[str], load_ids: list[str] | None = None, since: float = 0.0
 ) -> list[SourceRows]:
     """Per source, the rows of its loads (`load_ids`, or every load started at or after `since`,
-    a Unix time: dlt's load ids are the time the load started)."""
-    if not build_path.exists():
-        return []
-    with duckdb.connect(str(build_path), read_only=True) as con:
-        tables = {(schema, name) for schema, name in con.execute(_TABLES).fetchall()}
-        excluded = _excluded_by_source(con, tables)
-        report = []
-        for source in sources:
-            dataset = f"raw_{source}"
-            if (dataset, "load_accounting") not in tables:
-                continue
-            read, loaded, quarantined = _accounted(con, dataset, load_ids, since)
-            report.append(SourceRows(source, read, loaded, quarantined, excluded.get(source, 0)))
+    a Unix time: dlt's load ids are the time the load started). `build` is the DuckDB build
+    file, or an open connection to the build warehouse (`build_warehouse_connection`, which
+    reaches PostgreSQL too)."""
+    if isinstance(build, Path):
+        if not build.exists():
+            return []
+        with duckdb.connect(str(build), read_only=True) as con:
+            return rows_by_source(con, sources, load_ids, since)
+    tables = {(schema, name) for schema, name in build.execute(_TABLES).fetchall()}
+    excluded = _excluded_by_source(build, tables)
+    report = []
+    for source in sources:
+        dataset = f"raw_{source}"
+        if (dataset, "load_accounting") not in tables:
+            continue
+        read, loaded, quarantined = _accounted(build, dataset, load_ids, since)
+        report.append(SourceRows(source, read, loaded, quarantined, excluded.get(source, 0)))
     return report
+
+
+def rows_in_warehouse(
+    settings: Settings, sources: list[str], load_ids: list[str] | None = None, since: float = 0.0
+) -> list[SourceRows]:
+    """rows_by_source in this deployment's build warehouse, DuckDB's file or PostgreSQL."""
+    if settings.warehouse == "postgres":
+        with build_warehouse_connection() as con:
+            return rows_by_source(con, sources, load_ids, since)
+    return rows_by_source(settings.build_path, sources, load_ids, since)
 
 
 _TABLES = "select table_schema, table_name from information_schema.tables"
 
 
 def _accounted(con, dataset: str, load_ids: list[str] | None, since: float) -> tuple[int, ...]:
-    if load_ids is not None:
-        where, params = "load_id in (select unnest($ids))", {"ids": load_ids}
-    else:
-        where, params = "try_cast(load_id as double) >= $since", {"since": since}
-    row = con.execute(
+    """Rows read, loaded and quarantined by the chosen loads; the loads are picked here, not in
+    SQL, so that the same statement runs on DuckDB and PostgreSQL."""
+    per_load = con.execute(
         f"""
-        select coalesce(sum(rows_read), 0), coalesce(sum(rows_loaded), 0),
+        select load_id, coalesce(sum(rows_read), 0), coalesce(sum(rows_loaded), 0),
                coalesce(sum(rows_quarantined), 0)
-        from "{dataset}".load_accounting where {where}
-        """,
-        params,
-    ).fetchone()
-    return tuple(int(value) for value in row)
+        from "{dataset}".load_accounting group by load_id
+        """
+    ).fetchall()
+    chosen = [counts for load_id, *counts in per_load if _is_chosen(load_id, load_ids, since)]
+    return tuple(sum(int(counts[i]) for counts in chosen) for i in range(3))
+
+
+def _is_chosen(load_id: str, load_ids: list[str] | None, since: float) -> bool:
+    if load_ids is not None:
+        return load_id in load_ids
+    try:
+        return float(load_id) >= since
+    except (TypeError, ValueError):  # not a dlt load id: no load of this run
+        return False
 
 
 def _excluded_by_source(con, tables: set[tuple[str, str]]) -> dict[str, int]:

@@ -7,8 +7,9 @@ import sys
 from pathlib import Path
 
 from dashboard.command import OPEN_COMMAND
+from ingestion.warehouse import SERVING_SCHEMA_PREFIX, published_warehouse
 from orchestration.defs.automation.alerts import failure_message, post_alert
-from orchestration.load_report import format_rows, rows_by_source, set_aside_note
+from orchestration.load_report import format_rows, rows_in_warehouse, set_aside_note
 from orchestration.progress import RunSummary
 from orchestration.serving_report import kpi_summary
 from orchestration.settings import NIGHTLY_JOB
@@ -17,7 +18,7 @@ from salespulse.settings import Settings
 
 def report_run(settings: Settings, summary: RunSummary, seconds: float, log_path: Path) -> int:
     """Print the closing report; alert on failure. Returns the command's exit code."""
-    rows = rows_by_source(settings.build_path, list(settings.sources), since=summary.started_at)
+    rows = rows_in_warehouse(settings, list(settings.sources), since=summary.started_at)
     note = set_aside_note(rows)
     if summary.succeeded:
         verdict = "succeeded, with rows set aside" if note else "succeeded"
@@ -49,11 +50,19 @@ def report_run(settings: Settings, summary: RunSummary, seconds: float, log_path
             file=sys.stderr,
         )
         return 1
-    print(f"\nServing warehouse: {settings.serving_path} (open it read-only)")
-    print(kpi_summary(settings.serving_path))
+    with published_warehouse() as serving:
+        if settings.warehouse == "postgres":
+            print(f"\nServing warehouse: {serving.where}, schemas {SERVING_SCHEMA_PREFIX}*")
+        else:
+            print(f"\nServing warehouse: {serving.where} (open it read-only)")
+        print(kpi_summary(serving))
     if note:
         print(f"\nNote: {note}; see the rows table above for where they are.")
-    print(f"\nOpen the dashboard: {OPEN_COMMAND}")
+    if settings.warehouse == "postgres":
+        # The dashboard opens the serving DuckDB file (docs/operations.md, Running on PostgreSQL).
+        print("\nThe dashboard reads DuckDB only: point BI tools at the serving_* schemas")
+    else:
+        print(f"\nOpen the dashboard: {OPEN_COMMAND}")
     print(exploring_hint(settings))
     return 0
 

@@ -114,6 +114,11 @@ class PostgresConnection(BaseModel):
         user = f"{quote(self.user, safe='')}:{quote(self.password, safe='')}"
         return f"postgresql://{user}@{self.host}:{self.port}/{quote(self.database, safe='')}"
 
+    @property
+    def where(self) -> str:
+        """The server and database, for messages (never the password)."""
+        return f"postgres://{self.host}:{self.port}/{self.database}"
+
     def psycopg_kwargs(self) -> dict[str, Any]:
         """Keyword arguments of psycopg2.connect (sessions in UTC, as dbt's profile sets)."""
         return {
@@ -329,8 +334,7 @@ class Settings(BaseModel):
         kind = "demo " if self.demo else ""
         where = str(self.home)
         if self.warehouse == "postgres":
-            connection = self.postgres()
-            where = f"postgres://{connection.host}:{connection.port}/{connection.database}"
+            where = self.postgres().where
         return f"{kind}warehouse {where} with sources {', '.join(self.sources)}"
 
 

@@ -4,6 +4,7 @@ rep_performance) for the last month complete at the marts' as-of date, never the
 import duckdb
 import pytest
 
+from ingestion.warehouse import published_warehouse
 from orchestration.serving_report import kpi_summary
 
 COMPANY = """
@@ -41,7 +42,8 @@ def serving(tmp_path):
 
 
 def test_summarises_the_last_complete_month_from_the_company_and_rep_marts(serving):
-    lines = kpi_summary(serving, top=2).splitlines()
+    with published_warehouse(serving) as published:
+        lines = kpi_summary(published, top=2).splitlines()
 
     assert lines[0] == "June 2026: bookings 3,500.50 USD, 3 won, 1 lost, win rate 75%"
     assert lines[1] == "Top reps by bookings:"
@@ -56,4 +58,5 @@ def test_says_so_when_nothing_has_closed(tmp_path):
         con.execute("create schema sales")
         con.execute(COMPANY.replace("true", "false"))
         con.execute(REPS)
-    assert kpi_summary(path) == "No deal has closed yet: the marts are empty of bookings."
+    with published_warehouse(path) as published:
+        assert kpi_summary(published) == "No deal has closed yet: the marts are empty of bookings."

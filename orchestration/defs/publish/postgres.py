@@ -22,14 +22,17 @@ from contextlib import closing, contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
+from ingestion.warehouse import SERVING_SCHEMA_PREFIX as SERVING_PREFIX
 from orchestration.defs.publish.serving import PublishedTable, quoted
 from salespulse.settings import PostgresConnection
 
-SERVING_PREFIX = "serving_"
 NEXT_SUFFIX = "__next"
 PREVIOUS_SUFFIX = "__previous"
-# The publication history, published with the marts: (run_id, published_at), newest last.
+# The publication history, published with the marts, as in the serving DuckDB file: what each
+# publish wrote (published_at, run_id, table_schema, table_name, row_count), and the view
+# data_as_of (the latest publish's time and run).
 HISTORY_SCHEMA, HISTORY_TABLE = "salespulse", "publications"
+HISTORY_COLUMNS = ("published_at", "run_id", "table_schema", "table_name", "row_count")
 # The role BI users are given (CREATE ROLE salespulse_reader; GRANT salespulse_reader TO ...):
 # granted read access to every published schema when it exists (docs/operations.md).
 READER_ROLE = "salespulse_reader"
@@ -87,19 +90,39 @@ def _write_and_audit(
             if source_rows != copied_rows:
                 raise AuditFailed(f"{copy} holds {copied_rows} rows, {source} {source_rows}")
             published.append(PublishedTable(schema, table, copied_rows))
-        _write_history(cursor, run_id)
+        _write_history(cursor, run_id, published)
         _grant_readers(cursor, schemas)
     return published
 
 
-def _write_history(cursor: Any, run_id: str) -> None:
-    history = quoted(serving_schema(HISTORY_SCHEMA) + NEXT_SUFFIX) + "." + quoted(HISTORY_TABLE)
-    cursor.execute(f"create table {history} (run_id text not null, published_at timestamptz)")
-    previous = f"{quoted(serving_schema(HISTORY_SCHEMA))}.{quoted(HISTORY_TABLE)}"
-    cursor.execute("select to_regclass(%s) is not null", (previous,))
-    if cursor.fetchone()[0]:
-        cursor.execute(f"insert into {history} select run_id, published_at from {previous}")
-    cursor.execute(f"insert into {history} values (%s, %s)", (run_id, datetime.now(UTC)))
+def _write_history(cursor: Any, run_id: str, published: list[PublishedTable]) -> None:
+    staged = quoted(serving_schema(HISTORY_SCHEMA) + NEXT_SUFFIX)
+    history = f"{staged}.{quoted(HISTORY_TABLE)}"
+    cursor.execute(
+        f"create table {history} (published_at timestamptz not null, run_id text not null, "
+        "table_schema text, table_name text, row_count bigint)"
+    )
+    # Earlier publications carried over, by the columns they have (the first PostgreSQL
+    # publishes kept only run_id and published_at).
+    cursor.execute(
+        "select column_name from information_schema.columns "
+        "where table_schema = %s and table_name = %s",
+        (serving_schema(HISTORY_SCHEMA), HISTORY_TABLE),
+    )
+    kept = [column for (column,) in cursor.fetchall() if column in HISTORY_COLUMNS]
+    if kept:
+        columns = ", ".join(quoted(column) for column in kept)
+        previous = f"{quoted(serving_schema(HISTORY_SCHEMA))}.{quoted(HISTORY_TABLE)}"
+        cursor.execute(f"insert into {history} ({columns}) select {columns} from {previous}")
+    published_at = datetime.now(UTC)
+    cursor.executemany(
+        f"insert into {history} values (%s, %s, %s, %s, %s)",
+        [(published_at, run_id, t.schema, t.name, t.row_count) for t in published],
+    )
+    cursor.execute(
+        f"create view {staged}.data_as_of as select published_at, run_id from {history} "
+        "order by published_at desc limit 1"
+    )
 
 
 def _grant_readers(cursor: Any, schemas: list[str]) -> None:

@@ -1,0 +1,139 @@
+"""`salespulse run` and `salespulse status` on a PostgreSQL warehouse, as a person runs them: the
+run completes, and its closing summary (rows per source, the last complete month's bookings and
+top reps) is read from the published serving_ schemas and equals the simulator's truth to the
+cent; `status` lists what was published there. A demo run refuses a database holding another
+warehouse."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from calendar import monthrange
+from contextlib import closing
+from decimal import Decimal
+from pathlib import Path
+
+import psycopg2
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "orchestration"))
+
+from e2e_helpers import command_env
+
+pytestmark = [pytest.mark.postgres, pytest.mark.e2e]
+
+SALESPULSE = str(Path(sys.executable).parent / "salespulse")
+SUMMARY = re.compile(
+    r"^(?P<month>\w+ \d{4}): bookings (?P<bookings>[\d,]+\.\d\d) USD, (?P<won>\d+) won, "
+    r"(?P<lost>\d+) lost, win rate (?P<rate>\d+%|n/a)$"
+)
+
+
+def _salespulse(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [SALESPULSE, *args], env=env, capture_output=True, text=True, timeout=1800
+    )
+
+
+@pytest.fixture(scope="module")
+def command_run(postgres_warehouse, demo_api, demo_company):
+    """(env, home, database, completed `salespulse run`) on this module's PostgreSQL database;
+    the warehouse kind comes from the home's salespulse.toml, the server from dlt's setting."""
+    home, database = postgres_warehouse
+    env = command_env(home, demo_api, demo_company)
+    env.pop("SALESPULSE_WAREHOUSE", None)
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    return env, home, database, _salespulse("run", env=env)
+
+
+def _truth_of_last_complete_month(demo_company):
+    """The simulator's bookings per rep in the last month complete at its as-of date in which
+    a deal closed (the month the summary reports)."""
+    truth = demo_company.truth_rep_monthly()
+    as_of = demo_company.as_of
+    complete = truth["month_start"].map(lambda m: m.replace(day=monthrange(m.year, m.month)[1]))
+    closed = truth[(complete <= as_of) & (truth["won_deals"] + truth["lost_deals"] > 0)]
+    month = max(closed["month_start"])
+    return month, truth[truth["month_start"] == month]
+
+
+def test_the_run_completes_and_summarises_from_the_serving_schemas(command_run, demo_company):
+    _, home, database, run = command_run
+    assert run.returncode == 0, run.stderr[-3000:]
+    out = run.stdout
+    assert f"Serving warehouse: {database.where}, schemas serving_*" in out
+    assert not (home / "build.duckdb").exists() and not (home / "serving.duckdb").exists()
+
+    month, truth = _truth_of_last_complete_month(demo_company)
+    lines = out.splitlines()
+    summary = next(SUMMARY.match(line) for line in lines if SUMMARY.match(line))
+    assert summary["month"] == f"{month:%B %Y}"
+    bookings = sum(truth["bookings"].map(Decimal))
+    won, lost = int(truth["won_deals"].sum()), int(truth["lost_deals"].sum())
+    assert Decimal(summary["bookings"].replace(",", "")) == bookings
+    assert (int(summary["won"]), int(summary["lost"])) == (won, lost)
+    assert summary["rate"] == f"{won / (won + lost):.0%}"
+
+    # The top three reps by bookings, with the truth's figures and the CRM's names.
+    owners = demo_company.owners.set_index("id")
+    top = truth.assign(amount=truth["bookings"].map(Decimal)).sort_values(
+        "amount", ascending=False
+    )[:3]
+    start = lines.index("Top reps by bookings:")
+    for line, rep in zip(lines[start + 1 : start + 4], top.itertuples(), strict=True):
+        name = f"{owners.loc[rep.rep_id, 'first_name']} {owners.loc[rep.rep_id, 'last_name']}"
+        assert line.split() == [
+            *name.split(),
+            f"{rep.amount:,.2f}",
+            "USD",
+            str(rep.won_deals),
+            "won",
+            "win",
+            "rate",
+            f"{rep.won_deals / (rep.won_deals + rep.lost_deals):.0%}",
+        ]
+
+    # The rows of this run's loads, from raw_hubspot.load_accounting in PostgreSQL.
+    with closing(psycopg2.connect(**database.psycopg_kwargs())) as connection:
+        cursor = connection.cursor()
+        cursor.execute("select sum(rows_read), sum(rows_loaded) from raw_hubspot.load_accounting")
+        read, loaded = cursor.fetchone()
+    table = next(i for i, line in enumerate(lines) if "rows by source" in line)
+    assert lines[table + 1].split() == ["hubspot", f"{read:,}", f"{loaded:,}", "0", "0"]
+    assert read > 0
+
+
+def test_status_reports_the_publication_in_postgres(command_run):
+    env, _, database, run = command_run
+    assert run.returncode == 0, run.stderr[-3000:]
+    status = _salespulse("status", env=env)
+    assert status.returncode == 0, status.stderr
+    with closing(psycopg2.connect(**database.psycopg_kwargs())) as connection:
+        cursor = connection.cursor()
+        cursor.execute("select count(*) from serving_sales.rep_performance_monthly")
+        (rows,) = cursor.fetchone()
+        cursor.execute("select run_id from serving_salespulse.data_as_of")
+        (run_id,) = cursor.fetchone()
+    assert status.stdout.startswith(f"Published: {database.where}\n")
+    assert f"by run {run_id}" in status.stdout
+    assert f"  serving_sales.rep_performance_monthly: {rows:,} rows" in status.stdout.splitlines()
+    assert f"Last run: nightly_refresh {run_id[:8]} SUCCESS" in status.stdout
+
+
+def test_the_demo_refuses_a_database_that_holds_another_warehouse(command_run, tmp_path):
+    env, _, database, _ = command_run
+    demo_env = {
+        **env,
+        "SALESPULSE_HOME": str(tmp_path / "demo"),
+        "SALESPULSE_WAREHOUSE": "postgres",
+    }
+    demo = _salespulse("run", "--demo", "--scale", "tiny", env=demo_env)
+    assert demo.returncode == 1
+    assert f"{database.where} holds schemas that are not the demo's" in demo.stderr
+    assert "createdb salespulse_demo" in demo.stderr
+    with closing(psycopg2.connect(**database.psycopg_kwargs())) as connection:
+        cursor = connection.cursor()
+        cursor.execute("select count(*) from pg_namespace where nspname = 'salespulse_demo'")
+        assert cursor.fetchone() == (0,)
