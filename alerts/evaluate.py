@@ -3,11 +3,11 @@
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 
 from alerts.metrics import METRICS, as_of_date, read_metric
 from alerts.rules import AlertRule, AlertRules, Comparison
+from ingestion.warehouse import PublishedWarehouse, published_warehouse
 
 NEEDS_PREVIOUS = (Comparison.DROP, Comparison.RISE)
 NEEDS_MEDIAN = (Comparison.BELOW_TEAM_MEDIAN, Comparison.ABOVE_TEAM_MEDIAN)
@@ -35,14 +35,24 @@ class Breach:
         return f"{self.rule_id}|{self.level}|{self.subject_id}"
 
 
-def evaluate_serving(serving_path: Path, rules: AlertRules) -> dict[str, list[Breach]]:
-    """Breaches of each rule (by rule id) on the published serving file, opened read-only."""
-    with duckdb.connect(str(serving_path), read_only=True) as con:
-        as_of = as_of_date(con)
-        return {
-            rule.id: breaches(rule, read_metric(con, rule.metric, rule.level, rule.period, as_of))
-            for rule in rules.rules
-        }
+def evaluate_serving(
+    rules: AlertRules, serving_path: Path | None = None
+) -> dict[str, list[Breach]]:
+    """Breaches of each rule (by rule id) on the published marts, read-only: the serving DuckDB
+    file (`serving_path`, default the settings'), or PostgreSQL's serving_ schemas."""
+    with published_warehouse(serving_path) as serving:
+        if serving is None:
+            raise FileNotFoundError("nothing is published yet: the alert rules need the marts")
+        return evaluate(serving, rules)
+
+
+def evaluate(serving: PublishedWarehouse, rules: AlertRules) -> dict[str, list[Breach]]:
+    """Breaches of each rule (by rule id) on the published marts `serving` reads."""
+    as_of = as_of_date(serving)
+    return {
+        rule.id: breaches(rule, read_metric(serving, rule.metric, rule.level, rule.period, as_of))
+        for rule in rules.rules
+    }
 
 
 def breaches(rule: AlertRule, frame: pd.DataFrame) -> list[Breach]:

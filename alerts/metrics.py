@@ -11,13 +11,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-import duckdb
 import pandas as pd
 
+from ingestion.warehouse import PublishedWarehouse
+
 PERFORMANCE_MART = {
-    "rep": ("sales.rep_performance", "rep_id", "rep_name"),
-    "team": ("sales.team_performance", "team_id", "team_name"),
-    "company": ("sales.company_performance", "'company'", "'Company'"),
+    "rep": ("rep_performance", "rep_id", "rep_name"),
+    "team": ("team_performance", "team_id", "team_name"),
+    "company": ("company_performance", "'company'", "'Company'"),
 }
 UNKNOWN_MEMBER = "unassigned"  # the rep and team that ownerless records roll up to
 
@@ -29,13 +30,14 @@ class Metric:
     sample_label: str  # what `sample` counts, for the message: "leads", "days elapsed"
     levels: tuple[str, ...]
     periods: tuple[str, ...]
-    read: Callable[[duckdb.DuckDBPyConnection, str, str, date], pd.DataFrame]
+    read: Callable[[PublishedWarehouse, str, str, date], pd.DataFrame]
 
 
-def as_of_date(con: duckdb.DuckDBPyConnection) -> date:
+def as_of_date(con: PublishedWarehouse) -> date:
     """The last day the published marts report on."""
     (day,) = con.execute(
-        "select max(date_day) from core.dim_dates where not is_after_as_of_date"
+        f"select max(date_day) from {con.relation('core', 'dim_dates')} "
+        "where not is_after_as_of_date"
     ).fetchone()
     return day
 
@@ -51,8 +53,8 @@ def _performance(column: str, sample: str, in_progress: bool):
             f"""
             select {subject_id} as subject_id, {subject_name} as subject_name,
                 {team_id} as team_id, period_label, period_start_date, is_period_complete,
-                cast({column} as double) as value, cast({sample} as double) as sample
-            from {mart}
+                cast({column} as double precision) as value, cast({sample} as double precision) as sample
+            from {con.relation("sales", mart)}
             where period_grain = ? and period_start_date <= ?
             """,
             [period, as_of],
@@ -71,10 +73,10 @@ def _working_days_without_activity(con, level: str, period: str, as_of: date) ->
     """Weekdays (Monday to Friday) after the rep's last activity day, up to the as-of date;
     counted from the rep's start date when the rep has no activity since. Active reps only."""
     return con.execute(
-        """
+        f"""
         with last_activity as (
             select rep_id, max(activity_date) as last_activity_date
-            from sales.rep_activity_daily
+            from {con.relation("sales", "rep_activity_daily")}
             group by rep_id
         ),
         reps as (
@@ -83,16 +85,16 @@ def _working_days_without_activity(con, level: str, period: str, as_of: date) ->
                     coalesce(last_activity.last_activity_date + 1, reps.start_date),
                     coalesce(reps.start_date, last_activity.last_activity_date + 1)
                 ) as counting_from
-            from core.dim_reps as reps
+            from {con.relation("core", "dim_reps")} as reps
             left join last_activity on last_activity.rep_id = reps.rep_id
             where reps.is_active and not reps.is_unknown_member
         )
         select reps.rep_id as subject_id, reps.rep_name as subject_name, reps.team_id,
             cast(? as varchar) as period_label, cast(? as date) as period_start_date,
             true as is_evaluated,
-            cast(count(dates.date_day) as double) as value, cast(null as double) as sample
+            cast(count(dates.date_day) as double precision) as value, cast(null as double precision) as sample
         from reps
-        left join core.dim_dates as dates
+        left join {con.relation("core", "dim_dates")} as dates
             on dates.date_day >= reps.counting_from and dates.date_day <= ?
             and not dates.is_weekend
         group by reps.rep_id, reps.rep_name, reps.team_id
@@ -114,11 +116,11 @@ def _open_deals_past_close_date(con, level: str, period: str, as_of: date) -> pd
         select {subject[0]} as subject_id, {subject[1]} as subject_name, {team_id} as team_id,
             cast(? as varchar) as period_label, cast(? as date) as period_start_date,
             true as is_evaluated,
-            cast(count(case when deals.expected_close_date < ? then 1 end) as double) as value,
-            cast(count(*) as double) as sample
-        from core.fct_deals as deals
-        left join core.dim_reps as reps on reps.rep_id = deals.owner_rep_id
-        left join core.dim_teams as teams on teams.team_id = deals.team_id
+            cast(count(case when deals.expected_close_date < ? then 1 end) as double precision) as value,
+            cast(count(*) as double precision) as sample
+        from {con.relation("core", "fct_deals")} as deals
+        left join {con.relation("core", "dim_reps")} as reps on reps.rep_id = deals.owner_rep_id
+        left join {con.relation("core", "dim_teams")} as teams on teams.team_id = deals.team_id
         where deals.status = 'open' and not deals.is_deleted and deals.created_date <= ?
         group by 1, 2, 3
         """,
@@ -129,12 +131,12 @@ def _open_deals_past_close_date(con, level: str, period: str, as_of: date) -> pd
 def _fiscal_quarter_pipeline_coverage(con, level: str, period: str, as_of: date) -> pd.DataFrame:
     """A rep's fiscal_quarter_coverage in pipeline_coverage_daily on the as-of date."""
     return con.execute(
-        """
+        f"""
         select rep_id as subject_id, rep_name as subject_name, team_id,
             cast(snapshot_date as varchar) as period_label, snapshot_date as period_start_date,
-            true as is_evaluated, cast(fiscal_quarter_coverage as double) as value,
-            cast(null as double) as sample
-        from sales.pipeline_coverage_daily
+            true as is_evaluated, cast(fiscal_quarter_coverage as double precision) as value,
+            cast(null as double precision) as sample
+        from {con.relation("sales", "pipeline_coverage_daily")}
         where snapshot_date = ?
         """,
         [as_of],
@@ -161,10 +163,10 @@ def _next_fiscal_quarter_pipeline_coverage(
         select {subject[0]} as subject_id, {subject[1]} as subject_name, {subject[2]} as team_id,
             cast(forecast.quarter_start_date as varchar) as period_label,
             forecast.quarter_start_date as period_start_date, true as is_evaluated,
-            cast(forecast.pipeline_coverage as double) as value, cast(null as double) as sample
-        from sales.pipeline_weighted_forecast as forecast
-        left join core.dim_reps as reps on reps.rep_id = forecast.rep_id
-        left join core.dim_teams as teams on teams.team_id = forecast.team_id
+            cast(forecast.pipeline_coverage as double precision) as value, cast(null as double precision) as sample
+        from {con.relation("sales", "pipeline_weighted_forecast")} as forecast
+        left join {con.relation("core", "dim_reps")} as reps on reps.rep_id = forecast.rep_id
+        left join {con.relation("core", "dim_teams")} as teams on teams.team_id = forecast.team_id
         where forecast.forecast_level = ? and not forecast.is_current_quarter
             and forecast.quota is not null
         """,
@@ -184,9 +186,9 @@ def _team_wave(column: str, sample: str, mart: str, where: str = "true"):
                 -- Each team's wave opens with its first answer: a wave starts when any team's did,
                 -- so that every team's figure of one wave is judged and compared together.
                 min(opened_date) over (partition by survey_id, wave) as period_start_date,
-                case when is_suppressed then null else cast({column} as double) end as value,
-                case when is_suppressed then null else cast({sample} as double) end as sample
-            from {mart}
+                case when is_suppressed then null else cast({column} as double precision) end as value,
+                case when is_suppressed then null else cast({sample} as double precision) end as sample
+            from {con.relation(*mart.split("."))}
             where {where} and opened_date <= ?
             """,
             [as_of],
@@ -281,8 +283,13 @@ METRICS: dict[str, Metric] = {
 
 
 def read_metric(
-    con: duckdb.DuckDBPyConnection, metric: str, level: str, period: str, as_of: date
+    con: PublishedWarehouse, metric: str, level: str, period: str, as_of: date
 ) -> pd.DataFrame:
     """The metric's frame, without the unknown member that ownerless records roll up to."""
     frame = METRICS[metric].read(con, level, period, as_of)
+    # One frame whichever engine read it: PostgreSQL's driver gives dates and NULLs as Python
+    # objects where DuckDB gives datetime64 and NaN.
+    frame["period_start_date"] = pd.to_datetime(frame["period_start_date"])
+    frame[["value", "sample"]] = frame[["value", "sample"]].astype(float)
+    frame["is_evaluated"] = frame["is_evaluated"].astype(bool)
     return frame[frame["subject_id"] != UNKNOWN_MEMBER].reset_index(drop=True)

@@ -4,6 +4,17 @@ brief, rendered from the published marts."""
 import argparse
 
 from ingestion.warehouse import salespulse_home, serving_warehouse_path
+from salespulse.settings import current_settings
+
+
+def require_duckdb_serving() -> None:
+    """The digest and the briefs read the serving DuckDB file: on a PostgreSQL warehouse they
+    say so, instead of reporting that nothing was published."""
+    if current_settings().warehouse == "postgres":
+        raise RuntimeError(
+            "the weekly digest and the one-on-one briefs read the serving DuckDB file and do not "
+            "run on a PostgreSQL warehouse yet (docs/operations.md, Running on PostgreSQL)"
+        )
 
 
 def add_digest_command(commands: argparse._SubParsersAction) -> None:
@@ -37,6 +48,7 @@ def add_digest_command(commands: argparse._SubParsersAction) -> None:
 
 
 def _serving():
+    require_duckdb_serving()
     serving = serving_warehouse_path()
     if not serving.exists():
         raise FileNotFoundError(f"nothing published yet in {serving}: run `salespulse run` first")

@@ -35,7 +35,8 @@ def report_run(settings: Settings, summary: RunSummary, seconds: float, log_path
         print(f"    failed: {check}")
     if alerts_open:
         # A KPI alert is a finding about the sales, not a fault in the data (alerts.alerts).
-        print(f"  KPI alerts breached: {len(alerts_open)} (published in alerts.alerts)")
+        where = SERVING_SCHEMA_PREFIX if settings.warehouse == "postgres" else ""
+        print(f"  KPI alerts breached: {len(alerts_open)} (published in {where}alerts.alerts)")
         for check in alerts_open:
             print(f"    breached: {check}")
     for step, text in summary.failed_steps.items():

@@ -1,8 +1,9 @@
 """`salespulse run` and `salespulse status` on a PostgreSQL warehouse, as a person runs them: the
 run completes, and its closing summary (rows per source, the last complete month's bookings and
 top reps) is read from the published serving_ schemas and equals the simulator's truth to the
-cent; `status` lists what was published there. A demo run refuses a database holding another
-warehouse."""
+cent; `status` lists what was published there. The KPI alert rules are judged on the serving_
+schemas: a breached rule is reported as the simulator's truth says, and as DuckDB judges the
+same marts. A demo run refuses a database holding another warehouse."""
 
 from __future__ import annotations
 
@@ -15,12 +16,19 @@ from contextlib import closing
 from decimal import Decimal
 from pathlib import Path
 
+import duckdb
+import pandas as pd
 import psycopg2
+import pyarrow as pa
 import pytest
+import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "orchestration"))
 
 from e2e_helpers import command_env
+
+from alerts.evaluate import evaluate_serving
+from alerts.rules import DEFAULT_RULES_PATH, load_rules
 
 pytestmark = [pytest.mark.postgres, pytest.mark.e2e]
 
@@ -37,13 +45,39 @@ def _salespulse(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     )
 
 
+# Breached by every rep whose win rate in the last complete month is below one half, on at least
+# two closed deals: the simulator's truth says who (with the shipped rules beside it).
+WIN_RATE_RULE = {
+    "id": "rep_win_rate_below_half",
+    "metric": "win_rate",
+    "level": "rep",
+    "period": "month",
+    "comparison": "below",
+    "threshold": 0.5,
+    "min_sample": 2,
+    "severity": "warning",
+    "recipient": "team",
+}
+
+
 @pytest.fixture(scope="module")
-def command_run(postgres_warehouse, demo_api, demo_company):
+def rules_file(tmp_path_factory) -> Path:
+    rules = yaml.safe_load(DEFAULT_RULES_PATH.read_text())
+    rules["rules"].append(WIN_RATE_RULE)
+    path = tmp_path_factory.mktemp("rules") / "rules.yml"
+    path.write_text(yaml.safe_dump(rules))
+    return path
+
+
+@pytest.fixture(scope="module")
+def command_run(postgres_warehouse, demo_api, demo_company, rules_file):
     """(env, home, database, completed `salespulse run`) on this module's PostgreSQL database;
     the warehouse kind comes from the home's salespulse.toml, the server from dlt's setting."""
     home, database = postgres_warehouse
     env = command_env(home, demo_api, demo_company)
     env.pop("SALESPULSE_WAREHOUSE", None)
+    env.pop("SALESPULSE_ALERT_WEBHOOK_URL", None)
+    env["SALESPULSE_ALERT_RULES"] = str(rules_file)
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     return env, home, database, _salespulse("run", env=env)
 
@@ -137,3 +171,74 @@ def test_the_demo_refuses_a_database_that_holds_another_warehouse(command_run, t
         cursor = connection.cursor()
         cursor.execute("select count(*) from pg_namespace where nspname = 'salespulse_demo'")
         assert cursor.fetchone() == (0,)
+
+
+def _serving_copy_in_duckdb(database, path: Path) -> Path:
+    """Every published serving_ table of PostgreSQL, copied (through Arrow, types kept) into a
+    DuckDB serving file under its dbt schema name, as DuckDB's publish lays it out."""
+    with closing(psycopg2.connect(**database.psycopg_kwargs())) as connection:
+        cursor = connection.cursor()
+        cursor.execute(
+            "select table_schema, table_name from information_schema.tables "
+            "where starts_with(table_schema, 'serving_') and table_type = 'BASE TABLE'"
+        )
+        with duckdb.connect(str(path)) as con:
+            for schema, table in cursor.fetchall():
+                cursor.execute(f'select * from "{schema}"."{table}"')
+                columns = [column.name for column in cursor.description]
+                frame = pd.DataFrame.from_records(cursor.fetchall(), columns=columns)
+                arrow = pa.Table.from_pandas(frame, preserve_index=False)  # noqa: F841 (SQL)
+                name = schema.removeprefix("serving_")
+                con.execute(f'create schema if not exists "{name}"')
+                con.execute(f'create table "{name}"."{table}" as select * from arrow')
+    return path
+
+
+def test_kpi_alerts_are_judged_on_postgres_as_the_truth_and_duckdb_say(
+    command_run, demo_company, rules_file, monkeypatch, tmp_path
+):
+    _, home, database, run = command_run
+    assert run.returncode == 0, run.stderr[-3000:]
+    monkeypatch.setenv("SALESPULSE_HOME", str(home))
+    monkeypatch.setenv("SALESPULSE_ALERT_RULES", str(rules_file))
+    rules = load_rules()
+    on_postgres = evaluate_serving(rules)
+    on_duckdb = evaluate_serving(rules, _serving_copy_in_duckdb(database, tmp_path / "s.duckdb"))
+
+    # The same marts, judged on either engine, breach the same rules with the same figures.
+    assert on_postgres == on_duckdb
+    # The win-rate rule breaches exactly the reps the simulator's truth says, with their rates.
+    _, truth = _truth_of_last_complete_month(demo_company)
+    closed = truth["won_deals"] + truth["lost_deals"]
+    expected = truth[(closed >= 2) & (truth["won_deals"] / closed < 0.5)]
+    breached = on_postgres[WIN_RATE_RULE["id"]]
+    assert sorted(b.subject_id for b in breached) == sorted(expected["rep_id"])
+    assert len(breached) > 0
+    rates = dict(
+        zip(expected["rep_id"], expected["won_deals"] / closed[expected.index], strict=True)
+    )
+    assert all(b.value == pytest.approx(rates[b.subject_id]) for b in breached)
+
+    # The run reported each breached rule, and published the open alerts in serving_alerts.
+    breached_rules = {rule for rule, found in on_postgres.items() if found}
+    reported = {
+        line.rpartition(":alert_")[2]
+        for line in run.stdout.splitlines()
+        if line.strip().startswith("breached: ")
+    }
+    assert reported == breached_rules
+    assert f"KPI alerts breached: {len(breached_rules)} (published in serving_alerts.alerts)" in (
+        run.stdout
+    )
+    with closing(psycopg2.connect(**database.psycopg_kwargs())) as connection:
+        cursor = connection.cursor()
+        cursor.execute("select alert_key from serving_alerts.alerts where status = 'open'")
+        published = sorted(key for (key,) in cursor.fetchall())
+    assert published == sorted(b.key for found in on_postgres.values() for b in found)
+
+
+def test_the_digest_says_it_does_not_run_on_postgres_yet(command_run):
+    env, _, _, _ = command_run
+    digest = _salespulse("digest", "--team", "any", env=env)
+    assert digest.returncode == 1
+    assert "do not run on a PostgreSQL warehouse yet" in digest.stderr

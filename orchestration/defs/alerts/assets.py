@@ -21,9 +21,16 @@ from alerts.evaluate import evaluate_serving
 from alerts.notify import send_notices
 from alerts.rules import load_rules, rules_path
 from alerts.state import OPEN, mark_notified, merge
-from alerts.store import read_state, write_state
-from ingestion.warehouse import build_warehouse_path, parquet_path, serving_warehouse_path
+from alerts.store import ALERTS_SCHEMA, ALERTS_TABLE, read_state, read_state_from, write_state
+from ingestion.warehouse import (
+    build_warehouse_connection,
+    build_warehouse_path,
+    parquet_path,
+    serving_warehouse_path,
+)
+from orchestration.defs.publish.postgres import republish_table_postgres
 from orchestration.settings import BUILD_WAREHOUSE_POOL
+from salespulse.settings import current_settings
 
 SERVING_KEY = AssetKey(["serving", "warehouse"])
 ALERTS_KEY = AssetKey(["alerts", "alerts"])
@@ -49,7 +56,7 @@ def kpi_alert_checks():
     @multi_asset_check(specs=specs, name="kpi_alert_rules", can_subset=True)
     def kpi_alert_rules(context: AssetCheckExecutionContext):
         # The rules the checks were defined from (a changed file takes a code location reload).
-        breaches = evaluate_serving(serving_warehouse_path(), rules)
+        breaches = evaluate_serving(rules)
         selected = {key.name for key in context.selected_asset_check_keys}
         for rule in rules.rules:
             if _check_name(rule.id) not in selected:
@@ -88,15 +95,25 @@ def alerts(context: AssetExecutionContext) -> MaterializeResult:
 
     rules = load_rules()
     now = datetime.now(UTC)
-    current = [
-        b for found in evaluate_serving(serving_warehouse_path(), rules).values() for b in found
-    ]
-    state = merge(read_state(build_warehouse_path()), current, now)
+    current = [b for found in evaluate_serving(rules).values() for b in found]
+    settings = current_settings()
+    if settings.warehouse == "postgres":
+        with build_warehouse_connection() as con:
+            previous = read_state_from(con)
+    else:
+        previous = read_state(build_warehouse_path())
+    state = merge(previous, current, now)
     delivered = send_notices(state, lambda a: rules.webhook_url(a.recipient, a.team_id))
     state = mark_notified(state, delivered, now)
-    with duckdb.connect(str(build_warehouse_path())) as con:
-        write_state(con, state)
-    rows = republish_alerts(build_warehouse_path(), serving_warehouse_path(), parquet_path())
+    if settings.warehouse == "postgres":
+        with build_warehouse_connection(read_only=False) as con:
+            write_state(con, state)
+        # Into serving_alerts alone, swapped in as a publish does.
+        rows = republish_table_postgres(settings.postgres(), ALERTS_SCHEMA, ALERTS_TABLE)
+    else:
+        with duckdb.connect(str(build_warehouse_path())) as con:
+            write_state(con, state)
+        rows = republish_alerts(build_warehouse_path(), serving_warehouse_path(), parquet_path())
     open_alerts = [a for a in state if a.status == OPEN]
     context.log.info(f"{len(open_alerts)} open alerts, {len(delivered)} notices delivered")
     return MaterializeResult(

@@ -12,6 +12,7 @@ from dagster import (
 
 from alerts.notify import post
 from alerts.rules import load_rules
+from briefings.command import require_duckdb_serving
 from briefings.digest import team_digest, write_digest
 from briefings.teams import digest_teams
 from ingestion.warehouse import salespulse_home, serving_warehouse_path
@@ -24,6 +25,7 @@ WEEKLY_DIGEST_CRON = "0 7 * * 1"
 def post_team_digests(context: OpExecutionContext) -> None:
     import requests
 
+    require_duckdb_serving()
     rules = load_rules()
     serving = serving_warehouse_path()
     for team_id in digest_teams(serving):

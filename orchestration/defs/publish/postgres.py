@@ -64,6 +64,27 @@ def publish_marts_postgres(
     return published
 
 
+def republish_table_postgres(database: PostgresConnection, schema: str, table: str) -> int:
+    """Replace the published `serving_<schema>` with a copy of the build's `schema.table` alone,
+    swapped in as a publish does (the KPI alert state, written after the marts were published);
+    the other serving schemas are untouched. Returns the rows published."""
+    with _connection(database) as connection:
+        with connection, connection.cursor() as cursor:
+            staged = quoted(serving_schema(schema) + NEXT_SUFFIX)
+            cursor.execute(f"drop schema if exists {staged} cascade")
+            cursor.execute(f"create schema {staged}")
+            cursor.execute(
+                f"create table {staged}.{quoted(table)} as "
+                f"select * from {quoted(schema)}.{quoted(table)}"
+            )
+            cursor.execute(f"select count(*) from {staged}.{quoted(table)}")
+            (rows,) = cursor.fetchone()
+            _grant_readers(cursor, [schema])
+        _swap(connection, [schema])
+        _drop_previous(connection, [schema])
+    return rows
+
+
 @contextmanager
 def _connection(database: PostgresConnection) -> Iterator[Any]:
     import psycopg2  # only a PostgreSQL deployment needs the driver
