@@ -61,3 +61,42 @@ def test_the_nightly_job_runs_and_publishes_on_postgres(first_run):
             "select count(*) from serving_sales.rep_performance_monthly"
         ).fetchone()
     assert forecasts > 0 and published > 0
+
+
+# Money marts and their money columns: every one decimal(38, 2) on DuckDB (docs/metrics.md).
+MONEY_COLUMNS = {
+    "company_performance": ("bookings", "lost_amount", "quota", "prorated_quota"),
+    "rep_performance_monthly": ("bookings", "lost_amount"),
+    "account_performance": ("bookings", "lost_amount", "open_pipeline"),
+    "pipeline_weighted_forecast": ("bookings_to_date", "weighted_pipeline", "quota"),
+}
+
+
+def test_money_is_numeric_38_2_on_postgres_as_on_duckdb(first_run):
+    """Sums of money through CASEs and UNIONs come out of PostgreSQL as numeric of any size; the
+    models cast them back to the money type, so no column dbt builds is unconstrained (before
+    the cast: intermediate.int_quota_periods.quota and prorated_quota)."""
+    with build_warehouse_connection() as con:
+        unconstrained = con.execute(
+            """
+            select table_schema || '.' || table_name || '.' || column_name
+            from information_schema.columns
+            where data_type = 'numeric' and numeric_precision is null
+                and table_schema not in ('pg_catalog', 'information_schema')
+            order by 1
+            """
+        ).fetchall()
+        tables = ", ".join(f"'{name}'" for name in MONEY_COLUMNS)
+        money = con.execute(
+            f"""
+            select table_schema, table_name, column_name, numeric_precision, numeric_scale
+            from information_schema.columns
+            where table_schema in ('sales', 'serving_sales') and table_name in ({tables})
+            """
+        ).fetchall()
+    assert unconstrained == []
+    types = {(schema, table, column): (p, s) for schema, table, column, p, s in money}
+    for schema in ("sales", "serving_sales"):
+        for table, columns in MONEY_COLUMNS.items():
+            for column in columns:
+                assert types[(schema, table, column)] == (38, 2), f"{schema}.{table}.{column}"

@@ -182,4 +182,14 @@ final as (
     select * from company_quotas
 )
 
-select * from final
+-- Typed as money again: PostgreSQL's sums of numeric(38, 2) through the CASEs and UNIONs above
+-- come out as numeric of any size (DuckDB keeps decimal(38, 2), which the cast leaves as is).
+select
+    quota_level,
+    member_id,
+    team_id,
+    period_grain,
+    period_start_date,
+    cast(quota as {{ type_money() }}) as quota,
+    cast(prorated_quota as {{ type_money() }}) as prorated_quota
+from final
