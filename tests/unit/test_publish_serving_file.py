@@ -141,3 +141,88 @@ def test_a_reader_holding_the_serving_file_read_write_fails_the_publish_with_the
     assert "read_only=True" in message and "run the refresh again" in message
     assert serving.read_bytes() == before
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+FORECAST = ("forecast", "forecast_bookings_monthly")
+
+
+def _build_with_forecast(path, bookings: str, forecast: str) -> None:
+    """The build warehouse after a run: the sales mart, and a forecast mart."""
+    with duckdb.connect(str(path)) as con:
+        con.execute("create schema if not exists forecast")
+        con.execute(
+            "create or replace table sales.rep_performance_monthly as "
+            f"select 'r1' as rep_id, {bookings}::decimal(18, 2) as bookings"
+        )
+        con.execute(
+            "create or replace table forecast.forecast_bookings_monthly as "
+            f"select 'company' as series_id, {forecast}::decimal(18, 2) as forecast_bookings"
+        )
+
+
+def test_a_partial_publish_carries_the_other_marts_over_as_last_published(tmp_path, build_file):
+    """The intraday publish: the rebuilt mart from the build, the forecast mart from the previous
+    serving file (not the build's newer, unpublished version), its Parquet file a hard link."""
+    serving, link = tmp_path / "serving.duckdb", tmp_path / "parquet"
+    _build_with_forecast(build_file, bookings="10.50", forecast="100.00")
+    publish_marts(build_file, serving, [*MARTS, FORECAST], run_id="nightly", parquet_link=link)
+    first_forecast = (link / "forecast" / "forecast_bookings_monthly.parquet").resolve()
+    # Later the build holds new bookings, and a forecast that was never published.
+    _build_with_forecast(build_file, bookings="12.00", forecast="999.00")
+
+    published = publish_marts(
+        build_file, serving, MARTS, run_id="intraday", parquet_link=link, carried_over=[FORECAST]
+    )
+
+    assert {t.relation: t.carried_over for t in published} == {
+        "sales.rep_performance_monthly": False,
+        "forecast.forecast_bookings_monthly": True,
+    }
+    assert _bookings(serving) == [("r1", 12.0)]
+    with duckdb.connect(str(serving), read_only=True) as con:
+        forecast = con.execute("select forecast_bookings from forecast.forecast_bookings_monthly")
+        assert forecast.fetchall() == [(100.0,)]
+        log = con.execute(
+            "select run_id, table_schema || '.' || table_name, row_count, carried_over "
+            "from salespulse.publications order by run_id, 2"
+        ).fetchall()
+    assert log == [
+        ("intraday", "forecast.forecast_bookings_monthly", 1, True),
+        ("intraday", "sales.rep_performance_monthly", 1, False),
+        ("nightly", "forecast.forecast_bookings_monthly", 1, False),
+        ("nightly", "sales.rep_performance_monthly", 1, False),
+    ]
+    carried_parquet = link / "forecast" / "forecast_bookings_monthly.parquet"
+    assert carried_parquet.stat().st_ino == first_forecast.stat().st_ino
+    assert duckdb.sql(f"select forecast_bookings from '{carried_parquet}'").fetchall() == [(100.0,)]
+    rebuilt_parquet = link / "sales" / "rep_performance_monthly.parquet"
+    assert duckdb.sql(f"select bookings from '{rebuilt_parquet}'").fetchall() == [(12.0,)]
+
+
+def test_a_mart_to_carry_over_that_was_never_published_comes_from_the_build(tmp_path, build_file):
+    serving, link = tmp_path / "serving.duckdb", tmp_path / "parquet"
+    publish_marts(build_file, serving, MARTS, run_id="run-1", parquet_link=link)
+    _build_with_forecast(build_file, bookings="10.50", forecast="100.00")
+
+    published = publish_marts(
+        build_file, serving, MARTS, run_id="run-2", parquet_link=link, carried_over=[FORECAST]
+    )
+
+    assert [t.carried_over for t in published] == [False, False]
+    parquet_file = link / "forecast" / "forecast_bookings_monthly.parquet"
+    assert duckdb.sql(f"select forecast_bookings from '{parquet_file}'").fetchall() == [(100.0,)]
+
+
+def test_a_publication_log_from_before_carry_over_keeps_its_history(tmp_path, build_file):
+    serving = tmp_path / "serving.duckdb"
+    publish_marts(build_file, serving, MARTS, run_id="run-1")
+    with duckdb.connect(str(serving)) as con:  # the log as publishes wrote it before
+        con.execute("alter table salespulse.publications drop column carried_over")
+
+    publish_marts(build_file, serving, MARTS, run_id="run-2")
+
+    with duckdb.connect(str(serving), read_only=True) as con:
+        log = con.execute(
+            "select run_id, carried_over from salespulse.publications order by run_id"
+        ).fetchall()
+    assert log == [("run-1", False), ("run-2", False)]

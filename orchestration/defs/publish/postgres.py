@@ -2,7 +2,9 @@
 publish replaces all at once.
 
 Write: every mart is copied from the schema dbt built it in into `serving_<schema>__next`
-(fresh), with the publication history. Audit: each copy has the rows of its source. Publish: one
+(fresh), with the publication history; a mart the run did not rebuild (`carried_over`: the
+intraday job's forecast and slow-moving marts) is copied from its published `serving_<schema>`
+instead, as it was last published. Audit: each copy has the rows of its source. Publish: one
 transaction renames every `serving_<schema>` to `__previous` and every `__next` into its place,
 then the previous versions are dropped.
 
@@ -23,16 +25,23 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ingestion.warehouse import SERVING_SCHEMA_PREFIX as SERVING_PREFIX
-from orchestration.defs.publish.serving import PublishedTable, quoted
+from orchestration.defs.publish.serving import AuditFailed, PublishedTable, quoted
 from salespulse.settings import PostgresConnection
 
 NEXT_SUFFIX = "__next"
 PREVIOUS_SUFFIX = "__previous"
 # The publication history, published with the marts, as in the serving DuckDB file: what each
-# publish wrote (published_at, run_id, table_schema, table_name, row_count), and the view
-# data_as_of (the latest publish's time and run).
+# publish wrote (published_at, run_id, table_schema, table_name, row_count, carried_over), and
+# the view data_as_of (the latest publish's time and run).
 HISTORY_SCHEMA, HISTORY_TABLE = "salespulse", "publications"
-HISTORY_COLUMNS = ("published_at", "run_id", "table_schema", "table_name", "row_count")
+HISTORY_COLUMNS = (
+    "published_at",
+    "run_id",
+    "table_schema",
+    "table_name",
+    "row_count",
+    "carried_over",
+)
 # The role BI users are given (CREATE ROLE salespulse_reader; GRANT salespulse_reader TO ...):
 # granted read access to every published schema when it exists (docs/operations.md).
 READER_ROLE = "salespulse_reader"
@@ -41,24 +50,24 @@ SWAP_LOCK_TIMEOUT = "200ms"
 SWAP_ATTEMPTS = 50
 
 
-class AuditFailed(RuntimeError):
-    """A staged copy does not hold the rows of the mart it copies: nothing was published."""
-
-
 def serving_schema(schema: str) -> str:
     return f"{SERVING_PREFIX}{schema}"
 
 
 def publish_marts_postgres(
-    database: PostgresConnection, marts: list[tuple[str, str]], run_id: str
+    database: PostgresConnection,
+    marts: list[tuple[str, str]],
+    run_id: str,
+    carried_over: list[tuple[str, str]] = (),
 ) -> list[PublishedTable]:
-    """Copy `marts` ([(schema, table)]) into staged serving schemas, audit them, and swap them
-    in with one transaction. A failure before the swap leaves the published marts as they were."""
-    if not marts:
+    """Copy `marts` ([(schema, table)]) into staged serving schemas, and `carried_over` from the
+    published ones (from the build schema if not published yet), audit them, and swap them in
+    with one transaction. A failure before the swap leaves the published marts as they were."""
+    if not marts and not carried_over:
         raise ValueError("nothing to publish: no marts given")
-    schemas = sorted({schema for schema, _ in marts} | {HISTORY_SCHEMA})
+    schemas = sorted({schema for schema, _ in [*marts, *carried_over]} | {HISTORY_SCHEMA})
     with _connection(database) as connection:
-        published = _write_and_audit(connection, marts, schemas, run_id)
+        published = _write_and_audit(connection, marts, schemas, run_id, carried_over)
         _swap(connection, schemas)
         _drop_previous(connection, schemas)
     return published
@@ -94,7 +103,11 @@ def _connection(database: PostgresConnection) -> Iterator[Any]:
 
 
 def _write_and_audit(
-    connection: Any, marts: list[tuple[str, str]], schemas: list[str], run_id: str
+    connection: Any,
+    marts: list[tuple[str, str]],
+    schemas: list[str],
+    run_id: str,
+    carried_over: list[tuple[str, str]],
 ) -> list[PublishedTable]:
     published = []
     with connection, connection.cursor() as cursor:  # one transaction: committed or nothing
@@ -103,17 +116,34 @@ def _write_and_audit(
             cursor.execute(f"drop schema if exists {staged} cascade")
             cursor.execute(f"create schema {staged}")
         for schema, table in marts:
-            source = f"{quoted(schema)}.{quoted(table)}"
-            copy = f"{quoted(serving_schema(schema) + NEXT_SUFFIX)}.{quoted(table)}"
-            cursor.execute(f"create table {copy} as select * from {source}")
-            cursor.execute(f"select (select count(*) from {source}), (select count(*) from {copy})")
-            source_rows, copied_rows = cursor.fetchone()
-            if source_rows != copied_rows:
-                raise AuditFailed(f"{copy} holds {copied_rows} rows, {source} {source_rows}")
-            published.append(PublishedTable(schema, table, copied_rows))
+            published.append(_copy(cursor, schema, schema, table))
+        for schema, table in carried_over:
+            published_copy = _relation(serving_schema(schema), table)
+            cursor.execute("select to_regclass(%s) is not null", (published_copy,))
+            carried = cursor.fetchone()[0]
+            source_schema = serving_schema(schema) if carried else schema
+            published.append(_copy(cursor, source_schema, schema, table, carried_over=carried))
         _write_history(cursor, run_id, published)
         _grant_readers(cursor, schemas)
     return published
+
+
+def _relation(schema: str, table: str) -> str:
+    return f"{quoted(schema)}.{quoted(table)}"
+
+
+def _copy(
+    cursor: Any, source_schema: str, schema: str, table: str, carried_over: bool = False
+) -> PublishedTable:
+    """Copy one table into its staged serving schema, and audit the copy's row count."""
+    source = _relation(source_schema, table)
+    copy = _relation(serving_schema(schema) + NEXT_SUFFIX, table)
+    cursor.execute(f"create table {copy} as select * from {source}")
+    cursor.execute(f"select (select count(*) from {source}), (select count(*) from {copy})")
+    source_rows, copied_rows = cursor.fetchone()
+    if source_rows != copied_rows:
+        raise AuditFailed(f"{copy} holds {copied_rows} rows, {source} {source_rows}")
+    return PublishedTable(schema, table, copied_rows, carried_over=carried_over)
 
 
 def _write_history(cursor: Any, run_id: str, published: list[PublishedTable]) -> None:
@@ -121,10 +151,11 @@ def _write_history(cursor: Any, run_id: str, published: list[PublishedTable]) ->
     history = f"{staged}.{quoted(HISTORY_TABLE)}"
     cursor.execute(
         f"create table {history} (published_at timestamptz not null, run_id text not null, "
-        "table_schema text, table_name text, row_count bigint)"
+        "table_schema text, table_name text, row_count bigint, "
+        "carried_over boolean not null default false)"
     )
     # Earlier publications carried over, by the columns they have (the first PostgreSQL
-    # publishes kept only run_id and published_at).
+    # publishes kept only run_id and published_at; carried_over came later).
     cursor.execute(
         "select column_name from information_schema.columns "
         "where table_schema = %s and table_name = %s",
@@ -137,8 +168,8 @@ def _write_history(cursor: Any, run_id: str, published: list[PublishedTable]) ->
         cursor.execute(f"insert into {history} ({columns}) select {columns} from {previous}")
     published_at = datetime.now(UTC)
     cursor.executemany(
-        f"insert into {history} values (%s, %s, %s, %s, %s)",
-        [(published_at, run_id, t.schema, t.name, t.row_count) for t in published],
+        f"insert into {history} values (%s, %s, %s, %s, %s, %s)",
+        [(published_at, run_id, t.schema, t.name, t.row_count, t.carried_over) for t in published],
     )
     cursor.execute(
         f"create view {staged}.data_as_of as select published_at, run_id from {history} "

@@ -1,6 +1,10 @@
 """Write-audit-publish, the publish half: copy the audited marts from the build warehouse into a
 new serving file and rename it into place.
 
+A run that rebuilt only some marts (the intraday job) carries the others over from the previous
+serving file, and their Parquet copies from the previous folder (hard links): what the last full
+publish audited stays published, never an unaudited version left in the build warehouse.
+
 Readers only ever open the serving file, read-only. A rename is atomic, so a reader sees either
 the previous file or the new one, whole; one that has the old file open keeps reading it. A
 failed publish leaves the previous serving file untouched.
@@ -18,6 +22,11 @@ import duckdb
 PUBLICATIONS_TABLE = "salespulse.publications"
 
 
+class AuditFailed(RuntimeError):
+    """A copy in the new serving file does not hold the rows of the table it copies: nothing was
+    published."""
+
+
 class ServingFileHeld(RuntimeError):
     """Another process has the serving file open for writing, so it cannot be read to carry the
     publication history over, and readers may be writing into it."""
@@ -33,6 +42,8 @@ class PublishedTable:
     schema: str
     name: str
     row_count: int
+    # Copied from the previous serving file, not from this run's build.
+    carried_over: bool = False
 
     @property
     def relation(self) -> str:
@@ -46,11 +57,15 @@ def publish_marts(
     run_id: str,
     parquet_link: Path | None = None,
     semantic_manifest_json: str | None = None,
+    carried_over: list[tuple[str, str]] = (),
 ) -> list[PublishedTable]:
     """Copy `marts` ([(schema, table)]) from `build_path` into a fresh `serving_path` and, when
     `parquet_link` is given, into a fresh Parquet folder that the link is switched to. With a
-    semantic manifest, the semantic layer is published beside the marts (semantic/exports.py)."""
-    if not marts:
+    semantic manifest, the semantic layer is published beside the marts (semantic/exports.py).
+
+    `carried_over` marts are copied from the current serving file (and Parquet folder) instead,
+    as they were last published; one it does not hold yet is copied from the build."""
+    if not marts and not carried_over:
         raise ValueError("nothing to publish: no marts given")
     serving_path.parent.mkdir(parents=True, exist_ok=True)
     _check_no_writer_holds(serving_path)
@@ -58,7 +73,13 @@ def publish_marts(
     staging_path = serving_path.with_name(f".{serving_path.name}.{uuid.uuid4().hex}.tmp")
     try:
         published = _write_serving_file(
-            build_path, serving_path, staging_path, marts, run_id, semantic_manifest_json
+            build_path,
+            serving_path,
+            staging_path,
+            marts,
+            run_id,
+            semantic_manifest_json,
+            carried_over=carried_over,
         )
         _fsync(staging_path)
         parquet_folder = (
@@ -104,12 +125,17 @@ def _remove_leftovers_of_interrupted_publishes(serving_path: Path) -> None:
 
 
 def _export_parquet(serving_file: Path, link: Path, published: list[PublishedTable]) -> Path:
-    """Each mart as `<folder>/<schema>/<table>.parquet`, in a new folder beside the link."""
+    """Each mart as `<folder>/<schema>/<table>.parquet`, in a new folder beside the link; a
+    carried-over mart's file is a hard link to the previous folder's (the same bytes: files in a
+    published folder are never written again)."""
     folder = link.with_name(f"{link.name}-{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}")
+    previous = link.resolve() if link.is_symlink() else None
     with duckdb.connect(str(serving_file), read_only=True) as con:
         for table in published:
             target = folder / table.schema / f"{table.name}.parquet"
             target.parent.mkdir(parents=True, exist_ok=True)
+            if table.carried_over and previous is not None and _link_previous(previous, target):
+                continue
             # The target is a parameter: the warehouse path may hold any character.
             con.execute(
                 f"copy (select * from {quoted(table.schema)}.{quoted(table.name)}) "
@@ -117,6 +143,18 @@ def _export_parquet(serving_file: Path, link: Path, published: list[PublishedTab
                 [str(target)],
             )
     return folder
+
+
+def _link_previous(previous_folder: Path, target: Path) -> bool:
+    """Hard-link the previous folder's copy of the same table to `target`, if it has one."""
+    source = previous_folder / target.parent.name / target.name
+    if not source.is_file():
+        return False
+    try:
+        os.link(source, target)
+    except OSError:  # a file system without hard links
+        shutil.copyfile(source, target)
+    return True
 
 
 def _switch_link(link: Path, folder: Path) -> None:
@@ -140,23 +178,62 @@ def _write_serving_file(
     marts: list[tuple[str, str]],
     run_id: str,
     semantic_manifest_json: str | None = None,
+    carried_over: list[tuple[str, str]] = (),
 ) -> list[PublishedTable]:
     published_at = datetime.now(UTC)
     with duckdb.connect(str(staging_path)) as con:
         con.execute("attach ? as build (read_only)", [str(build_path)])
-        published = []
-        for schema, name in marts:
-            relation = f"{quoted(schema)}.{quoted(name)}"
-            con.execute(f"create schema if not exists {quoted(schema)}")
-            con.execute(f"create table {relation} as select * from build.{relation}")
-            (row_count,) = con.execute(f"select count(*) from {relation}").fetchone()
-            published.append(PublishedTable(schema, name, row_count))
+        published = [_copy(con, "build", schema, name) for schema, name in marts]
+        if carried_over:
+            published += _carry_over(con, serving_path, carried_over)
         con.execute("detach build")
         if semantic_manifest_json is not None:
             published += _publish_semantic_layer(con, staging_path, semantic_manifest_json)
         _write_publication_log(con, serving_path, published, published_at, run_id)
         con.execute("checkpoint")
     return published
+
+
+def _carry_over(
+    con: duckdb.DuckDBPyConnection, serving_path: Path, carried_over: list[tuple[str, str]]
+) -> list[PublishedTable]:
+    """The marts as the current serving file holds them; one it lacks (a first publish, a new
+    mart) comes from the build warehouse."""
+    if not serving_path.exists():
+        return [_copy(con, "build", schema, name) for schema, name in carried_over]
+    _attach_read_only(con, serving_path, "previous")
+    previous = _tables_of(con, "previous")
+    copies = [
+        _copy(con, "previous" if (schema, name) in previous else "build", schema, name)
+        for schema, name in carried_over
+    ]
+    con.execute("detach previous")
+    return copies
+
+
+def _tables_of(con: duckdb.DuckDBPyConnection, database: str) -> set[tuple[str, str]]:
+    return set(
+        con.execute(
+            "select schema_name, table_name from duckdb_tables() where database_name = ?",
+            [database],
+        ).fetchall()
+    )
+
+
+def _copy(con: duckdb.DuckDBPyConnection, source: str, schema: str, name: str) -> PublishedTable:
+    """Copy one table from the attached `source` database into the new file, and audit the copy:
+    it holds as many rows as its source."""
+    relation = f"{quoted(schema)}.{quoted(name)}"
+    con.execute(f"create schema if not exists {quoted(schema)}")
+    con.execute(f"create table {relation} as select * from {source}.{relation}")
+    copied, original = con.execute(
+        f"select (select count(*) from {relation}), (select count(*) from {source}.{relation})"
+    ).fetchone()
+    if copied != original:
+        raise AuditFailed(
+            f"{schema}.{name} holds {copied} rows, {source}.{schema}.{name} {original}"
+        )
+    return PublishedTable(schema, name, copied, carried_over=source == "previous")
 
 
 def _publish_semantic_layer(
@@ -182,7 +259,8 @@ def _write_publication_log(
     published_at: datetime,
     run_id: str,
 ) -> None:
-    """`salespulse.publications`: what each publish wrote and when, so BI can show "data as of"."""
+    """`salespulse.publications`: what each publish wrote and when, so BI can show "data as of";
+    `carried_over` marks a table this publish copied from the previous serving file unchanged."""
     con.execute("create schema if not exists salespulse")
     con.execute(
         f"""
@@ -191,25 +269,23 @@ def _write_publication_log(
             run_id varchar not null,
             table_schema varchar not null,
             table_name varchar not null,
-            row_count bigint not null
+            row_count bigint not null,
+            carried_over boolean not null default false
         )
         """
     )
     if serving_path.exists():  # keep the history of earlier publications
         _attach_read_only(con, serving_path, "previous")
-        has_log = con.execute(
-            "select count(*) from duckdb_tables() "
-            "where database_name = 'previous' and schema_name = 'salespulse' "
-            "and table_name = 'publications'"
-        ).fetchone()[0]
-        if has_log:
+        if ("salespulse", "publications") in _tables_of(con, "previous"):
+            # By name: a log written before `carried_over` existed lacks that column.
             con.execute(
-                f"insert into {PUBLICATIONS_TABLE} select * from previous.{PUBLICATIONS_TABLE}"
+                f"insert into {PUBLICATIONS_TABLE} by name "
+                f"select * from previous.{PUBLICATIONS_TABLE}"
             )
         con.execute("detach previous")
     con.executemany(
-        f"insert into {PUBLICATIONS_TABLE} values (?, ?, ?, ?, ?)",
-        [(published_at, run_id, t.schema, t.name, t.row_count) for t in published],
+        f"insert into {PUBLICATIONS_TABLE} values (?, ?, ?, ?, ?, ?)",
+        [(published_at, run_id, t.schema, t.name, t.row_count, t.carried_over) for t in published],
     )
     con.execute(
         """
