@@ -67,3 +67,24 @@ def test_the_nightly_schedule_runs_at_two_in_the_reporting_time_zone(dbt_manifes
     assert schedule.cron_schedule == "0 2 * * *"
     assert schedule.execution_timezone == "UTC"
     assert schedule.job_name == "nightly_refresh"
+
+
+def test_the_intraday_job_leaves_the_forecast_out_and_keeps_the_tests_of_what_it_builds(
+    dbt_manifest,
+):
+    defs, graph = _graph(dbt_manifest)
+    from orchestration.defs.automation.jobs import intraday_selection
+
+    job = defs.resolve_job_def("intraday_refresh")
+    built = set(job.asset_layer.selected_asset_keys)
+    forecast = {
+        key
+        for key in graph.get_all_asset_keys()
+        if key.path[0] in ("raw_forecast", "forecast") or key.path[-1].startswith("stg_forecast")
+    }
+    assert forecast and not forecast & built
+    assert {MART, SERVING, AssetKey(["raw_hubspot", "deals"])} <= built
+    # The checks of every asset it builds (dbt tests among them), and no other.
+    checks = intraday_selection().resolve_checks(graph)
+    assert {key.asset_key for key in checks} <= built
+    assert {key for key in graph.asset_check_keys if key.asset_key == MART} <= checks
