@@ -149,3 +149,31 @@ def test_a_failed_publish_leaves_the_published_marts_and_the_bi_user_reads_only_
         # The build schemas are dbt's, mid-build during a run: not the readers'.
         with pytest.raises(psycopg2.errors.InsufficientPrivilege):
             cursor.execute("select count(*) from sales.rep_kpis")
+
+
+def test_a_partial_publish_carries_the_other_marts_over_as_published(postgres_warehouse):
+    """The intraday job's publish: the rebuilt mart from its build schema, the other one from
+    its published schema (not the build's newer, unpublished version), named in the history."""
+    _, database = postgres_warehouse
+    _build_version(database, 7)
+    publish_marts_postgres(database, MARTS, "run-7")
+    _build_version(database, 8)
+
+    rebuilt, carried = MARTS
+    published = publish_marts_postgres(database, [rebuilt], "run-8", carried_over=[carried])
+
+    assert [(t.relation, t.carried_over) for t in published] == [
+        ("sales.rep_kpis", False),
+        ("core.dim_things", True),
+    ]
+    with (
+        closing(psycopg2.connect(**database.psycopg_kwargs())) as connection,
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(READ_ALL)
+        assert cursor.fetchone()[:5] == (8, 8, 7, 7, ROWS)
+        cursor.execute(
+            "select run_id, carried_over from serving_salespulse.publications "
+            "where run_id in ('run-7', 'run-8') order by published_at"
+        )
+        assert cursor.fetchall() == [("run-7", []), ("run-8", ["core.dim_things"])]
