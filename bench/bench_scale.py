@@ -120,12 +120,21 @@ raise SystemExit(0 if result.success else 1)
 """
 
 
+# The HubSpot runs happen during the as-of day, as scheduled runs do (the as-of date is today):
+# the nightly job's data as of this hour, then an hourly intraday run.
+HUBSPOT_NIGHTLY_HOUR = 9
+
+
 def hubspot_runs(size: str, work: Path) -> dict:
-    """The nightly job through the demo HubSpot API, then the intraday job an hour later."""
+    """The nightly job through the demo HubSpot API, then the intraday job an hour later, both
+    within the as-of day (data past the as-of day is not what either job ever sees)."""
     from simulator import generate_company
     from simulator.server import DemoApi
 
-    company = generate_company(seed=SEED, scale=size, as_of=dt.date.fromisoformat(AS_OF))
+    as_of = dt.date.fromisoformat(AS_OF)
+    company = generate_company(seed=SEED, scale=size, as_of=as_of).at(
+        dt.datetime.combine(as_of, dt.time(HUBSPOT_NIGHTLY_HOUR), tzinfo=dt.UTC)
+    )
     home = work / "hubspot_home"
     with DemoApi(company, token=TOKEN) as api:
         env = {**os.environ}

@@ -10,6 +10,7 @@ import duckdb
 import pandas as pd
 import pytest
 from dagster import (
+    AssetCheckKey,
     AssetCheckSeverity,
     AssetKey,
     DagsterEventType,
@@ -133,6 +134,7 @@ def test_the_intraday_refresh_rebuilds_the_fast_moving_marts_and_carries_the_res
     from e2e_helpers import demo_sources
 
     from orchestration.definitions import defs
+    from orchestration.defs.automation.jobs import intraday_selection
 
     # A warehouse with everything built and published once by the nightly job.
     forecasts_before = {mart: _serving(published_copy, f"from {mart}") for mart in FORECAST_MARTS}
@@ -158,13 +160,18 @@ def test_the_intraday_refresh_rebuilds_the_fast_moving_marts_and_carries_the_res
     assert AssetKey(["intermediate", "int_reps_unioned"]) not in materialized
     assert AssetKey(["staging", "stg_hubspot__owners"]) not in materialized
     assert not [key for key in materialized if key.path[0] in ("raw_forecast", "forecast")]
-    # The dbt tests of what it rebuilt ran, and the blocking ones passed (a KPI alert may fire).
+    # Every check of what it rebuilt ran, its dbt tests among them, and the blocking ones passed
+    # (a KPI alert may fire).
     checks = intraday.get_asset_check_evaluations()
-    tested = {check.asset_key for check in checks}
-    assert {
-        AssetKey(["sales", "rep_performance_monthly"]),
-        AssetKey(["core", "fct_deals"]),
-    } <= tested
+    evaluated = {AssetCheckKey(check.asset_key, check.check_name) for check in checks}
+    assert evaluated == intraday_selection().resolve_checks(defs.resolve_asset_graph())
+    assert (
+        AssetCheckKey(
+            AssetKey(["sales", "rep_performance_monthly"]),
+            "assert_rep_bookings_reconcile_with_deals",
+        )
+        in evaluated
+    )
     assert not [c for c in checks if not c.passed and c.severity == AssetCheckSeverity.ERROR]
 
     # The forecast marts as the nightly job published them, readable, in DuckDB and Parquet.
