@@ -173,7 +173,13 @@ def test_a_partial_publish_carries_the_other_marts_over_as_published(postgres_wa
         cursor.execute(READ_ALL)
         assert cursor.fetchone()[:5] == (8, 8, 7, 7, ROWS)
         cursor.execute(
-            "select run_id, carried_over from serving_salespulse.publications "
-            "where run_id in ('run-7', 'run-8') order by published_at"
+            "select run_id, table_schema || '.' || table_name, carried_over "
+            "from serving_salespulse.publications "
+            "where run_id in ('run-7', 'run-8') order by published_at, 2"
         )
-        assert cursor.fetchall() == [("run-7", []), ("run-8", ["core.dim_things"])]
+        assert cursor.fetchall() == [
+            ("run-7", "core.dim_things", False),
+            ("run-7", "sales.rep_kpis", False),
+            ("run-8", "core.dim_things", True),
+            ("run-8", "sales.rep_kpis", False),
+        ]
