@@ -473,6 +473,7 @@ def _dbt_vars_setting(value: Any) -> dict[str, Any]:
 _WHOLE_NUMBER_VARS = {
     "fiscal_year_start_month": (1, 12),
     "fx_rate_max_age_days": (0, None),
+    "incremental_lookback_hours": (0, None),
     "lead_response_sla_minutes": (1, None),
     "lead_conversion_window_days": (1, None),
 }

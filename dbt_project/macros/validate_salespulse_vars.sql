@@ -47,6 +47,7 @@
     {%- for name, lowest, highest in [
         ('fiscal_year_start_month', 1, 12),
         ('fx_rate_max_age_days', 0, none),
+        ('incremental_lookback_hours', 0, none),
         ('lead_response_sla_minutes', 1, none),
         ('lead_conversion_window_days', 1, none),
     ] -%}

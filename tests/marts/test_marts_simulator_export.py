@@ -24,6 +24,7 @@ from marts_helpers import (
     read,
     rep_ids,
     run_dbt,
+    write_delta,
 )
 
 pytestmark = pytest.mark.integration
@@ -33,8 +34,6 @@ SEED, SCALE, AS_OF = 7, "small", "2026-06-30"
 ADVANCE_DAYS, LATER_AS_OF = 10, "2026-07-10"
 SLA_MINUTES, WINDOW_DAYS, THRESHOLD = 60, 90, 5
 INCREMENTAL_MODELS = ("fct_activities", "fct_deal_stage_history", "pipeline_snapshot_daily")
-# Tables loaded with write disposition replace (no stable key): always given whole.
-REPLACED_TABLES = ("quotas",)
 
 
 def _export(out: Path, advance_days: int = 0) -> Path:
@@ -394,22 +393,6 @@ def test_team_engagement_never_averages_answers_of_different_scales(
     )
 
 
-def _write_delta(before: Path, after: Path, delta: Path) -> dict[str, int]:
-    """The rows of each export table that are new or changed between two exports, as an
-    incremental feed would deliver them; replaced tables are given whole."""
-    delta.mkdir()
-    changed = {}
-    for path in sorted(after.glob("*.csv")):
-        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
-        header, rows = lines[0], lines[1:]
-        if path.stem not in REPLACED_TABLES:
-            old = set((before / path.name).read_text(encoding="utf-8").splitlines(keepends=True))
-            rows = [row for row in rows if row not in old]
-        (delta / path.name).write_text(header + "".join(rows), encoding="utf-8")
-        changed[path.stem] = len(rows)
-    return changed
-
-
 def _incremental_tables(home: Path) -> dict[str, pd.DataFrame]:
     order = {
         "fct_activities": "activity_id",
@@ -417,8 +400,12 @@ def _incremental_tables(home: Path) -> dict[str, pd.DataFrame]:
         "pipeline_snapshot_daily": "snapshot_date, rep_id",
     }
     schema = {"pipeline_snapshot_daily": "sales"}
+    # Lineage of the incremental runs: when a row was last computed, and from which load.
+    lineage = {"pipeline_snapshot_daily": ["source_loaded_at", "rebuilt_at"]}
     return {
-        model: read(home, f"select * from {schema.get(model, 'core')}.{model} order by {keys}")
+        model: read(
+            home, f"select * from {schema.get(model, 'core')}.{model} order by {keys}"
+        ).drop(columns=lineage.get(model, []))
         for model, keys in order.items()
     }
 
@@ -430,7 +417,7 @@ def test_incremental_models_equal_a_full_refresh_after_an_incremental_load(
     home = tmp_path / "warehouse"
     shutil.copytree(built, home, symlinks=True)
     later = _export(tmp_path / "later", advance_days=ADVANCE_DAYS)
-    changed = _write_delta(export_dir, later, tmp_path / "delta")
+    changed = write_delta(export_dir, later, tmp_path / "delta")
     assert 0 < changed["activities"] < 44_000  # a feed of what changed, not everything
     assert 0 < changed["deals"] < 4_000
     load_files(home, MAPPING, base_dir=tmp_path / "delta", export="incremental")

@@ -6,3 +6,12 @@
     {{ prefix }}valid_from_date <= {{ day }}
     and ({{ prefix }}valid_to_date is null or {{ prefix }}valid_to_date >= {{ day }})
 {%- endmacro %}
+
+{% macro version_state_columns() -%}
+    {#- What tells two versions of core.fct_deal_versions apart for an incremental run: every
+        column but valid_to_date (the next version's start), version_number (the order) and the
+        lineage and bookkeeping columns. -#}
+    deal_id, valid_from_date, pipeline_id, stage_id, stage_win_probability, status, is_open, amount,
+    amount_reporting, weighted_amount_reporting, expected_close_date, owner_rep_id, forecast_category,
+    is_deleted
+{%- endmacro %}

@@ -1,19 +1,22 @@
-{#- The first snapshot date (the calendar start when the table is empty) an incremental run of pipeline_snapshot_daily must rebuild: the day
-    after the last snapshot (new days), or the creation date of any deal whose versions were
-    (re)loaded since the last run (its amount, stage, owner, close date or status may have
-    changed every snapshot since), or the first snapshot of a rep who changed team since. A
-    scalar subquery; only for incremental runs. -#}
+{#- The first snapshot date an incremental run of pipeline_snapshot_daily must rebuild (the
+    calendar start when the table is empty), evaluated by its pre-hook before it deletes the days
+    from there on: the last day it holds (always rebuilt, so every run leaves its rebuilt_at, the
+    cursor below) and the days after it; the first day whose state changed of every deal whose
+    versions core.fct_deal_versions rewrote since (changed_from_date; the deal's first day when
+    they were rewritten twice since, the first change being unknown then); the creation date of
+    a deal reloaded since that left fct_deals (a record exception: its versions are gone); and
+    the first snapshot of a rep who changed team since. A scalar subquery; only for incremental
+    runs. -#}
 {% macro pipeline_snapshot_recompute_from(this_relation) -%}
+    {%- set last_run = '(select max(rebuilt_at) from ' ~ this_relation ~ ')' -%}
     coalesce((
         select min(candidate_date)
         from (
-            select {{ dbt.dateadd('day', 1, 'max(snapshot_date)') }} as candidate_date
+            select max(snapshot_date) as candidate_date
             from {{ this_relation }}
             union all
             -- Days after this run's as-of date, left by a run for a later day (dbt by hand
-            -- without the as-of date reports up to today): removed, never kept. Only while the
-            -- table has rows: the model evaluates this again after its pre-hook deleted, and an
-            -- emptied table must be rebuilt from the calendar's start, not from the day after.
+            -- without the as-of date reports up to today): removed, never kept.
             select
                 case
                     when max(snapshot_date) is not null
@@ -21,9 +24,29 @@
                 end as candidate_date
             from {{ this_relation }}
             union all
-            select min(versions.valid_from_date) as candidate_date
-            from {{ ref('fct_deal_versions') }} as versions
-            where versions.loaded_at > (select max(source_loaded_at) from {{ this_relation }})
+            select
+                min(
+                    case
+                        when rewritten.previous_rebuilt_at > {{ last_run }} then rewritten.first_day
+                        else rewritten.changed_from_date
+                    end
+                ) as candidate_date
+            from (
+                select
+                    deal_id,
+                    min(valid_from_date) as first_day,
+                    min(changed_from_date) as changed_from_date,
+                    max(previous_rebuilt_at) as previous_rebuilt_at
+                from {{ ref('fct_deal_versions') }}
+                where rebuilt_at > {{ last_run }}
+                group by deal_id
+            ) as rewritten
+            union all
+            select min(deals.created_date) as candidate_date
+            from {{ ref('int_deals_unioned') }} as deals
+            where
+                deals.loaded_at > {{ incremental_loaded_since('rebuilt_at', this_relation) }}
+                and deals.deal_id not in (select deal_id from {{ ref('fct_deal_versions') }})
             union all
             select min(snapshots.snapshot_date) as candidate_date
             from {{ this_relation }} as snapshots

@@ -34,7 +34,7 @@ final as (
             as is_lead_response
     from activities
     {% if is_incremental() -%}
-        where loaded_at > (select coalesce(max(loaded_at), cast('1900-01-01' as {{ dbt.type_timestamp() }})) from {{ this }})
+        where loaded_at > {{ incremental_loaded_since() }}
     {%- endif %}
 )
 

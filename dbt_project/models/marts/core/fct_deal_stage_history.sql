@@ -26,7 +26,7 @@ stages as (
 changed_deals as (
     select distinct deal_id
     from history
-    where loaded_at > (select coalesce(max(loaded_at), cast('1900-01-01' as {{ dbt.type_timestamp() }})) from {{ this }})
+    where loaded_at > {{ incremental_loaded_since() }}
 ),
 {%- endif %}
 

@@ -9,7 +9,17 @@
     the reporting currency at the deal's rate (fct_deals.fx_rate: the close date's once
     closed, the creation date's while open). Deals left out of fct_deals (record exceptions)
     have no versions; deleted ones have them, flagged. Read by pipeline_snapshot_daily
-    and pipeline_waterfall. Definitions: docs/metrics.md. -#}
+    and pipeline_waterfall. Definitions: docs/metrics.md.
+
+    Incremental (delete+insert on deal_id): a run rebuilds the versions of the deals (re)loaded
+    since the last run (the deal, its property or stage history), of the deals that entered or
+    left fct_deals (a record exception fixed or raised) and of those whose versions no longer
+    match fct_deals or the stages (an FX rate or a win probability that changed without a
+    reload); a deal whose rebuilt versions equal its old ones is not rewritten. Each rewritten
+    deal records the first day its versions changed (changed_from_date), so that
+    pipeline_snapshot_daily rebuilds only the days from there. The result equals a full refresh
+    but for the three bookkeeping columns (rebuilt_at, previous_rebuilt_at, changed_from_date).
+    After a change of the seed stage_map or of a stage's status, run with --full-refresh. -#}
 {%- set properties = [
     'stage_id', 'amount', 'expected_close_date', 'owner_rep_id', 'forecast_category',
 ] -%}
@@ -17,13 +27,21 @@
 {%- set state_columns = [
     'stage_id', 'status', 'amount', 'open_expected_close_date', 'owner_rep_id', 'forecast_category',
 ] -%}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='deal_id',
+    on_schema_change='fail',
+    post_hook="{% if is_incremental() %}delete from {{ this }} where deal_id not in "
+        ~ "(select deal_id from {{ ref('fct_deals') }}){% endif %}",
+) }}
 with
 
-deals as (
+all_deals as (
     select * from {{ ref('fct_deals') }}
 ),
 
-deal_loads as (
+all_deal_loads as (
     select * from {{ ref('int_deals_unioned') }}
 ),
 
@@ -31,12 +49,87 @@ stages as (
     select * from {{ ref('int_deal_stages_unioned') }}
 ),
 
-property_history as (
+all_property_history as (
     select * from {{ ref('int_deal_property_history_unioned') }}
 ),
 
-stage_history as (
+all_stage_history as (
     select * from {{ ref('int_deal_stage_history_unioned') }}
+),
+
+{% if is_incremental() -%}
+previous_versions as (
+    select * from {{ this }}
+),
+
+changed_deals as (
+    -- (Re)loaded since the last run: the deal, or any of its history.
+    select deal_id from all_deal_loads
+    where loaded_at > {{ incremental_loaded_since() }}
+    union
+    select deal_id from all_property_history
+    where loaded_at > {{ incremental_loaded_since() }}
+    union
+    select deal_id from all_stage_history
+    where loaded_at > {{ incremental_loaded_since() }}
+    union
+    -- In fct_deals without versions: new, or no longer a record exception.
+    select all_deals.deal_id
+    from all_deals
+    left join previous_versions
+        on
+            all_deals.deal_id = previous_versions.deal_id
+            and previous_versions.is_current_version
+    where previous_versions.deal_id is null
+    union
+    -- Changed without a reload: the FX rate (a rate corrected or carried from a nearer day), the
+    -- deletion flag or the pipeline of the deal, or the win probability of a stage it was in.
+    select previous_versions.deal_id
+    from previous_versions
+    inner join all_deals
+        on previous_versions.deal_id = all_deals.deal_id
+    left join stages
+        on
+            previous_versions.pipeline_id = stages.pipeline_id
+            and previous_versions.stage_id = stages.stage_id
+    where
+        previous_versions.amount_reporting
+        is distinct from {{ convert_to_cents('previous_versions.amount', 'all_deals.fx_rate') }}
+        or previous_versions.is_deleted is distinct from all_deals.is_deleted
+        or previous_versions.pipeline_id is distinct from all_deals.pipeline_id
+        or previous_versions.stage_win_probability is distinct from stages.win_probability
+),
+
+{%- endif %}
+
+deals as (
+    select all_deals.*
+    from all_deals
+    {% if is_incremental() -%}
+        inner join changed_deals
+            on all_deals.deal_id = changed_deals.deal_id
+    {%- endif %}
+),
+
+deal_loads as (
+    select all_deal_loads.*
+    from all_deal_loads
+    inner join deals
+        on all_deal_loads.deal_id = deals.deal_id
+),
+
+property_history as (
+    select all_property_history.*
+    from all_property_history
+    inner join deals
+        on all_property_history.deal_id = deals.deal_id
+),
+
+stage_history as (
+    select all_stage_history.*
+    from all_stage_history
+    inner join deals
+        on all_stage_history.deal_id = deals.deal_id
 ),
 
 changes as (
@@ -319,6 +412,69 @@ final as (
         on
             resolved.pipeline_id = stages.pipeline_id
             and resolved.stage_id = stages.stage_id
+),
+
+{% if is_incremental() -%}
+differences as (
+    -- The versions that are new or gone, compared on everything but their end (the next
+    -- version's start) and their lineage.
+    select deal_id, valid_from_date from (
+        select {{ version_state_columns() }} from final
+        except
+        select {{ version_state_columns() }} from previous_versions
+        where deal_id in (select deal_id from deals)
+    ) as added
+    union all
+    select deal_id, valid_from_date from (
+        select {{ version_state_columns() }} from previous_versions
+        where deal_id in (select deal_id from deals)
+        except
+        select {{ version_state_columns() }} from final
+    ) as removed
+),
+
+first_changes as (
+    select
+        deal_id,
+        min(valid_from_date) as changed_from_date
+    from differences
+    group by deal_id
+),
+
+previous_rebuilds as (
+    select
+        deal_id,
+        max(rebuilt_at) as rebuilt_at,
+        max(loaded_at) as loaded_at
+    from previous_versions
+    where deal_id in (select deal_id from deals)
+    group by deal_id
+),
+
+{%- endif %}
+
+rebuilt as (
+    -- A deal whose versions and lineage are unchanged keeps its rows (and its bookkeeping).
+    select
+        final.*,
+        {{ run_started_timestamp() }} as rebuilt_at,
+        {% if is_incremental() -%}
+            previous_rebuilds.rebuilt_at as previous_rebuilt_at,
+            first_changes.changed_from_date
+        {%- else -%}
+            cast(null as {{ dbt.type_timestamp() }}) as previous_rebuilt_at,
+            min(final.valid_from_date) over (partition by final.deal_id) as changed_from_date
+        {%- endif %}
+    from final
+    {% if is_incremental() -%}
+        left join first_changes
+            on final.deal_id = first_changes.deal_id
+        left join previous_rebuilds
+            on final.deal_id = previous_rebuilds.deal_id
+        where
+            first_changes.deal_id is not null
+            or final.loaded_at is distinct from previous_rebuilds.loaded_at
+    {%- endif %}
 )
 
-select * from final
+select * from rebuilt

@@ -3,12 +3,26 @@
     or after its creation and by the as-of date: an outbound call or email when it took place, a
     meeting when the rep booked it; a meeting the prospect booked is no response) and its delay in
     minutes, whether it came within the SLA (var lead_response_sla_minutes), and whether the lead
-    became a deal within the conversion window (var lead_conversion_window_days). -#}
+    became a deal within the conversion window (var lead_conversion_window_days).
+
+    Incremental (delete+insert on lead_id): a run rebuilds the leads (re)loaded since the last
+    run, those with an activity loaded since, those whose conversion, owner's team, first
+    response (the as-of date moved) or open conversion window may have changed, and drops the
+    leads that are no longer leads (deleted, or reclassified); the result equals a full refresh.
+    After a change of a lead var (SLA, window, what a lead is), run with --full-refresh. -#}
 {%- set sla_minutes = var('lead_response_sla_minutes') -%}
 {%- set window_days = var('lead_conversion_window_days') -%}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='lead_id',
+    on_schema_change='fail',
+    post_hook="{% if is_incremental() %}delete from {{ this }} where lead_id not in "
+        ~ "(select lead_id from {{ ref('int_leads_unioned') }}){% endif %}",
+) }}
 with
 
-leads as (
+all_leads as (
     select * from {{ ref('int_leads_unioned') }}
 ),
 
@@ -45,6 +59,73 @@ rep_touches as (
         )
 ),
 
+lead_deals as (
+    -- The first deal that names the lead, for sources that do not record the conversion.
+    select
+        lead_id,
+        min(created_at) as first_deal_created_at
+    from deals
+    where lead_id is not null and not is_deleted
+    group by lead_id
+),
+
+{% if is_incremental() -%}
+previous_leads as (
+    select * from {{ this }}
+),
+
+changed_leads as (
+    -- (Re)loaded since the last run, or with a rep touch loaded since.
+    select lead_id from all_leads
+    where loaded_at > {{ incremental_loaded_since() }}
+    union
+    select lead_id from activities
+    where lead_id is not null and loaded_at > {{ incremental_loaded_since() }}
+    union
+    -- The conversion (a deal of the lead created, deleted or moved) or the owner's team changed,
+    -- or the conversion window may have closed (or opened: the as-of date moved back).
+    select all_leads.lead_id
+    from all_leads
+    left join previous_leads
+        on all_leads.lead_id = previous_leads.lead_id
+    left join lead_deals
+        on all_leads.lead_id = lead_deals.lead_id
+    left join reps
+        on coalesce(all_leads.owner_rep_id, 'unassigned') = reps.rep_id
+    where
+        previous_leads.lead_id is null
+        or previous_leads.converted_at
+        is distinct from coalesce(all_leads.converted_at, lead_deals.first_deal_created_at)
+        or previous_leads.team_id is distinct from coalesce(reps.team_id, 'unassigned')
+        or previous_leads.is_conversion_window_open
+        or all_leads.created_at >= {{ dbt.dateadd('day', -1 * window_days - 1, date_literal(as_of_date())) }}
+    union
+    -- The first response: a rep touch now within the as-of date that was not before, or a
+    -- response after it (the as-of date moved).
+    select previous_leads.lead_id
+    from previous_leads
+    inner join rep_touches
+        on previous_leads.lead_id = rep_touches.lead_id
+    where
+        previous_leads.first_response_at is null
+        and rep_touches.touched_at >= previous_leads.created_at
+        and {{ to_reporting_date('rep_touches.touched_at') }} <= {{ date_literal(as_of_date()) }}
+    union
+    select lead_id from previous_leads
+    where {{ to_reporting_date('first_response_at') }} > {{ date_literal(as_of_date()) }}
+),
+
+{%- endif %}
+
+leads as (
+    select all_leads.*
+    from all_leads
+    {% if is_incremental() -%}
+        inner join changed_leads
+            on all_leads.lead_id = changed_leads.lead_id
+    {%- endif %}
+),
+
 responses as (
     select
         leads.lead_id,
@@ -67,16 +148,6 @@ first_responses as (
     where response_number = 1
 ),
 
-lead_deals as (
-    -- The first deal that names the lead, for sources that do not record the conversion.
-    select
-        lead_id,
-        min(created_at) as first_deal_created_at
-    from deals
-    where lead_id is not null and not is_deleted
-    group by lead_id
-),
-
 enriched as (
     select
         leads.lead_id,
@@ -89,6 +160,7 @@ enriched as (
         first_responses.activity_id as first_response_activity_id,
         first_responses.activity_type as first_response_type,
         leads.source_system,
+        leads.loaded_at,
         coalesce(leads.owner_rep_id, 'unassigned') as owner_rep_id,
         coalesce(reps.team_id, 'unassigned') as team_id,
         coalesce(leads.converted_at, lead_deals.first_deal_created_at) as converted_at
@@ -127,7 +199,8 @@ final as (
         -- The window has not run out by the end of the as-of date: the lead may still convert.
         {{ dbt.dateadd('day', window_days, 'created_at') }}
         >= {{ dbt.dateadd('day', 1, date_literal(as_of_date())) }} as is_conversion_window_open,
-        source_system
+        source_system,
+        loaded_at
     from enriched
 )
 

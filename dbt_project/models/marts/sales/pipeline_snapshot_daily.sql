@@ -4,9 +4,11 @@
     amount, the weighted pipeline (amount x the win probability of that day's stage), what was
     expected to close in the rest of the month and fiscal quarter, and the commit and best-case
     part. Rebuilt from the deals' histories, so a full refresh gives the same rows as the
-    incremental runs: an incremental run deletes and rebuilds every day from
-    pipeline_snapshot_recompute_from() on (new days, and every day since the first version of a
-    deal that was reloaded). Coverage against quota: pipeline_coverage_daily. -#}
+    incremental runs (but for the lineage columns source_loaded_at and rebuilt_at): an
+    incremental run deletes and rebuilds every day from pipeline_snapshot_recompute_from() on
+    (the last day and new days, and the days from the first one whose state changed of every
+    deal whose versions were rewritten). Coverage against quota: pipeline_coverage_daily. -#}
+-- depends_on: {{ ref('int_deals_unioned') }}
 {{ config(
     materialized='incremental',
     incremental_strategy='delete+insert',
@@ -38,7 +40,8 @@ days as (
     where
         date_day <= {{ date_literal(as_of_date()) }}
     {% if is_incremental() -%}
-            and date_day >= {{ pipeline_snapshot_recompute_from(this) }}
+            -- The days the pre-hook deleted, and new ones.
+            and date_day > (select coalesce(max(snapshot_date), {{ dbt.dateadd('day', -1, date_literal(calendar_start_date())) }}) from {{ this }})
         {%- endif %}
     group by date_day
 ),
@@ -101,7 +104,8 @@ final as (
         cast(coalesce(aggregated.overdue_pipeline, 0) as {{ type_money() }}) as overdue_pipeline,
         cast(coalesce(aggregated.commit_pipeline, 0) as {{ type_money() }}) as commit_pipeline,
         cast(coalesce(aggregated.best_case_pipeline, 0) as {{ type_money() }}) as best_case_pipeline,
-        aggregated.source_loaded_at
+        aggregated.source_loaded_at,
+        {{ run_started_timestamp() }} as rebuilt_at
     from aggregated
     left join reps
         on aggregated.rep_id = reps.rep_id
