@@ -75,12 +75,19 @@ previous_leads as (
 ),
 
 changed_leads as (
-    -- (Re)loaded since the last run, or with a rep touch loaded since.
+    -- (Re)loaded since the last run, or with an activity loaded since (one that names the lead
+    -- now, or that was its first response and may name another lead now).
     select lead_id from all_leads
     where loaded_at > {{ incremental_loaded_since() }}
     union
     select lead_id from activities
     where lead_id is not null and loaded_at > {{ incremental_loaded_since() }}
+    union
+    select previous_leads.lead_id
+    from previous_leads
+    inner join activities
+        on previous_leads.first_response_activity_id = activities.activity_id
+    where activities.loaded_at > {{ incremental_loaded_since() }}
     union
     -- The conversion (a deal of the lead created, deleted or moved) or the owner's team changed,
     -- or the conversion window may have closed (or opened: the as-of date moved back).
@@ -98,7 +105,7 @@ changed_leads as (
         is distinct from coalesce(all_leads.converted_at, lead_deals.first_deal_created_at)
         or previous_leads.team_id is distinct from coalesce(reps.team_id, 'unassigned')
         or previous_leads.is_conversion_window_open
-        or all_leads.created_at >= {{ dbt.dateadd('day', -1 * window_days - 1, date_literal(as_of_date())) }}
+        or all_leads.created_at >= {{ dbt.dateadd('day', -1 - (window_days | int), date_literal(as_of_date())) }}
     union
     -- The first response: a rep touch now within the as-of date that was not before, or a
     -- response after it (the as-of date moved).
