@@ -4,7 +4,8 @@ simulated days of incremental loads.
 The tiny demo company's export is loaded through the files source and built; then, day after
 day, the company moves on one day and only what changed is loaded (as a CRM's incremental feed
 delivers it), with the hard cases of an incremental build slipped into the feed: a late-arriving
-stage change, a deal and a lead that move owner, a deal that becomes a record exception and is
+stage change, a call logged late that is an old lead's first response, a deal and a lead that
+move owner, a deal that becomes a record exception and is
 fixed the next day, a row quarantined and fixed the next day, an FX rate corrected (which
 changes deals that were not reloaded), a deleted deal, and a rep who moves team. After each day
 the project is built incrementally as of that day. Then a `--full-refresh` of the same day must
@@ -174,8 +175,48 @@ def _edit_day(days: int, export_dir: Path, delta: Path, cases: dict[str, dict]) 
         )
         # A row the files source quarantines (a creation time that is no time), fixed tomorrow.
         _upsert(delta, "deals", ("deal_id",), [quarantined | {"created_at": "not a time"}])
+        # A call logged late: an old lead's first response, a minute after the lead came in,
+        # arrives only now (the lead itself not reloaded).
+        activities = _rows(export_dir, "activities")
+        contacts = {row["contact_id"]: row for row in _rows(export_dir, "contacts")}
+        answered = sorted(
+            {
+                row["contact_id"]
+                for row in activities
+                if row["type"] in ("call", "email")
+                and row["direction"] == "outbound"
+                and row["contact_id"] in contacts
+                and row["occurred_at"] > contacts[row["contact_id"]]["created_at"]
+            }
+        )
+        old_lead = next(
+            contacts[contact_id]
+            for contact_id in answered
+            if contacts[contact_id]["created_at"] < (AS_OF - dt.timedelta(days=180)).isoformat()
+            and contacts[contact_id]["owner_id"]
+        )
+        called = dt.datetime.fromisoformat(old_lead["created_at"]) + dt.timedelta(minutes=1)
+        called_at = called.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+        late_call = activities[0] | {
+            "activity_id": "49999999999",
+            "type": "call",
+            "direction": "outbound",
+            "occurred_at": called_at,
+            "created_at": stamp,
+            "meeting_source": "",
+            "last_modified_at": stamp,
+            "owner_id": old_lead["owner_id"],
+            "contact_id": old_lead["contact_id"],
+            "deal_id": "",
+            "company_id": old_lead["company_id"],
+        }
+        _upsert(delta, "activities", ("activity_id",), [late_call])
         # A lead that moves owner.
-        lead = sorted(_rows(export_dir, "contacts"), key=lambda row: row["contact_id"])[0]
+        lead = next(
+            row
+            for row in sorted(_rows(export_dir, "contacts"), key=lambda row: row["contact_id"])
+            if row["contact_id"] != old_lead["contact_id"]
+        )
         new_owner = next(rep for rep in reps if rep != lead["owner_id"])
         _upsert(
             delta,
@@ -200,6 +241,7 @@ def _edit_day(days: int, export_dir: Path, delta: Path, cases: dict[str, dict]) 
             "negative": {"deal_id": negative["deal_id"]},
             "quarantined": {"deal_id": quarantined["deal_id"]},
             "fx": {"deal_id": foreign[0]["deal_id"]},
+            "late_call": {"lead_id": old_lead["contact_id"], "at": called_at},
         }
     elif days == 2:
         # Yesterday's record exception and quarantined row come back fixed, as the CRM has them.
@@ -317,6 +359,12 @@ def test_the_hard_cases_reached_the_incremental_models(days_later) -> None:
     late_day = cases["late"]["entered"][:10]
     assert (late["valid_from_date"].astype(str).str[:10] == late_day).any(), "the late stage change"
     assert (versions(1, "moved")["owner_rep_id"] == "files:" + cases["moved"]["owner"]).any()
+    lead = read(
+        home,
+        "select first_response_activity_id from core.fct_leads "
+        f"where lead_id = 'files:{cases['late_call']['lead_id']}'",
+    )
+    assert list(lead["first_response_activity_id"]) == ["files:49999999999"], "the late call"
     assert (
         versions(2, "deleted")["is_deleted"].all()
         and not versions(1, "deleted")["is_deleted"].any()
