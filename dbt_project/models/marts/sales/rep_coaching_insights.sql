@@ -20,6 +20,16 @@ periods as (
     select * from {{ ref('int_date_periods') }}
 ),
 
+furthest_stages as (
+    -- The furthest stage each deal reached short of losing it. Said as a join, not as a
+    -- correlated `exists` per entry, which PostgreSQL ran for minutes at the medium size.
+    select
+        deal_id,
+        max(case when stage_status != 'lost' then stage_display_order end) as furthest_display_order
+    from history
+    group by deal_id
+),
+
 stage_entries as (
     -- Entries into open stages, and whether the deal went on to a later stage or was won.
     select
@@ -28,17 +38,14 @@ stage_entries as (
         history.entered_date,
         deals.owner_rep_id,
         deals.is_won
-        or exists (
-            select 1
-            from history as later
-            where
-                later.deal_id = history.deal_id
-                and later.stage_display_order > history.stage_display_order
-                and later.stage_status != 'lost'
+        or coalesce(
+            furthest_stages.furthest_display_order > history.stage_display_order, false
         ) as has_advanced
     from history
     inner join deals
         on history.deal_id = deals.deal_id
+    inner join furthest_stages
+        on history.deal_id = furthest_stages.deal_id
     where
         history.stage_status = 'open'
         and not deals.is_deleted
