@@ -5,8 +5,7 @@ into a fresh warehouse (a new home for DuckDB; a new database for PostgreSQL), t
 runs as the nightly job's dbt step does (models and data tests; no unit tests, no forecast).
 Each step runs in a child process, as `salespulse run` would; the wall time of each is printed.
 These two steps are the bulk of the nightly job; its checks, forecast and publish (which run on
-both warehouses, tests/postgres) and Dagster's own overhead are not in these figures, because the
-`salespulse run` command's reports still read DuckDB files (docs/operations.md).
+both warehouses, tests/postgres) and Dagster's own overhead are not in these figures.
 
     DESTINATION__POSTGRES__CREDENTIALS=postgresql://user:pw@localhost:5432/postgres \\
         .venv/bin/python bench/bench_warehouses.py --scale small medium
