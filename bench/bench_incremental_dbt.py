@@ -40,12 +40,10 @@ sys.path.insert(0, str(PROJECT_ROOT / "bench"))
 from bench_files_import import AS_OF, EXPORT_MAPPING  # noqa: E402
 from bench_scale import export  # noqa: E402
 
+from simulator.exports import write_delta  # noqa: E402
+
 BIN = Path(sys.executable).parent
 NEXT_DAY = (dt.date.fromisoformat(AS_OF) + dt.timedelta(days=1)).isoformat()
-
-
-# Tables the files source replaces whole on every load (no stable key): given whole.
-REPLACED_TABLES = ("quotas",)
 
 
 def _environment(home: Path, export_dir: Path, kind: str = "full") -> dict[str, str]:
@@ -64,21 +62,6 @@ def ingest(home: Path, export_dir: Path, kind: str = "full") -> None:
     command = [str(BIN / "salespulse"), "ingest", "files"]
     env = _environment(home, export_dir, kind)
     subprocess.run(command, env=env, check=True, capture_output=True)
-
-
-def write_delta(before: Path, after: Path, delta: Path) -> dict[str, int]:
-    """The rows of each CSV table of `after` that are not in `before` (new or changed), as an
-    incremental feed delivers them; replaced tables whole. Returns the rows per table."""
-    delta.mkdir(parents=True)
-    changed = {}
-    for path in sorted(after.glob("*.csv")):
-        header, *rows = path.read_text(encoding="utf-8").splitlines(keepends=True)
-        if path.stem not in REPLACED_TABLES:
-            old = set((before / path.name).read_text(encoding="utf-8").splitlines(keepends=True))
-            rows = [row for row in rows if row not in old]
-        (delta / path.name).write_text(header + "".join(rows), encoding="utf-8")
-        changed[path.stem] = len(rows)
-    return changed
 
 
 def dbt_build(home: Path, project: Path, as_of: str, work: Path, *extra: str) -> dict:

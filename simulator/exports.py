@@ -175,3 +175,23 @@ def export(
     path.write_text(json.dumps(manifest, indent=2, sort_keys=False) + "\n", encoding="utf-8")
     written["manifest"] = [path]
     return written
+
+
+# Tables the export mapping loads with write disposition replace (no stable key): an incremental
+# feed always gives them whole.
+REPLACED_TABLES = ("quotas",)
+
+
+def write_delta(before: Path, after: Path, delta: Path) -> dict[str, int]:
+    """The rows of each CSV table of `after` that are not in `before` (new or changed), as an
+    incremental feed delivers them; replaced tables whole. Returns the rows written per table."""
+    delta.mkdir(parents=True)
+    changed = {}
+    for path in sorted(after.glob("*.csv")):
+        header, *rows = path.read_text(encoding="utf-8").splitlines(keepends=True)
+        if path.stem not in REPLACED_TABLES:
+            old = set((before / path.name).read_text(encoding="utf-8").splitlines(keepends=True))
+            rows = [row for row in rows if row not in old]
+        (delta / path.name).write_text(header + "".join(rows), encoding="utf-8")
+        changed[path.stem] = len(rows)
+    return changed

@@ -67,27 +67,6 @@ def export_simulator(out: Path, seed: int, scale: str, as_of: str, *extra: str) 
     return out
 
 
-# Export tables the files source replaces whole on every load (no stable key).
-REPLACED_TABLES = ("quotas",)
-
-
-def write_delta(before: Path, after: Path, delta: Path) -> dict[str, int]:
-    """The rows of each export table that are new or changed between two exports, as an
-    incremental feed would deliver them; replaced tables are given whole. Returns the rows
-    written per table."""
-    delta.mkdir(parents=True)
-    changed = {}
-    for path in sorted(after.glob("*.csv")):
-        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
-        header, rows = lines[0], lines[1:]
-        if path.stem not in REPLACED_TABLES:
-            old = set((before / path.name).read_text(encoding="utf-8").splitlines(keepends=True))
-            rows = [row for row in rows if row not in old]
-        (delta / path.name).write_text(header + "".join(rows), encoding="utf-8")
-        changed[path.stem] = len(rows)
-    return changed
-
-
 def read_csv(export_dir: Path, table: str) -> pd.DataFrame:
     """An export table as text, empty cells as empty strings."""
     return pd.read_csv(export_dir / f"{table}.csv", dtype=str, keep_default_na=False)

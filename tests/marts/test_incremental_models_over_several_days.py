@@ -28,8 +28,9 @@ from marts_helpers import (
     load_files,
     read,
     run_dbt,
-    write_delta,
 )
+
+from simulator.exports import write_delta
 
 pytestmark = pytest.mark.integration
 

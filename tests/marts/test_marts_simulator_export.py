@@ -24,8 +24,9 @@ from marts_helpers import (
     read,
     rep_ids,
     run_dbt,
-    write_delta,
 )
+
+from simulator.exports import write_delta
 
 pytestmark = pytest.mark.integration
 
