@@ -69,6 +69,21 @@ lead_deals as (
     group by lead_id
 ),
 
+lead_states as (
+    -- Each lead's owner, team and conversion as they stand now (the conversion from the first
+    -- deal that names it where the source does not record one).
+    select
+        all_leads.lead_id,
+        coalesce(all_leads.owner_rep_id, 'unassigned') as owner_rep_id,
+        coalesce(reps.team_id, 'unassigned') as team_id,
+        coalesce(all_leads.converted_at, lead_deals.first_deal_created_at) as converted_at
+    from all_leads
+    left join lead_deals
+        on all_leads.lead_id = lead_deals.lead_id
+    left join reps
+        on coalesce(all_leads.owner_rep_id, 'unassigned') = reps.rep_id
+),
+
 {% if is_incremental() -%}
 previous_leads as (
     select * from {{ this }}
@@ -93,17 +108,14 @@ changed_leads as (
     -- or the conversion window may have closed (or opened: the as-of date moved back).
     select all_leads.lead_id
     from all_leads
+    inner join lead_states
+        on all_leads.lead_id = lead_states.lead_id
     left join previous_leads
         on all_leads.lead_id = previous_leads.lead_id
-    left join lead_deals
-        on all_leads.lead_id = lead_deals.lead_id
-    left join reps
-        on coalesce(all_leads.owner_rep_id, 'unassigned') = reps.rep_id
     where
         previous_leads.lead_id is null
-        or previous_leads.converted_at
-        is distinct from coalesce(all_leads.converted_at, lead_deals.first_deal_created_at)
-        or previous_leads.team_id is distinct from coalesce(reps.team_id, 'unassigned')
+        or previous_leads.converted_at is distinct from lead_states.converted_at
+        or previous_leads.team_id is distinct from lead_states.team_id
         or previous_leads.is_conversion_window_open
         or all_leads.created_at >= {{ dbt.dateadd('day', -1 - (window_days | int), date_literal(as_of_date())) }}
     union
@@ -168,16 +180,14 @@ enriched as (
         first_responses.activity_type as first_response_type,
         leads.source_system,
         leads.loaded_at,
-        coalesce(leads.owner_rep_id, 'unassigned') as owner_rep_id,
-        coalesce(reps.team_id, 'unassigned') as team_id,
-        coalesce(leads.converted_at, lead_deals.first_deal_created_at) as converted_at
+        lead_states.owner_rep_id,
+        lead_states.team_id,
+        lead_states.converted_at
     from leads
+    inner join lead_states
+        on leads.lead_id = lead_states.lead_id
     left join first_responses
         on leads.lead_id = first_responses.lead_id
-    left join lead_deals
-        on leads.lead_id = lead_deals.lead_id
-    left join reps
-        on coalesce(leads.owner_rep_id, 'unassigned') = reps.rep_id
 ),
 
 final as (
