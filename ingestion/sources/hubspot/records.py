@@ -42,7 +42,7 @@ def record_row(crm: CrmObject, record: dict, associations: list[dict] | None = N
                 id_column: object_id,
                 value_column: change.get("value"),
                 "changed_at": change.get("timestamp"),
-                "source_type": change.get("sourceType"),
+                "source_type": text_or_none(change.get("sourceType")),
             }
             for change in histories.get(prop) or []
         ]
@@ -58,7 +58,7 @@ def inline_associations(object_id: str, associations: dict) -> list[dict]:
     each link (a primary company comes as "deal_to_company" and "deal_to_company_unlabeled")."""
     return [
         {"from_id": object_id, "to_object_type": to_type, "to_id": str(link["id"]),
-         "association_type": link.get("type"), "association_type_id": None,
+         "association_type": text_or_none(link.get("type")), "association_type_id": None,
          "association_category": None}
         for to_type, block in sorted(associations.items())
         for link in (block or {}).get("results", [])
@@ -74,11 +74,27 @@ def batch_associations(object_id: str, found: dict[str, list[dict]]) -> list[dic
         for link in links:
             for entry in link.get("associationTypes") or [{}]:
                 kind = entry if isinstance(entry, dict) else {}
-                type_id = kind.get("typeId")
+                type_id = _whole_number(kind.get("typeId"))
                 rows.append(
                     {"from_id": object_id, "to_object_type": to_type,
                      "to_id": str(link["toObjectId"]),
-                     "association_type": kind.get("label") or (str(type_id) if type_id else None),
-                     "association_type_id": type_id, "association_category": kind.get("category")}
+                     "association_type": text_or_none(kind.get("label"))
+                     or (str(type_id) if type_id else None),
+                     "association_type_id": type_id,
+                     "association_category": text_or_none(kind.get("category"))}
                 )  # fmt: skip
     return rows
+
+
+def text_or_none(value: Any) -> str | None:
+    """A descriptive field of the API as text (the raw tables' columns are typed)."""
+    return value if value is None or isinstance(value, str) else str(value)
+
+
+def _whole_number(value: Any) -> int | None:
+    """An association type id: HubSpot sends a number; text of one is read as it."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    return None

@@ -12,6 +12,10 @@ records read, loaded, quarantined and superseded (read again in the same load: t
 version is loaded). Every table exists after every load, even for an object type the portal has
 no record of, so that staging and the next incremental load find it.
 
+Records load as Arrow tables (record_tables.py), a few thousand records at a time: the object's
+table and its child tables (property history, associations), each merged on the record's id, so
+that a record read again replaces its row and its child rows.
+
 Incremental loads: the first load of an object type reads the list endpoints; later loads ask
 the search endpoint for what was modified since the last load (windowed past its 10,000-result
 cap), then batch-read those records' property history and associations. Deleted (archived)
@@ -20,6 +24,7 @@ dlt's resource state, which is committed with the load: a failed load moves noth
 """
 
 from collections.abc import Iterable, Iterator
+from itertools import chain
 from typing import Any
 
 import dlt
@@ -27,12 +32,14 @@ from dlt.sources import DltResource
 
 from ingestion.sources.hubspot.bookkeeping import LoadBook, empty_quarantine
 from ingestion.sources.hubspot.client import BURST_LIMIT, SEARCH_LIMIT_PER_SECOND, HubSpotClient
+from ingestion.sources.hubspot.record_tables import RecordTables
 from ingestion.sources.hubspot.records import batch_associations, record_row
 from ingestion.sources.hubspot.settings import CRM_OBJECTS, DEFAULT_BASE_URL, CrmObject
 from ingestion.sources.hubspot.tables import (
     LOAD_ACCOUNTING_TABLE,
     QUARANTINE_TABLE,
-    nested_columns,
+    child_columns,
+    child_table,
     object_columns,
 )
 from ingestion.sources.hubspot.validation import (
@@ -42,10 +49,13 @@ from ingestion.sources.hubspot.validation import (
     record_id,
     record_text,
 )
-from ingestion.sources.load_bookkeeping import declare_side_tables
+from ingestion.sources.load_bookkeeping import current_load, declare_side_tables
 
 # One page item: a record as the API sent it, and its v4 associations when read apart.
 _Item = tuple[Any, dict[str, list[dict]] | None]
+# Records converted to Arrow at once: large enough that dlt's cost per item is nothing, small
+# enough that a few object types at once hold tens of megabytes.
+ARROW_BATCH_RECORDS = 5_000
 
 
 @dlt.source(name="hubspot", max_table_nesting=2)
@@ -119,8 +129,9 @@ def _kept(book: LoadBook, page: list[Any]) -> Iterator[dict]:
 
 
 def crm_object_resource(client: HubSpotClient, crm: CrmObject) -> DltResource:
-    """One CRM object type, incremental on its modification time, merged on id."""
-    return dlt.resource(
+    """One CRM object type, incremental on its modification time, merged on id; its child
+    tables merged on the record's id (their merge key)."""
+    resource = dlt.resource(
         _crm_records(client, crm),
         name=crm.name,
         write_disposition="merge",
@@ -129,8 +140,20 @@ def crm_object_resource(client: HubSpotClient, crm: CrmObject) -> DltResource:
         parallelized=True,
         # Declared in full, so that the table exists (with every column) even when empty.
         columns=object_columns(crm),
-        nested_hints=nested_columns(crm),  # type: ignore[arg-type]
     )
+    for child, columns in child_columns(crm).items():
+        # A table variant starts from the resource's hints: cleared first (no primary key, no
+        # columns of the object's table), then given its own.
+        name = child_table(crm, child)
+        resource.apply_hints(
+            table_name=name,
+            write_disposition="merge",
+            primary_key=[],
+            columns={},
+            create_table_variant=True,
+        )
+        resource.apply_hints(table_name=name, columns=columns, create_table_variant=True)
+    return resource
 
 
 def _crm_records(client: HubSpotClient, crm: CrmObject) -> Iterator[Any]:
@@ -139,26 +162,61 @@ def _crm_records(client: HubSpotClient, crm: CrmObject) -> Iterator[Any]:
     ids_at_cursor = set(state.get("ids_at_cursor", []))
     book = LoadBook(crm.name)
     cursor = _Cursor(since, list(ids_at_cursor))
+    tables = RecordTables(crm)
+    _own_child_tables(crm)
     yield dlt.mark.materialize_table_schema()
     yield empty_quarantine()
+    yield from _to_tables(tables.empty())
     if since is None:
         pages: Iterator[list[_Item]] = (
             [(record, None) for record in page] for page in client.list_objects(crm, archived=False)
         )
     else:
         pages = _changed_since(client, crm, since, ids_at_cursor)
-    for page in pages:
-        rows = _rows(crm, book, cursor, page)
-        if rows:
-            yield rows
+    archived = _archived_since(client, crm, state.get("archived_since_ms"), state)
+    batch: list[dict] = []
+    for rows in chain(
+        (_rows(crm, book, cursor, page) for page in pages),
+        (_rows(crm, book, None, page, archived=True) for page in archived),
+    ):
+        batch.extend(rows)
+        if len(batch) >= ARROW_BATCH_RECORDS:
+            yield from _to_tables(tables.tables(_newest_of_each(batch), current_load()[0]))
+            batch = []
         yield from book.quarantine()
-    for page in _archived_since(client, crm, state.get("archived_since_ms"), state):
-        rows = _rows(crm, book, None, page, archived=True)
-        if rows:
-            yield rows
-        yield from book.quarantine()
+    if batch:
+        yield from _to_tables(tables.tables(_newest_of_each(batch), current_load()[0]))
     state["modified_since_ms"], state["ids_at_cursor"] = cursor.value, cursor.ids
     yield book.accounting()
+
+
+def _newest_of_each(rows: list[dict]) -> list[dict]:
+    """Each record's last row: the book yields a version only when it is newer than those
+    before it. The destination's merge would keep the newest row anyway, but not drop the
+    older one's child rows (they would stay in the raw table, no longer current)."""
+    last = {row["id"]: position for position, row in enumerate(rows)}
+    if len(last) == len(rows):
+        return rows
+    return [row for position, row in enumerate(rows) if last[row["id"]] == position]
+
+
+def _to_tables(tables: Iterator[tuple[str, Any]]) -> Iterator[Any]:
+    for table_name, table in tables:
+        yield dlt.mark.with_table_name(table, table_name)
+
+
+def _own_child_tables(crm: CrmObject) -> None:
+    """A warehouse loaded when the records were dicts has, in dlt's schema, the child tables as
+    nested tables of the object's table, which dlt does not let Arrow tables be written to;
+    they become tables of the object's resource, as declared now. Their rows and dlt columns
+    are as they were: nothing in the warehouse changes."""
+    schema = dlt.current.source_schema()
+    for child in child_columns(crm):
+        table = schema.tables.get(child_table(crm, child))
+        if table is not None and table.get("parent"):
+            del table["parent"]
+            table["resource"] = crm.name
+            table["write_disposition"] = "merge"
 
 
 def _rows(

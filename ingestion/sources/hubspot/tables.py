@@ -43,6 +43,23 @@ LOAD_ACCOUNTING_SCHEMA = pa.schema(
 )
 
 
+# The dlt columns of the raw tables, as dlt's own nesting of dicts wrote them before the records
+# were loaded as Arrow (warehouses loaded then keep working): each record's row has a unique
+# `_dlt_id` and the `_dlt_load_id` of the load that wrote it; each child row points at its
+# record's row through `_dlt_root_id` (= `_dlt_parent_id`) with its place in the list.
+ROW_ID = "_dlt_id"
+LOAD_ID = "_dlt_load_id"
+ROOT_ID = "_dlt_root_id"
+PARENT_ID = "_dlt_parent_id"
+LIST_INDEX = "_dlt_list_idx"
+ASSOCIATIONS = "associations"
+
+
+def child_table(crm: CrmObject, child: str) -> str:
+    """The raw table of a child list: deals__stage_history, calls__associations, ..."""
+    return f"{crm.name}__{child}"
+
+
 def _text(name: str, nullable: bool = True) -> dict[str, Any]:
     return {"name": name, "data_type": "text", "nullable": nullable}
 
@@ -53,7 +70,8 @@ def _timestamp(name: str) -> dict[str, Any]:
 
 def object_columns(crm: CrmObject) -> dict[str, dict[str, Any]]:
     """Column hints of an object's table: the id, every property as text (HubSpot sends them
-    as strings; staging casts), the record's own timestamps and its archived flag."""
+    as strings; staging casts), the record's own timestamps and its archived flag, and the
+    row's dlt ids."""
     columns = [
         _text("id", nullable=False),
         *(_text(name) for name in crm.properties),
@@ -61,30 +79,59 @@ def object_columns(crm: CrmObject) -> dict[str, dict[str, Any]]:
         {**_timestamp(VERSION_COLUMN), "dedup_sort": "desc"},
         {"name": "archived", "data_type": "bool", "nullable": True},
         _timestamp("archived_at"),
+        {**_text(ROW_ID, nullable=False), "row_key": True, "unique": True},
+        _text(LOAD_ID, nullable=False),
     ]
     return {column["name"]: column for column in columns}
 
 
-def nested_columns(crm: CrmObject) -> dict[str, dict[str, Any]]:
-    """Hints of the object's child tables (property history, associations), by child name."""
-    nested: dict[str, dict[str, Any]] = {}
+def child_columns(crm: CrmObject) -> dict[str, dict[str, dict[str, Any]]]:
+    """Column hints of the object's child tables (property history, associations), by child
+    name. The column of the record's id is the child table's merge key: a record read again
+    replaces its child rows."""
+    children: dict[str, list[dict[str, Any]]] = {}
     for prop in crm.history:
         child, id_column, value_column = history_child(crm, prop)
-        columns = [
-            _text(id_column),
+        children[child] = [
+            {**_text(id_column, nullable=False), "merge_key": True},
             _text(value_column),
             _timestamp("changed_at"),
             _text("source_type"),
         ]
-        nested[child] = {"columns": {c["name"]: c for c in columns}}
     if crm.associations:
-        columns = [
-            _text("from_id"),
+        children[ASSOCIATIONS] = [
+            {**_text("from_id", nullable=False), "merge_key": True},
             _text("to_object_type"),
             _text("to_id"),
             _text("association_type"),
             {"name": "association_type_id", "data_type": "bigint", "nullable": True},
             _text("association_category"),
         ]
-        nested["associations"] = {"columns": {c["name"]: c for c in columns}}
-    return nested
+    link_columns = [
+        {**_text(ROOT_ID, nullable=False), "root_key": True},
+        {**_text(PARENT_ID, nullable=False), "parent_key": True},
+        {"name": LIST_INDEX, "data_type": "bigint", "nullable": False},
+        {**_text(ROW_ID, nullable=False), "row_key": True, "unique": True},
+    ]
+    return {
+        child: {column["name"]: column for column in columns + link_columns}
+        for child, columns in children.items()
+    }
+
+
+_ARROW_TYPES = {
+    "text": pa.string(),
+    "timestamp": _TIMESTAMP,
+    "bool": pa.bool_(),
+    "bigint": pa.int64(),
+}
+
+
+def arrow_schema(columns: dict[str, dict[str, Any]]) -> pa.Schema:
+    """The Arrow schema of a table's column hints: what the source yields is what dlt declares."""
+    return pa.schema(
+        [
+            pa.field(name, _ARROW_TYPES[hint["data_type"]], nullable=hint.get("nullable", True))
+            for name, hint in columns.items()
+        ]
+    )

@@ -26,7 +26,7 @@ with
             cast({{ type_id }} as bigint) as association_type_id,
             cast({{ category }} as {{ dbt.type_string() }}) as association_category
         from (
-            {{ source_or_empty('raw_hubspot', table, ['from_id', 'to_object_type', 'to_id']) }}
+            {{ hubspot_current_child_rows(parent, table, ['from_id', 'to_object_type', 'to_id']) }}
         ) as links
     ),
 

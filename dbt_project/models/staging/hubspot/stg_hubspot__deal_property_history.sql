@@ -20,7 +20,7 @@ unioned as (
             {{ to_utc_timestamp('history_source.changed_at') }} as changed_at,
             cast(history_source.source_type as {{ dbt.type_string() }}) as source_type
         from (
-            {{ source_or_empty('raw_hubspot', table, ['deal_id', 'value', 'changed_at', 'source_type']) }}
+            {{ hubspot_current_child_rows('deals', table, ['deal_id', 'value', 'changed_at', 'source_type']) }}
         ) as history_source
         {%- if not loop.last %}
             union all

@@ -1,7 +1,9 @@
 with
 
 source as (
-    {{ source_or_empty('raw_hubspot', 'deals__stage_history', ['deal_id', 'stage_id', 'changed_at', 'source_type']) }}
+    {{ hubspot_current_child_rows(
+        'deals', 'deals__stage_history', ['deal_id', 'stage_id', 'changed_at', 'source_type']
+    ) }}
 ),
 
 renamed as (
