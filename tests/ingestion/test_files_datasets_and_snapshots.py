@@ -219,8 +219,9 @@ def test_records_missing_from_a_newer_full_export_are_kept_and_marked_deleted(
     quarantined = table.loc[bad_deal]
     assert pd.isna(quarantined["_deleted_at"]) and quarantined["_dlt_load_id"] == first
     assert quarantined["amount"] == first_deals.loc[bad_deal, "amount"]
+    # The other deals did not change: they keep the load that last changed them.
     rest = table.drop(index=sorted(removed_deals | {bad_deal}))
-    assert rest["_deleted_at"].isna().all() and (rest["_dlt_load_id"] == second).all()
+    assert rest["_deleted_at"].isna().all() and (rest["_dlt_load_id"] == first).all()
     assert (
         scalar(
             f"select count(distinct row_number) from {DATASET}.quarantine "
@@ -237,30 +238,34 @@ def test_records_missing_from_a_newer_full_export_are_kept_and_marked_deleted(
     rep_rows = _table("reps").set_index("rep_id")
     assert set(rep_rows.index[rep_rows["_deleted_at"].notna()]) == {removed_rep}
 
-    # Row accounting still holds for the second load: the carried rows are not its rows.
+    # Row accounting still holds for the second load: the carried rows are not its rows, and
+    # its unchanged rows keep their earlier load id.
     accounting = query(
-        f"select entity, sum(rows_read), sum(rows_loaded), sum(rows_quarantined) "
-        f"from {DATASET}.load_accounting where load_id = ? group by entity",
+        f"select entity, sum(rows_read), sum(rows_loaded), sum(rows_quarantined), "
+        f"sum(rows_unchanged) from {DATASET}.load_accounting where load_id = ? group by entity",
         second,
     )
-    for entity, read, loaded, quarantined_rows in accounting:
+    for entity, read, loaded, quarantined_rows, unchanged in accounting:
         assert read == loaded + quarantined_rows, entity
         landed = scalar(f"select count(*) from {DATASET}.{entity} where _dlt_load_id = ?", second)
-        assert landed == loaded, entity
+        assert landed == loaded - unchanged, entity
     assert dict((row[0], row[2]) for row in accounting)["deals"] == len(kept) - 1
 
-    # A third export restores everything: nothing is deleted any more.
+    # A third export restores everything: nothing is deleted any more; the deals that come
+    # back are live again (changed), the others are as the first load wrote them.
     third = load(DEMO_EXPORT, base_dir=str(demo_csv)).loads_ids[0]
-    table = _table("deals")
+    table = _table("deals").set_index("deal_id")
     assert len(table) == len(deals)
-    assert table["_deleted_at"].isna().all() and (table["_dlt_load_id"] == third).all()
+    assert table["_deleted_at"].isna().all()
+    assert set(table.index[table["_dlt_load_id"] == third]) == removed_deals
+    assert (table.drop(index=sorted(removed_deals))["_dlt_load_id"] == first).all()
     assert _table("activities")["_deleted_at"].isna().all()
 
 
 def test_a_record_stays_deleted_since_the_load_that_first_missed_it(
     files_home: Path, demo_csv: Path, tmp_path: Path
 ) -> None:
-    load(DEMO_EXPORT, base_dir=str(demo_csv))
+    first = load(DEMO_EXPORT, base_dir=str(demo_csv)).loads_ids[0]
     smaller = tmp_path / "smaller"
     shutil.copytree(demo_csv, smaller)
     deals = _csv(demo_csv, "deals")
@@ -271,8 +276,9 @@ def test_a_record_stays_deleted_since_the_load_that_first_missed_it(
 
     table = _table("deals").set_index("deal_id")
     assert table.loc[gone, "_deleted_at"] == _loaded_at(second)
+    assert table.loc[gone, "_dlt_load_id"] == first
     assert _loaded_at(third) > _loaded_at(second)
-    assert (table.drop(index=gone)["_dlt_load_id"] == third).all()
+    assert (table.drop(index=gone)["_dlt_load_id"] == first).all(), "unchanged since the first"
 
 
 def test_an_incremental_export_deletes_nothing(

@@ -222,7 +222,17 @@ LOAD_ID_COLUMN = "_dlt_load_id"
 # Keyed entities only: when a full export of the dataset first missed the record (soft delete);
 # NULL while the latest full export holds it.
 DELETED_AT_COLUMN = "_deleted_at"
-LINEAGE_COLUMNS = (SOURCE_FILE_COLUMN, SOURCE_ROW_COLUMN, LOAD_ID_COLUMN, DELETED_AT_COLUMN)
+# Keyed entities only: a 64-bit fingerprint of the row's content (every column but these
+# lineage columns), so that a full export's unchanged rows keep the load that last changed them
+# (unchanged.py). Stored as BIGINT: both destinations have it.
+CONTENT_HASH_COLUMN = "_content_hash"
+LINEAGE_COLUMNS = (
+    SOURCE_FILE_COLUMN,
+    SOURCE_ROW_COLUMN,
+    LOAD_ID_COLUMN,
+    DELETED_AT_COLUMN,
+    CONTENT_HASH_COLUMN,
+)
 
 QUARANTINE_TABLE = "quarantine"
 QUARANTINE_SCHEMA = pa.schema(
@@ -247,6 +257,9 @@ LOAD_ACCOUNTING_SCHEMA = pa.schema(
         ("rows_read", pa.int64()),
         ("rows_loaded", pa.int64()),
         ("rows_quarantined", pa.int64()),
+        # Of rows_loaded, those identical to the warehouse's row of the same key: written back
+        # with the load id that last changed them, not this load's (full exports only).
+        ("rows_unchanged", pa.int64()),
         ("load_id", pa.string()),
         ("loaded_at", pa.timestamp("us", tz="UTC")),
     ]

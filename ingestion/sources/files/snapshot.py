@@ -35,10 +35,13 @@ from ingestion.sources.files.settings import DELETED_AT_COLUMN
 READ_BACK_ROWS = 250_000
 
 
-def warehouse_rows(table_name: str) -> Iterator[pa.RecordBatch | pa.Table]:
+def warehouse_rows(
+    table_name: str, columns: list[str] | None = None, live_only: bool = False
+) -> Iterator[pa.RecordBatch | pa.Table]:
     """The rows the destination holds in `table_name` of the running pipeline's dataset, in
-    batches; nothing when the table does not exist yet, is dropped by this load (a refresh), or
-    there is no pipeline (the source iterated on its own)."""
+    batches: every column, or only `columns`; with `live_only`, only rows not soft-deleted.
+    Nothing when the table does not exist yet (or lacks one of `columns`), is dropped by this
+    load (a refresh), or there is no pipeline (the source iterated on its own)."""
     try:
         pipeline = dlt.current.pipeline()
     except Exception:  # no pipeline is running: nothing to compare with
@@ -50,7 +53,17 @@ def warehouse_rows(table_name: str) -> Iterator[pa.RecordBatch | pa.Table]:
             return
         qualified = client.make_qualified_table_name(table_name)
         try:
-            with client.execute_query(f"select * from {qualified}") as cursor:
+            with client.execute_query(f"select * from {qualified} where 1 = 0") as cursor:
+                held = set(cursor.columns_schema)
+            if columns is not None and not held.issuperset(columns):
+                return
+            selected = (
+                "*" if columns is None else ", ".join(map(client.escape_column_name, columns))
+            )
+            query = f"select {selected} from {qualified}"
+            if live_only:
+                query += f" where {client.escape_column_name(DELETED_AT_COLUMN)} is null"
+            with client.execute_query(query) as cursor:
                 yield from cursor.iter_arrow(chunk_size=READ_BACK_ROWS)
         except DatabaseUndefinedRelation:
             return

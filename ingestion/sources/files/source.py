@@ -58,6 +58,7 @@ from ingestion.sources.files.readers import (
 )
 from ingestion.sources.files.settings import (
     ARROW_TYPES,
+    CONTENT_HASH_COLUMN,
     CURRENCY_OF,
     DELETED_AT_COLUMN,
     ENTITIES,
@@ -71,6 +72,7 @@ from ingestion.sources.files.settings import (
     SOURCE_ROW_COLUMN,
 )
 from ingestion.sources.files.snapshot import carried_rows, warehouse_rows
+from ingestion.sources.files.unchanged import ContentStamp
 from ingestion.sources.load_bookkeeping import current_load, side_table
 
 
@@ -180,8 +182,11 @@ def extract_entity(base_dir: Path, entity: EntityMapping) -> Iterator[Any]:
     yield side_table(QUARANTINE_SCHEMA.empty_table(), QUARANTINE_TABLE)
 
     keys = _KeyTracker(entity) if entity.primary_key else None
+    stamp = _content_stamp(entity) if entity.primary_key else None
     try:
-        schema = yield from _extract_files(files, columns_by_file, entity, keys, load_id, loaded_at)
+        schema = yield from _extract_files(
+            files, columns_by_file, entity, keys, stamp, load_id, loaded_at
+        )
         if entity.is_snapshot and keys is not None:
             yield from carried_rows(
                 warehouse_rows(entity.entity),
@@ -194,6 +199,20 @@ def extract_entity(base_dir: Path, entity: EntityMapping) -> Iterator[Any]:
     finally:
         if keys is not None:
             keys.close()
+        if stamp is not None:
+            stamp.close()
+
+
+def _content_stamp(entity: EntityMapping) -> ContentStamp:
+    """Fingerprints for the rows of a keyed entity; for a full export, with the table's live
+    records read back first (key, fingerprint, load id: a narrow read), so that the export's
+    unchanged rows keep the load that last changed them (unchanged.py)."""
+    stamp = ContentStamp(entity.primary_key)
+    if entity.is_snapshot:
+        key_types = {name: ARROW_TYPES[_field_type(entity, name)] for name in entity.primary_key}
+        columns = [*entity.primary_key, CONTENT_HASH_COLUMN, LOAD_ID_COLUMN]
+        stamp.read_previous(warehouse_rows(entity.entity, columns, live_only=True), key_types)
+    return stamp
 
 
 def _extract_files(
@@ -201,13 +220,15 @@ def _extract_files(
     columns_by_file: dict[ExportFile, list[str]],
     entity: EntityMapping,
     keys: _KeyTracker | None,
+    stamp: ContentStamp | None,
     load_id: str | None,
     loaded_at: dt.datetime,
 ) -> Iterator[Any]:
     """Yields the files' rows, parsed a batch ahead in a thread; returns the schema of the rows
     loaded (of the last file)."""
     schema = _entity_schema(entity, [])
-    for item in prefetched(_parsed_files(files, columns_by_file, entity, keys, load_id, loaded_at)):
+    parsed = _parsed_files(files, columns_by_file, entity, keys, stamp, load_id, loaded_at)
+    for item in prefetched(parsed):
         if isinstance(item, pa.Table):
             schema = item.schema
             if not item.num_rows:
@@ -221,6 +242,7 @@ def _parsed_files(
     columns_by_file: dict[ExportFile, list[str]],
     entity: EntityMapping,
     keys: _KeyTracker | None,
+    stamp: ContentStamp | None,
     load_id: str | None,
     loaded_at: dt.datetime,
 ) -> Iterator[Any]:
@@ -229,14 +251,15 @@ def _parsed_files(
     for export in files:
         passthrough = _passthrough_columns(export, entity, columns_by_file[export])
         read = list(entity.columns) + passthrough
-        rows_read = rows_loaded = rows_quarantined = 0
+        rows_read = rows_loaded = rows_quarantined = rows_unchanged = 0
         for batch in read_batches(export, entity, read):
             result = _process_batch(
-                batch, rows_read + 1, export, entity, passthrough, keys, load_id, loaded_at
+                batch, rows_read + 1, export, entity, passthrough, keys, stamp, load_id, loaded_at
             )
             rows_read += batch.num_rows
             rows_loaded += result.loaded.num_rows
             rows_quarantined += result.rows_quarantined
+            rows_unchanged += result.rows_unchanged
             yield result.loaded
             if result.quarantine.num_rows:
                 yield side_table(result.quarantine, QUARANTINE_TABLE)
@@ -246,6 +269,7 @@ def _parsed_files(
             "rows_read": [rows_read],
             "rows_loaded": [rows_loaded],
             "rows_quarantined": [rows_quarantined],
+            "rows_unchanged": [rows_unchanged],
             "load_id": [load_id],
             "loaded_at": [loaded_at],
         }
@@ -257,6 +281,8 @@ class _BatchResult:
     loaded: pa.Table
     quarantine: pa.Table
     rows_quarantined: int
+    # Of the loaded rows, those the warehouse already held unchanged (they keep its load id).
+    rows_unchanged: int
 
 
 @dataclass(slots=True)
@@ -281,6 +307,7 @@ def _process_batch(
     entity: EntityMapping,
     passthrough: list[str],
     keys: _KeyTracker | None,
+    stamp: ContentStamp | None,
     load_id: str | None,
     loaded_at: dt.datetime,
 ) -> _BatchResult:
@@ -324,12 +351,16 @@ def _process_batch(
     columns[LOAD_ID_COLUMN] = constant_dictionary(load_id, length)
     if entity.primary_key:
         columns[DELETED_AT_COLUMN] = pa.nulls(length, ARROW_TYPES["timestamp"])
+        columns[CONTENT_HASH_COLUMN] = pa.nulls(length, pa.int64())  # set by the stamp
     schema = _entity_schema(entity, [(name, batch.column(name).type) for name in passthrough])
     loaded = pa.Table.from_arrays(
         [pc.filter(columns[name], keep) for name in schema.names], schema=schema
     )
+    unchanged = 0
+    if stamp is not None:
+        loaded, unchanged = stamp.stamp(loaded, load_id)
     quarantine = _quarantine_table(problems, entity, export, rows, load_id, loaded_at)
-    return _BatchResult(loaded, quarantine, length - loaded.num_rows)
+    return _BatchResult(loaded, quarantine, length - loaded.num_rows, unchanged)
 
 
 def _raw_values(batch: pa.RecordBatch, spec: FieldMapping, length: int) -> pa.Array:
@@ -525,6 +556,7 @@ def _entity_schema(entity: EntityMapping, passthrough: list[tuple[str, pa.DataTy
     ]
     if entity.primary_key:
         fields.append(pa.field(DELETED_AT_COLUMN, ARROW_TYPES["timestamp"]))
+        fields.append(pa.field(CONTENT_HASH_COLUMN, pa.int64()))
     return pa.schema(fields)
 
 

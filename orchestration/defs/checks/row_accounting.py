@@ -2,7 +2,9 @@
 the rows read in the latest load equal the rows that landed in the raw table in that load plus
 the rows quarantined with a reason (plus, for HubSpot, the record versions superseded by a newer
 version of the same record read in that load). A difference means rows were dropped silently,
-the one thing a load must never do, so publication stops."""
+the one thing a load must never do, so publication stops. The files source's full exports write
+back the rows that did not change with the load id that last changed them (`rows_unchanged`):
+the rows of the table with the load's id are the rows loaded less those."""
 
 from dagster import (
     AssetCheckExecutionContext,
@@ -22,7 +24,8 @@ ACCOUNTED_HUBSPOT_TABLES = {crm.name for crm in CRM_OBJECTS} | {"owners", "deal_
 CHECK_NAME = "rows_read_equal_rows_loaded_plus_quarantined"
 
 _LATEST_LOAD = """
-    select load_id, sum(rows_read), sum(rows_loaded), sum(rows_quarantined), {superseded}
+    select load_id, sum(rows_read), sum(rows_loaded), sum(rows_quarantined), {superseded},
+           {unchanged}
     from {dataset}.load_accounting
     where entity = $entity
       and load_id = (select max(load_id) from {dataset}.load_accounting where entity = $entity)
@@ -31,17 +34,27 @@ _LATEST_LOAD = """
 
 
 def accounting_verdict(
-    read: int, loaded: int, quarantined: int, landed: int, kept: int, superseded: int = 0
+    read: int,
+    loaded: int,
+    quarantined: int,
+    landed: int,
+    kept: int,
+    superseded: int = 0,
+    unchanged: int = 0,
 ):
     """(passed, why): read = loaded + quarantined (+ superseded), and each side is what the
-    tables hold."""
+    tables hold (the rows with the load's id: those loaded but `unchanged`)."""
     accounted = f"{loaded} loaded + {quarantined} quarantined" + (
         f" + {superseded} superseded" if superseded else ""
     )
     if read != loaded + quarantined + superseded:
         return False, f"{read} rows read but {accounted}"
-    if landed != loaded:
-        return False, f"{loaded} rows loaded by the source but {landed} in the raw table"
+    if landed != loaded - unchanged:
+        kept_theirs = f" ({unchanged} unchanged, with their earlier load id)" if unchanged else ""
+        return (
+            False,
+            f"{loaded} rows loaded by the source{kept_theirs} but {landed} in the raw table",
+        )
     if kept != quarantined:
         return False, f"{quarantined} rows quarantined but {kept} in the quarantine table"
     return True, f"{read} rows read = {accounted}"
@@ -50,18 +63,15 @@ def accounting_verdict(
 def latest_load_verdict(con, dataset: str, entity: str):
     """(passed, why, load_id, rows read) of the latest load of a raw table, from its
     load_accounting rows and what the table and the quarantine hold; None before any load."""
-    has_superseded = con.execute(
-        "select count(*) from information_schema.columns where table_schema = ? "
-        "and table_name = 'load_accounting' and column_name = 'rows_superseded'",
-        [dataset],
-    ).fetchone()[0]
-    superseded = "coalesce(sum(rows_superseded), 0)" if has_superseded else "0"
+    superseded = _sum_if_counted(con, dataset, "rows_superseded")
+    unchanged = _sum_if_counted(con, dataset, "rows_unchanged")
     latest = con.execute(
-        _LATEST_LOAD.format(dataset=dataset, superseded=superseded), {"entity": entity}
+        _LATEST_LOAD.format(dataset=dataset, superseded=superseded, unchanged=unchanged),
+        {"entity": entity},
     ).fetchone()
     if latest is None:
         return None
-    load_id, read, loaded, quarantined, superseded_rows = latest
+    load_id, read, loaded, quarantined, superseded_rows, unchanged_rows = latest
     landed = con.execute(
         f"select count(*) from {dataset}.{entity} where _dlt_load_id = ?", [load_id]
     ).fetchone()[0]
@@ -73,8 +83,20 @@ def latest_load_verdict(con, dataset: str, entity: str):
         if quarantined
         else 0
     )
-    passed, why = accounting_verdict(read, loaded, quarantined, landed, kept, superseded_rows)
+    passed, why = accounting_verdict(
+        read, loaded, quarantined, landed, kept, superseded_rows, unchanged_rows
+    )
     return passed, why, load_id, int(read)
+
+
+def _sum_if_counted(con, dataset: str, column: str) -> str:
+    """The SQL sum of a count that only some sources' load_accounting has; 0 where it has not."""
+    has_column = con.execute(
+        "select count(*) from information_schema.columns where table_schema = ? "
+        "and table_name = 'load_accounting' and column_name = ?",
+        [dataset, column],
+    ).fetchone()[0]
+    return f"coalesce(sum({column}), 0)" if has_column else "0"
 
 
 def row_accounting_checks(raw_keys: list[AssetKey]):

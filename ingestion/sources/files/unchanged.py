@@ -1,0 +1,209 @@
+"""A full export's unchanged rows keep the load that last changed them.
+
+A full export is written with dlt's `replace` disposition: every record is written again by
+every load. If each row took the new load's `_dlt_load_id`, dbt staging's `loaded_at` would say
+that every record changed, and the incremental models would rebuild everything after a daily
+export. So every row of a keyed entity carries a fingerprint of its content (`_content_hash`),
+and before a full export's rows are yielded, the live records the table holds are read back
+narrowly (key, fingerprint, load id). A row of the export whose key the table holds with the
+same fingerprint is written with the load id it had; new and changed rows get this load's.
+
+What counts as content: every column the row is written with but the lineage columns
+(`_source_file`, `_source_row_number`, `_dlt_load_id`, `_deleted_at`, `_content_hash`): the
+canonical fields (the key included), the extras, the passed-through columns. Lineage says where
+the current row was read, not what it says: an unchanged record that moved to another file or
+line is written with its new file and line, and keeps its load id. A record that was
+soft-deleted and comes back is changed (staging sees it live again), so only live records
+(`_deleted_at` NULL) are read back.
+
+The fingerprint: DuckDB's 64-bit `hash` of each column's value (a NULL has its own hash),
+folded column after column through splitmix64's finaliser, a bijection, so rows that differ in
+one column always differ in fingerprint when the two values' hashes differ, and otherwise two
+different rows share one with probability 2^-64. It is compared per key, so a changed row is
+taken for unchanged with that probability: at 22M rows a night, about once in 10^12 nights.
+Hashes are computed here, in-process, never with destination SQL, so DuckDB and PostgreSQL
+warehouses agree. Anything that changes every fingerprint (a column added to the mapping, a
+DuckDB whose hash differs) makes every row changed once: the safe direction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ingestion.sources.files.keys import key_array
+from ingestion.sources.files.settings import CONTENT_HASH_COLUMN, LINEAGE_COLUMNS, LOAD_ID_COLUMN
+
+_SEED = np.uint64(0x9E3779B97F4A7C15)
+_MIX_1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX_2 = np.uint64(0x94D049BB133111EB)
+
+
+def content_columns(schema: pa.Schema) -> list[str]:
+    """The columns whose values are the row's content: all but lineage."""
+    return [name for name in schema.names if name not in LINEAGE_COLUMNS]
+
+
+class RowHasher:
+    """64-bit hashes of keys and of row contents (DuckDB's `hash`, in an in-memory connection
+    used as a hash function only)."""
+
+    def __init__(self) -> None:
+        self._hasher = duckdb.connect(":memory:")
+
+    def close(self) -> None:
+        self._hasher.close()
+
+    def keys(self, keys: pa.Array) -> np.ndarray:
+        if len(keys) == 0:
+            return np.empty(0, dtype=np.uint64)
+        hashed = self._hasher.from_arrow(pa.table({"key": keys})).project("hash(key) as h")
+        return hashed.to_arrow_table().column("h").to_numpy()
+
+    def contents(self, rows: pa.Table) -> np.ndarray:
+        """One fingerprint per row of its content columns, in the order of the schema."""
+        columns = content_columns(rows.schema)
+        fingerprints = np.full(rows.num_rows, _SEED, dtype=np.uint64)
+        if rows.num_rows == 0 or not columns:
+            return fingerprints
+        # Dictionary-encoded text is hashed as its text, never as its dictionary positions.
+        plain = pa.table({f"c{i}": _decoded(rows.column(name)) for i, name in enumerate(columns)})
+        projection = ", ".join(f"hash(c{i}) as h{i}" for i in range(len(columns)))
+        hashed = self._hasher.from_arrow(plain).project(projection).to_arrow_table()
+        for column in hashed.columns:
+            fingerprints = _mix(fingerprints ^ column.to_numpy())
+        return fingerprints
+
+
+def _decoded(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    if pa.types.is_dictionary(column.type):
+        return column.cast(column.type.value_type)
+    return column
+
+
+def _mix(words: np.ndarray) -> np.ndarray:
+    """splitmix64's finaliser: a bijection of 64-bit words in which every input bit reaches
+    every output bit (numpy's uint64 arithmetic wraps, as the algorithm wants)."""
+    words = words ^ (words >> np.uint64(30))
+    words = words * _MIX_1
+    words = words ^ (words >> np.uint64(27))
+    words = words * _MIX_2
+    return words ^ (words >> np.uint64(31))
+
+
+@dataclass(frozen=True)
+class PreviousVersions:
+    """The live records a table holds, sorted by key hash: each one's content fingerprint and
+    the load that last changed it (a position in `load_ids`)."""
+
+    key_hashes: np.ndarray
+    content_hashes: np.ndarray
+    load_id_positions: np.ndarray
+    load_ids: pa.Array
+
+    @classmethod
+    def none(cls) -> PreviousVersions:
+        empty = np.empty(0, dtype=np.uint64)
+        return cls(empty, empty, np.empty(0, dtype=np.int32), pa.array([], pa.string()))
+
+    @classmethod
+    def read(
+        cls,
+        batches: Iterable[pa.RecordBatch | pa.Table],
+        key_types: dict[str, pa.DataType],
+        hasher: RowHasher,
+    ) -> PreviousVersions:
+        """From batches of the table's key columns, `_content_hash` and `_dlt_load_id`; only the
+        compact arrays are kept, never the keys (about 20 bytes a record)."""
+        key_hashes, content_hashes, positions = [], [], []
+        load_ids: dict[str, int] = {}
+        for batch in batches:
+            # A row written before fingerprints existed has none: it can only be changed.
+            rows = pa.Table.from_batches([batch]) if isinstance(batch, pa.RecordBatch) else batch
+            rows = rows.filter(pc.is_valid(rows.column(CONTENT_HASH_COLUMN)))
+            if rows.num_rows == 0:
+                continue
+            keys = key_array(
+                [
+                    rows.column(name).cast(type_).combine_chunks()
+                    for name, type_ in key_types.items()
+                ]
+            )
+            key_hashes.append(hasher.keys(keys))
+            stored = rows.column(CONTENT_HASH_COLUMN).cast(pa.int64()).combine_chunks()
+            content_hashes.append(stored.to_numpy())
+            batch_load_ids = rows.column(LOAD_ID_COLUMN).cast(pa.string()).combine_chunks()
+            distinct = pc.unique(batch_load_ids).to_pylist()
+            for load_id in distinct:
+                load_ids.setdefault(load_id, len(load_ids))
+            codes = np.array([load_ids[load_id] for load_id in distinct], dtype=np.int32)
+            index = pc.index_in(batch_load_ids, value_set=pa.array(distinct, pa.string()))
+            positions.append(codes[index.to_numpy(zero_copy_only=False)])
+        if not key_hashes:
+            return cls.none()
+        all_keys = np.concatenate(key_hashes)
+        order = np.argsort(all_keys, kind="stable")
+        return cls(
+            all_keys[order],
+            np.concatenate(content_hashes).view(np.uint64)[order],
+            np.concatenate(positions)[order],
+            pa.array(list(load_ids), pa.string()),
+        )
+
+    def unchanged_load_ids(self, key_hashes: np.ndarray, fingerprints: np.ndarray) -> np.ndarray:
+        """For each row (its key's hash, its fingerprint), the position in `load_ids` of the
+        load that last changed the record when the table holds it with the same content; -1
+        for a new or changed record. Two keys with one hash only ever make a row changed."""
+        found = np.full(len(key_hashes), -1, dtype=np.int32)
+        if len(self.key_hashes) == 0 or len(key_hashes) == 0:
+            return found
+        at = np.minimum(np.searchsorted(self.key_hashes, key_hashes), len(self.key_hashes) - 1)
+        same = (self.key_hashes[at] == key_hashes) & (self.content_hashes[at] == fingerprints)
+        found[same] = self.load_id_positions[at[same]]
+        return found
+
+
+class ContentStamp:
+    """Sets each loaded row's `_content_hash`, and for a full export, gives the rows the table
+    already holds unchanged the load id that last changed them."""
+
+    def __init__(self, key_fields: tuple[str, ...]) -> None:
+        self.key_fields = key_fields
+        self.hasher = RowHasher()
+        self.previous = PreviousVersions.none()
+
+    def close(self) -> None:
+        self.hasher.close()
+
+    def read_previous(
+        self, batches: Iterable[pa.RecordBatch | pa.Table], key_types: dict[str, pa.DataType]
+    ) -> None:
+        """Remember the table's live records (a full export is about to replace them)."""
+        self.previous = PreviousVersions.read(batches, key_types, self.hasher)
+
+    def stamp(self, rows: pa.Table, load_id: str | None) -> tuple[pa.Table, int]:
+        """`rows` with their fingerprints and load ids, and how many kept an earlier load id."""
+        fingerprints = self.hasher.contents(rows)
+        hash_at = rows.schema.get_field_index(CONTENT_HASH_COLUMN)
+        rows = rows.set_column(
+            hash_at, rows.schema.field(hash_at), pa.array(fingerprints.view(np.int64))
+        )
+        if load_id is None or len(self.previous.key_hashes) == 0:
+            return rows, 0
+        keys = key_array([rows.column(name).combine_chunks() for name in self.key_fields])
+        earlier = self.previous.unchanged_load_ids(self.hasher.keys(keys), fingerprints)
+        kept = earlier >= 0
+        if not kept.any():
+            return rows, 0
+        # Position 0 is this load; an unchanged row points at its earlier load id.
+        dictionary = pa.concat_arrays([pa.array([load_id], pa.string()), self.previous.load_ids])
+        indices = pa.array(np.where(kept, earlier + 1, 0).astype(np.int32))
+        load_id_at = rows.schema.get_field_index(LOAD_ID_COLUMN)
+        load_ids = pa.DictionaryArray.from_arrays(indices, dictionary)
+        rows = rows.set_column(load_id_at, rows.schema.field(load_id_at), load_ids)
+        return rows, int(kept.sum())
