@@ -201,3 +201,21 @@ def assert_close(
     both = actual.notna()
     worst = (actual[both] - expected[both]).abs().max() if both.any() else 0.0
     assert worst <= tolerance, f"{what}: differs by up to {worst}"
+
+
+def mart_tables(
+    home: Path, schemas: tuple[str, ...], lineage: dict[str, list[str]]
+) -> dict[str, pd.DataFrame]:
+    """Every table of `schemas`, `lineage` columns (per table: when a row was computed) left out,
+    rows in a stable order: for comparing an incremental build with a full refresh."""
+    tables = read(
+        home,
+        "select table_schema, table_name from information_schema.tables "
+        f"where table_schema in {schemas} and table_type = 'BASE TABLE'",
+    )
+    marts = {}
+    for schema, name in zip(tables["table_schema"], tables["table_name"], strict=True):
+        frame = read(home, f"select * from {schema}.{name}").drop(columns=lineage.get(name, []))
+        order = frame.astype(str).sort_values(list(frame.columns)).index
+        marts[f"{schema}.{name}"] = frame.loc[order].reset_index(drop=True)
+    return marts

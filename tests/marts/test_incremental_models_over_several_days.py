@@ -26,6 +26,7 @@ from marts_helpers import (
     WITHOUT_FORECAST,
     export_simulator,
     load_files,
+    mart_tables,
     read,
     run_dbt,
 )
@@ -275,17 +276,7 @@ def _edit_day(days: int, export_dir: Path, delta: Path, cases: dict[str, dict]) 
 
 def _marts(home: Path) -> dict[str, pd.DataFrame]:
     """Every table of the core and sales marts, lineage columns left out, in a stable order."""
-    tables = read(
-        home,
-        "select table_schema, table_name from information_schema.tables "
-        f"where table_schema in {SCHEMAS} and table_type = 'BASE TABLE'",
-    )
-    marts = {}
-    for schema, name in zip(tables["table_schema"], tables["table_name"], strict=True):
-        frame = read(home, f"select * from {schema}.{name}").drop(columns=LINEAGE.get(name, []))
-        order = frame.astype(str).sort_values(list(frame.columns)).index
-        marts[f"{schema}.{name}"] = frame.loc[order].reset_index(drop=True)
-    return marts
+    return mart_tables(home, SCHEMAS, LINEAGE)
 
 
 @pytest.fixture(scope="module")
