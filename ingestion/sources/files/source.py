@@ -182,8 +182,9 @@ def extract_entity(base_dir: Path, entity: EntityMapping) -> Iterator[Any]:
     yield side_table(QUARANTINE_SCHEMA.empty_table(), QUARANTINE_TABLE)
 
     keys = _KeyTracker(entity) if entity.primary_key else None
-    stamp = _content_stamp(entity) if entity.primary_key else None
+    stamp = None
     try:
+        stamp = _content_stamp(entity) if entity.primary_key else None
         schema = yield from _extract_files(
             files, columns_by_file, entity, keys, stamp, load_id, loaded_at
         )
