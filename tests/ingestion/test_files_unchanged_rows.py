@@ -19,6 +19,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 from files_helpers import DATASET, load, query, scalar
 
@@ -234,3 +235,38 @@ def test_a_row_quarantined_then_fixed_keeps_its_last_good_version_and_load_id(
     third = load(DEMO_EXPORT, base_dir=str(today)).loads_ids[0]
     assert query(row, bad_deal) == [(first, None)]
     assert query(f"select count(*) from {DATASET}.deals where _dlt_load_id = ?", third) == [(0,)]
+
+
+def test_the_fingerprint_reads_content_not_lineage_or_encoding() -> None:
+    """Values swapped between two columns, or a NULL for a value, change the fingerprint; the
+    lineage columns and the Arrow encoding of a text column (dictionary or plain) do not."""
+    from ingestion.sources.files.unchanged import RowHasher
+
+    rows = pa.table(
+        {
+            "deal_id": ["1", "2", "3", "4"],
+            "stage_id": ["won", "lost", None, "open"],
+            "lead_source": ["lost", "won", "", "open"],
+            "_source_file": ["a.csv", "a.csv", "b.csv", "b.csv"],
+            "_source_row_number": [1, 2, 3, 4],
+            "_dlt_load_id": ["1.0", "2.0", "3.0", "4.0"],
+        }
+    )
+    moved = rows.set_column(3, "_source_file", pa.array(["z.csv"] * 4)).set_column(
+        4, "_source_row_number", pa.array([9, 8, 7, 6])
+    )
+    encoded = rows.set_column(1, "stage_id", rows.column("stage_id").dictionary_encode())
+    swapped = rows.set_column(1, "stage_id", rows.column("lead_source")).set_column(
+        2, "lead_source", rows.column("stage_id")
+    )
+    hasher = RowHasher()
+    try:
+        fingerprints = hasher.contents(rows)
+        assert len(set(fingerprints.tolist())) == 4
+        assert (hasher.contents(moved) == fingerprints).all()
+        assert (hasher.contents(encoded) == fingerprints).all()
+        # Rows 1 and 2 swap values between columns; row 3 has NULL and "" swapped.
+        assert (hasher.contents(swapped) != fingerprints)[:3].all()
+        assert hasher.contents(swapped)[3] == fingerprints[3], "open/open: the same row"
+    finally:
+        hasher.close()
