@@ -172,15 +172,16 @@ def test_rerun_merges_without_duplicates_and_accounts_again(files_home: Path) ->
     assert scalar(f"select count(distinct deal_id) from {DATASET}.deals") == 8800
     assert scalar(f"select count(*) from {DATASET}.reps") == 35
     assert scalar(f"select count(*) from {DATASET}.accounts") == 85
-    # Every row now carries the second load's id; each load has its own accounting rows.
-    assert query(f"select distinct _dlt_load_id from {DATASET}.deals") == [(second.loads_ids[0],)]
+    # Nothing changed: every row keeps the load that last changed it, the first; each load has
+    # its own accounting rows, the second's all unchanged.
+    assert query(f"select distinct _dlt_load_id from {DATASET}.deals") == [(first.loads_ids[0],)]
     per_load = query(
-        f"select load_id, sum(rows_read), sum(rows_loaded), sum(rows_quarantined) "
-        f"from {DATASET}.load_accounting group by load_id order by load_id"
+        f"select load_id, sum(rows_read), sum(rows_loaded), sum(rows_quarantined), "
+        f"sum(rows_unchanged) from {DATASET}.load_accounting group by load_id order by load_id"
     )
     assert per_load == [
-        (first.loads_ids[0], 8920, 8920, 0),
-        (second.loads_ids[0], 8920, 8920, 0),
+        (first.loads_ids[0], 8920, 8920, 0, 0),
+        (second.loads_ids[0], 8920, 8920, 0, 8920),
     ]
 
 
