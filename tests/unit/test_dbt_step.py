@@ -152,3 +152,35 @@ def test_a_stopped_process_is_gone_within_the_grace_period():
     started = time.monotonic()
     stop_process(stubborn, grace_seconds=1)
     assert stubborn.poll() is not None and time.monotonic() - started < 30
+
+
+@pytest.mark.integration
+def test_the_dbt_resource_starts_dbt_once_and_no_adapter_in_this_process(slow_project, monkeypatch):
+    """dagster-dbt's resource would start `dbt --version` and register a dbt adapter in the
+    Dagster process (importing dbt, loading the profile and every macro) before each dbt step,
+    for features the steps never use: the steps' resource starts dbt itself, and that alone."""
+    import dagster_dbt.core.resource
+    import dbt.adapters.factory
+
+    from orchestration.defs.transformation.resource import DbtCoreCliResource
+
+    started_elsewhere: list[str] = []
+
+    def no_version_process(command, *args, **kwargs):
+        started_elsewhere.append(" ".join(map(str, command)))
+        raise AssertionError("dbt --version was started")
+
+    def no_adapter(*args, **kwargs):
+        started_elsewhere.append("a dbt adapter in the Dagster process")
+        raise AssertionError("an adapter was registered")
+
+    monkeypatch.setattr(dagster_dbt.core.resource, "check_output", no_version_process)
+    monkeypatch.setattr(dbt.adapters.factory, "register_adapter", no_adapter)
+    resource = DbtCoreCliResource(project_dir=str(slow_project), dbt_executable=DBT)
+
+    invocation = resource.cli(["parse"], target_path=slow_project / "target", raise_on_error=False)
+
+    assert invocation.wait().is_successful()
+    assert started_elsewhere == []
+    assert resource._cli_version == version.Version(dbt_version)
+    assert (slow_project / "target" / "manifest.json").exists()

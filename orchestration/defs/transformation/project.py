@@ -18,9 +18,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from dagster_dbt import DbtCliResource, DbtProject
+from dagster_dbt import DbtProject
 
 from ingestion import PROJECT_ROOT
+from orchestration.defs.transformation.resource import DbtCoreCliResource
 from orchestration.settings import dbt_vars
 from salespulse.settings import KNOWN_SOURCES
 
@@ -65,7 +66,7 @@ def prepare_manifest() -> Path:
     manifest.parent.mkdir(parents=True, exist_ok=True)
     with _exclusive(manifest.with_name(".parse.lock")):
         if not manifest_is_current(manifest, PARSE_VARS["enabled_sources"]):
-            DbtCliResource(project_dir=dbt_project).cli(
+            DbtCoreCliResource(project_dir=dbt_project).cli(
                 parse_args(PARSE_VARS), target_path=dbt_project.target_path
             ).wait()
     return manifest
