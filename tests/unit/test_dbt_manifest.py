@@ -59,3 +59,39 @@ def test_a_missing_or_broken_manifest_is_not_current(tmp_path, content):
     assert not manifest_is_current(manifest, ["hubspot"])
     manifest.write_text(content)
     assert not manifest_is_current(manifest, ["hubspot"])
+
+
+def _step_context(op_name: str = "salespulse_dbt_models"):
+    """What invocation_target reads of a step's context: its op's name and its run's id."""
+    from types import SimpleNamespace
+
+    return SimpleNamespace(
+        op_execution_context=SimpleNamespace(op=SimpleNamespace(name=op_name)),
+        run=SimpleNamespace(run_id="c134255d-8341-4a47-a84e-0879de4328cc"),
+    )
+
+
+def test_a_new_homes_first_dbt_step_starts_from_the_manifests_parse_state(tmp_path, monkeypatch):
+    """A fresh clone parses the project for the asset graph before the job: the first dbt step
+    of a home without parse state of its own starts from that parse instead of a second one."""
+    from orchestration.defs.transformation import assets
+
+    manifest_parse = tmp_path / "partial_parse.msgpack"
+    manifest_parse.write_bytes(b"the manifest's parse")
+    monkeypatch.setattr(assets, "parse_state_beside_manifest", lambda: manifest_parse)
+    home_state = tmp_path / "partial_parse-home.msgpack"  # none yet: a new home
+
+    target = assets.invocation_target(_step_context(), home_state)
+    assert (target / assets.PARTIAL_PARSE_FILE).read_bytes() == b"the manifest's parse"
+
+    home_state.write_bytes(b"the home's own parse")  # kept by its earlier steps: preferred
+    target = assets.invocation_target(_step_context(), home_state)
+    assert (target / assets.PARTIAL_PARSE_FILE).read_bytes() == b"the home's own parse"
+
+
+def test_a_step_starts_without_parse_state_when_none_exists(tmp_path, monkeypatch):
+    from orchestration.defs.transformation import assets
+
+    monkeypatch.setattr(assets, "parse_state_beside_manifest", lambda: tmp_path / "none.msgpack")
+    target = assets.invocation_target(_step_context(), tmp_path / "partial_parse-home.msgpack")
+    assert not (target / assets.PARTIAL_PARSE_FILE).exists()

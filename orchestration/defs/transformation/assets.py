@@ -20,7 +20,7 @@ from dagster import (
 )
 from dagster_dbt import DbtCliInvocation, DbtCliResource, dbt_assets
 
-from orchestration.defs.transformation.project import dbt_project
+from orchestration.defs.transformation.project import dbt_project, parse_state_beside_manifest
 from orchestration.defs.transformation.translator import SalesPulseDbtTranslator
 from orchestration.progress import PROGRESS_MARK
 from orchestration.settings import BUILD_WAREHOUSE_POOL, dbt_vars, is_full_refresh
@@ -137,8 +137,12 @@ def invocation_target(context: AssetExecutionContext, cache: Path) -> Path:
         shutil.rmtree(old, ignore_errors=True)
     target = folder / name
     target.mkdir()
-    if cache.exists():
-        shutil.copyfile(cache, target / PARTIAL_PARSE_FILE)
+    # A new warehouse home has no state of its own yet: the manifest's parse, made by this run
+    # when the project changed (a fresh clone), is the one its first step needs. dbt re-parses
+    # whatever does not match (another home's parse: the profile's path differs).
+    seed = cache if cache.exists() else parse_state_beside_manifest()
+    if seed.exists():
+        shutil.copyfile(seed, target / PARTIAL_PARSE_FILE)
     return target
 
 

@@ -61,15 +61,24 @@ dbt_project.prepare_if_dev()
 
 def prepare_manifest() -> Path:
     """Make the asset graph's manifest current for this process's settings; returns its path.
-    One process parses a folder at a time (`dagster dev` and a run may start together)."""
+    One process parses a folder at a time (`dagster dev` and a run may start together).
+
+    The parse uses the run's own vars (the as-of day too, which changes no model), so that the
+    parse state it leaves beside the manifest is the one the run's first dbt step needs: that
+    step starts from it (`parse_state_beside_manifest`) instead of parsing the project again."""
     manifest = Path(dbt_project.manifest_path)
     manifest.parent.mkdir(parents=True, exist_ok=True)
     with _exclusive(manifest.with_name(".parse.lock")):
         if not manifest_is_current(manifest, PARSE_VARS["enabled_sources"]):
             DbtCoreCliResource(project_dir=dbt_project).cli(
-                parse_args(PARSE_VARS), target_path=dbt_project.target_path
+                parse_args(dbt_vars()), target_path=dbt_project.target_path
             ).wait()
     return manifest
+
+
+def parse_state_beside_manifest() -> Path:
+    """dbt's parse state as the latest parse of the asset graph's manifest left it."""
+    return Path(dbt_project.project_dir) / dbt_project.target_path / "partial_parse.msgpack"
 
 
 def manifest_is_current(manifest: Path, enabled_sources: list[str]) -> bool:
