@@ -1,8 +1,12 @@
 """The fixed costs every `salespulse` command pays before its first step: Dagster's run history
-written without an fsync per event, and an environment compiled to bytecode once."""
+written without an fsync per event, and an environment compiled to bytecode once; and after its
+last: a `run` ends without the interpreter's teardown, its output whole."""
 
 import importlib.util
+import os
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -39,3 +43,27 @@ def test_the_environment_is_compiled_to_bytecode(module):
     process does not recompile them when PYTHONDONTWRITEBYTECODE is set."""
     source = Path(importlib.util.find_spec(module).origin)
     assert Path(importlib.util.cache_from_source(str(source))).exists()
+
+
+def test_the_installed_command_is_the_console_script_that_skips_teardown_after_a_run():
+    script = Path(sys.executable).parent / "salespulse"
+    assert "console_script" in script.read_text()
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "said"),
+    [
+        (["run", "--scale", "tiny"], 1, "salespulse: --scale sizes the demo company"),
+        (["status"], 1, "salespulse: no warehouse at"),
+    ],
+)
+def test_the_command_exits_with_mains_code_and_its_whole_output(tmp_path, args, code, said):
+    """`run` ends with os._exit: what it printed must be flushed first, and its code kept."""
+    env = {**os.environ, "SALESPULSE_HOME": str(tmp_path / "nowhere")}
+    env.pop("DAGSTER_HOME", None)
+    script = Path(sys.executable).parent / "salespulse"
+    result = subprocess.run(
+        [str(script), *args], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == code
+    assert result.stderr.startswith(said), result.stderr
