@@ -133,12 +133,14 @@ def running_demo_company(
     company = ["--seed", str(seed), "--scale", scale]
     if settings.as_of_date:
         company += ["--as-of", settings.as_of_date.isoformat()]
-    _export_plans(company, exports)
     command = [sys.executable, "-m", "simulator", "demo-api", "--port", "0", *company]
     process = subprocess.Popen(
         command, stdout=subprocess.PIPE, text=True, env={**os.environ, TOKEN_ENV: token}
     )
     try:
+        # The API process generates the company while another writes its files: each takes
+        # a second or two of start-up and generation, side by side on two cores.
+        _export_plans(company, exports)
         base_url = _wait_until_ready(process)
         # dlt reads its configuration from the environment first: the demo's values win over
         # any real account configured in .dlt/ or the shell.
