@@ -1,11 +1,16 @@
 {#- The lead-response figures of a group of leads (core.fct_leads rows, which decide each lead's
     first response and whether it came within the SLA): the one definition that
     sales_performance and lead_response_by_hour_weekday share. Select-list items, for a query
-    grouped by the caller's keys. -#}
-{% macro lead_response_counts(leads='leads') -%}
+    grouped by the caller's keys. With ranked_as, the median comes from the ranks that
+    median_ranks(..., name=ranked_as) put on the leads (bounded memory for many groups). -#}
+{% macro lead_response_counts(leads='leads', ranked_as=none) -%}
     count(*) as leads_created,
     count(case when {{ leads }}.is_answered then 1 end) as leads_answered,
-    {{ median(leads ~ '.response_minutes') }} as lead_response_minutes_median,
+    {% if ranked_as is none -%}
+        {{ median(leads ~ '.response_minutes') }}
+    {%- else -%}
+        {{ median_of_ranked(leads ~ '.response_minutes', leads ~ '.' ~ ranked_as) }}
+    {%- endif %} as lead_response_minutes_median,
     count(case when {{ leads }}.is_answered_within_sla then 1 end) as leads_answered_within_sla
 {%- endmacro %}
 

@@ -34,61 +34,84 @@ placed_leads as (
     from leads
 ),
 
-cells as (
+scoped_leads as (
+    -- Each lead once per scope it counts in: the company, its owner's team, its owner.
     select
         'company' as scope,
         cast(null as {{ dbt.type_string() }}) as team_id,
         cast(null as {{ dbt.type_string() }}) as rep_id,
-        periods.period_grain,
-        periods.period_start_date,
-        periods.period_end_date,
-        periods.period_label,
-        leads.day_of_week,
-        leads.hour_of_day,
-        {{ lead_response_counts('leads') }}
-    from placed_leads as leads
-    inner join periods
-        on leads.created_date = periods.date_day
-    group by
-        periods.period_grain, periods.period_start_date, periods.period_end_date, periods.period_label,
-        leads.day_of_week, leads.hour_of_day
+        created_date,
+        day_of_week,
+        hour_of_day,
+        is_answered,
+        is_answered_within_sla,
+        response_minutes
+    from placed_leads
     union all
     select
         'team' as scope,
-        leads.team_id,
+        team_id,
         cast(null as {{ dbt.type_string() }}) as rep_id,
-        periods.period_grain,
-        periods.period_start_date,
-        periods.period_end_date,
-        periods.period_label,
-        leads.day_of_week,
-        leads.hour_of_day,
-        {{ lead_response_counts('leads') }}
-    from placed_leads as leads
-    inner join periods
-        on leads.created_date = periods.date_day
-    group by
-        leads.team_id,
-        periods.period_grain, periods.period_start_date, periods.period_end_date, periods.period_label,
-        leads.day_of_week, leads.hour_of_day
+        created_date,
+        day_of_week,
+        hour_of_day,
+        is_answered,
+        is_answered_within_sla,
+        response_minutes
+    from placed_leads
     union all
     select
         'rep' as scope,
-        leads.team_id,
-        leads.owner_rep_id as rep_id,
+        team_id,
+        owner_rep_id as rep_id,
+        created_date,
+        day_of_week,
+        hour_of_day,
+        is_answered,
+        is_answered_within_sla,
+        response_minutes
+    from placed_leads
+),
+
+cell_leads as (
+    -- ... and once per period of each grain it falls in: one row per lead and cell, its response
+    -- ranked within the cell for the median. A median aggregate would hold every cell's values in
+    -- memory at once (millions of cells at 1,000 reps, which DuckDB cannot spill); this sort spills.
+    select
+        leads.*,
         periods.period_grain,
         periods.period_start_date,
         periods.period_end_date,
         periods.period_label,
-        leads.day_of_week,
-        leads.hour_of_day,
-        {{ lead_response_counts('leads') }}
-    from placed_leads as leads
+        {{ median_ranks(
+            'leads.response_minutes',
+            partition_by=[
+                'leads.scope', 'leads.team_id', 'leads.rep_id', 'periods.period_grain',
+                'periods.period_start_date', 'leads.day_of_week', 'leads.hour_of_day'
+            ],
+            name='response'
+        ) }}
+    from scoped_leads as leads
     inner join periods
         on leads.created_date = periods.date_day
+),
+
+cells as (
+    select
+        leads.scope,
+        leads.team_id,
+        leads.rep_id,
+        leads.period_grain,
+        leads.period_start_date,
+        leads.period_end_date,
+        leads.period_label,
+        leads.day_of_week,
+        leads.hour_of_day,
+        {{ lead_response_counts('leads', ranked_as='response') }}
+    from cell_leads as leads
     group by
-        leads.team_id, leads.owner_rep_id,
-        periods.period_grain, periods.period_start_date, periods.period_end_date, periods.period_label,
+        leads.scope, leads.team_id, leads.rep_id,
+        leads.period_grain, leads.period_start_date, leads.period_end_date, leads.period_label,
         leads.day_of_week, leads.hour_of_day
 ),
 
