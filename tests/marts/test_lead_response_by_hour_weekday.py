@@ -155,3 +155,56 @@ def test_the_hours_are_local_and_sum_to_rep_performance(built: Path, export_dir:
     assert len(summed) > 10
     assert (summed["created"] == summed["performance_created"]).all()
     assert (summed["within"] == summed["performance_within"]).all()
+
+
+def test_every_median_is_the_warehouse_median_to_the_last_bit(built: Path) -> None:
+    """The mart ranks each cell's responses by sorting (bounded memory at 1,000 reps) instead of a
+    median aggregate per cell: every cell of every scope and grain must hold exactly the double
+    DuckDB's own median gives, recomputed here from core.fct_leads (an even count's midpoint
+    rounds like DuckDB's, not like lower + (upper - lower) / 2)."""
+    per_scope = {
+        "company": ("null", "null"),
+        "team": ("leads.team_id", "null"),
+        "rep": ("leads.team_id", "leads.owner_rep_id"),
+    }
+    expected = " union all ".join(
+        f"""
+        select '{scope}' as scope, {team} as team_id, {rep} as rep_id, periods.period_grain,
+            periods.period_start_date, leads.day_of_week, leads.hour_of_day,
+            median(leads.response_minutes) as median_minutes
+        from leads inner join periods on leads.created_date = periods.date_day
+        group by all
+        """
+        for scope, (team, rep) in per_scope.items()
+    )
+    columns = "scope, team_id, rep_id, period_grain, period_start_date, day_of_week, hour_of_day"
+    differences = read(
+        built,
+        f"""
+        with leads as (
+            select *, isodow(created_date) as day_of_week,
+                hour(timezone('{TIME_ZONE}', timezone('UTC', created_at))) as hour_of_day
+            from core.fct_leads
+        ),
+        periods as (
+            select * from intermediate.int_date_periods where date_day <= date '{AS_OF}'
+        ),
+        expected as ({expected}),
+        mart as (
+            select {columns}, lead_response_minutes_median as median_minutes
+            from sales.lead_response_by_hour_weekday
+        ),
+        missing as (select * from expected except all select * from mart),
+        unexpected as (select * from mart except all select * from expected)
+        select 'missing' as side, * from missing
+        union all
+        select 'unexpected' as side, * from unexpected
+        """,
+    )
+    assert differences.empty, differences.head(10)
+    answered = read(
+        built,
+        "select count(*) as cells from sales.lead_response_by_hour_weekday "
+        "where leads_answered > 0 and leads_answered % 2 = 0",
+    )
+    assert answered["cells"].iloc[0] > 100
