@@ -71,13 +71,13 @@ def _company_arguments(parser: argparse.ArgumentParser) -> None:
         "--as-of",
         type=_as_of,
         default=None,
-        help="the company's last day, YYYY-MM-DD (None: today, UTC)",
+        help="the company's last day, YYYY-MM-DD, seen at its end (None: today so far, UTC)",
     )
     parser.add_argument(
         "--advance-days",
         type=_non_negative(float),
         default=0.0,
-        help="move the clock this many days past the end of --as-of",
+        help="move the clock this many days later",
     )
     parser.add_argument(
         "--multi-currency",
@@ -231,6 +231,10 @@ def _company(args: argparse.Namespace):
     company = generate_company(
         seed=args.seed, scale=args.scale, as_of=args.as_of, multi_currency=args.multi_currency
     )
+    if args.as_of is None:
+        # Today is the day so far: served at the day's end, the company would hand out what
+        # happens later today (a deal closed at 15:00 read at 10:00), as no real portal does.
+        company = company.at(min(dt.datetime.now(dt.UTC), company.clock))
     return company.advance(args.advance_days) if args.advance_days else company
 
 

@@ -3,6 +3,7 @@ flags, files, one-line errors."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import signal
@@ -109,6 +110,40 @@ def test_demo_api_flags_set_the_clock_currency_and_faults() -> None:
         assert second.headers["Retry-After"] == "0"
         currencies = {d["properties"]["deal_currency_code"] for d in first.json()["results"]}
         assert len(currencies) > 1
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_without_an_as_of_date_the_demo_api_serves_today_so_far() -> None:
+    """The README's demo runs on today: the company must be served as it is now, not at the
+    day's end, or it hands out deals closed later today (the marts flag a deal closed after it
+    was loaded, and every demo run warned about one)."""
+    before = dt.datetime.now(dt.UTC)
+    proc = _start("--seed", "3", "--scale", "tiny", "--token", "t")
+    try:
+        match = LINE.fullmatch(proc.stdout.readline())
+        assert match
+        after = dt.datetime.now(dt.UTC)
+        headers = {"Authorization": "Bearer t"}
+        served = requests.get(f"{match.group(1)}/_simulator/clock", headers=headers, timeout=5)
+        clock = dt.datetime.fromisoformat(served.json()["clock"])
+        assert before - dt.timedelta(seconds=1) <= clock <= after
+        deals, url = [], f"{match.group(1)}/crm/v3/objects/deals"
+        params = {"limit": "100", "properties": "closedate,dealstage"}
+        while url:
+            page = requests.get(url, headers=headers, params=params, timeout=10).json()
+            deals += page["results"]
+            after_link = page.get("paging", {}).get("next", {}).get("after")
+            params = {**params, "after": after_link} if after_link else params
+            url = url if after_link else None
+        closes = [
+            dt.datetime.fromisoformat(deal["properties"]["closedate"])
+            for deal in deals
+            if deal["properties"]["dealstage"] in ("closedwon", "closedlost")
+        ]
+        assert closes and max(closes) <= clock
+        assert max(dt.datetime.fromisoformat(deal["updatedAt"]) for deal in deals) <= clock
     finally:
         proc.terminate()
         proc.wait(timeout=10)
