@@ -64,6 +64,7 @@ DEMO_SOURCES = ("hubspot", "typeform", "files")
 DEMO_DBT_VARS = {"source_id_prefixes": {"hubspot": "", "typeform": "", "files": ""}}
 
 CURRENCY_CODE = re.compile(r"^[A-Z]{3}$")
+DUCKDB_MEMORY_SIZE = re.compile(r"\d+(\.\d+)?\s*(B|[KMGT]i?B)", re.IGNORECASE)
 MIN_ANONYMITY_THRESHOLD = 3
 
 
@@ -177,6 +178,10 @@ class Settings(BaseModel):
     # The KPI alert rule file; None is the shipped alerts/default_rules.yml.
     alert_rules: Path | None = None
     retry_base_seconds: float = 30.0
+    # How much memory DuckDB may hold while dbt builds the DuckDB warehouse (DuckDB's own
+    # `memory_limit`: it spills to the home's temporary folder beyond it). DuckDB's default is
+    # 80 % of the machine; the build shares its machine with Dagster, the loader and readers.
+    duckdb_memory_limit: str = "1GB"
     # The dashboard's sign-in: the header an authenticating proxy sets and the roles file
     # (docs/dashboard.md); neither is the local demo's open mode.
     dashboard_auth_header: str | None = None
@@ -246,6 +251,14 @@ class Settings(BaseModel):
                 f"not {minutes}"
             )
         return minutes
+
+    @field_validator("duckdb_memory_limit", mode="before")
+    @classmethod
+    def _memory_size(cls, value: Any) -> str:
+        text = str(value).strip()
+        if not DUCKDB_MEMORY_SIZE.fullmatch(text):
+            raise ValueError(f"must be a size DuckDB reads, such as 1GB or 1536MB, not {value!r}")
+        return text
 
     @field_validator("retry_base_seconds")
     @classmethod
@@ -320,6 +333,7 @@ class Settings(BaseModel):
         environ = os.environ if environ is None else environ
         environ[f"{ENV_PREFIX}HOME"] = str(self.home)
         environ[env_name("warehouse")] = self.warehouse
+        environ[env_name("duckdb_memory_limit")] = self.duckdb_memory_limit
         if self.demo:
             environ[f"{ENV_PREFIX}DEMO"] = "true"
         if self.warehouse == "postgres":

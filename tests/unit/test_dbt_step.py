@@ -184,3 +184,32 @@ def test_the_dbt_resource_starts_dbt_once_and_no_adapter_in_this_process(slow_pr
     assert started_elsewhere == []
     assert resource._cli_version == version.Version(dbt_version)
     assert (slow_project / "target" / "manifest.json").exists()
+
+
+@pytest.mark.integration
+def test_the_duckdb_memory_limit_setting_reaches_dbts_duckdb(tmp_path):
+    """dbt builds under SALESPULSE_DUCKDB_MEMORY_LIMIT through the project's own profile (DuckDB
+    would otherwise take 80 % of the machine: 12 GB at the large size)."""
+    project = tmp_path / "project"
+    (project / "models").mkdir(parents=True)
+    (project / "dbt_project.yml").write_text(
+        "name: limits\nversion: '1.0.0'\nconfig-version: 2\nprofile: salespulse\n"
+    )
+    (project / "models" / "duckdb_limits.sql").write_text(
+        "{{ config(materialized='table') }}\nselect current_setting('memory_limit') as memory_limit\n"
+    )
+    home = tmp_path / "home"
+    home.mkdir()
+    environ = {**os.environ, "SALESPULSE_HOME": str(home), "SALESPULSE_WAREHOUSE": "duckdb"}
+    environ |= {"SALESPULSE_DUCKDB_MEMORY_LIMIT": "700MB", "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    profiles = Path(__file__).resolve().parents[2] / "dbt_project"
+    subprocess.run(
+        [DBT, "run", "--project-dir", str(project), "--profiles-dir", str(profiles)],
+        cwd=project,
+        env=environ,
+        check=True,
+        capture_output=True,
+    )
+    with duckdb.connect(str(home / "build.duckdb"), read_only=True) as con:
+        (limit,) = con.execute("select memory_limit from main.duckdb_limits").fetchone()
+    assert limit == "667.5 MiB"  # DuckDB's own rendering of 700 MB

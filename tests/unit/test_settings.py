@@ -109,6 +109,8 @@ def test_environment_values_are_typed_and_validated(tmp_path):
         ({"SALESPULSE_DBT_VARS": '{"enabled_sources": ["files"]}'}, "SALESPULSE_SOURCES"),
         ({"SALESPULSE_WAREHOUSE": "postgres"}, "SALESPULSE_WAREHOUSE"),
         ({"SALESPULSE_DEMO": "maybe"}, "true or false"),
+        ({"SALESPULSE_DUCKDB_MEMORY_LIMIT": "2 gigs"}, "a size DuckDB reads, such as 1GB"),
+        ({"SALESPULSE_DUCKDB_MEMORY_LIMIT": "1GB'; drop table x"}, "a size DuckDB reads"),
     ],
 )
 def test_a_bad_value_fails_with_one_line_naming_the_setting(environ, message):
@@ -175,6 +177,7 @@ def test_export_hands_the_resolved_home_to_child_processes(tmp_path):
     assert environ == {
         "SALESPULSE_HOME": str(tmp_path),
         "SALESPULSE_WAREHOUSE": "duckdb",
+        "SALESPULSE_DUCKDB_MEMORY_LIMIT": "1GB",
         "SALESPULSE_DEMO": "true",
     }
     assert load_settings(environ).demo
