@@ -11,7 +11,7 @@ from dlt.sources import DltSource
 from ingestion.sources.files import files_source
 from ingestion.sources.hubspot import hubspot_source
 from ingestion.sources.typeform import typeform_source
-from ingestion.warehouse import BUILD_LOADER_DUCKDB_CONFIG, build_warehouse_path, dlt_pipelines_dir
+from ingestion.warehouse import build_loader_duckdb_config, build_warehouse_path, dlt_pipelines_dir
 from salespulse.settings import current_settings
 
 RAW_DATASET_PREFIX = "raw_"
@@ -39,9 +39,7 @@ def build_destination() -> Destination:
         settings.postgres()  # a clear error when the connection string is missing
         return dlt.destinations.postgres()
     return dlt.destinations.duckdb(
-        DuckDbCredentials(
-            str(build_warehouse_path()), global_config=dict(BUILD_LOADER_DUCKDB_CONFIG)
-        )
+        DuckDbCredentials(str(build_warehouse_path()), global_config=build_loader_duckdb_config())
     )
 
 

@@ -19,6 +19,7 @@ from salespulse.settings import BUILD_FILE, SERVING_FILE, PostgresConnection, cu
 __all__ = [
     "BUILD_FILE",
     "SERVING_FILE",
+    "build_loader_duckdb_config",
     "build_warehouse_connection",
     "build_warehouse_path",
     "dlt_pipelines_dir",
@@ -31,12 +32,6 @@ __all__ = [
 # On PostgreSQL, BI reads the published marts from `serving_<schema>` schemas beside the ones dbt
 # builds (orchestration/defs/publish/postgres.py); on DuckDB the serving file has the dbt names.
 SERVING_SCHEMA_PREFIX = "serving_"
-
-# DuckDB settings of dlt's connections to the build warehouse while it loads. Raw tables have no
-# order (every reader sorts), and keeping the file's order costs DuckDB twice the CPU and three
-# times the memory on a bulk insert; the memory limit keeps a load of millions of rows within
-# the budget of a small machine (DuckDB spills to disk beyond it).
-BUILD_LOADER_DUCKDB_CONFIG = {"preserve_insertion_order": False, "memory_limit": "1GB"}
 
 
 def salespulse_home() -> Path:
@@ -172,3 +167,15 @@ def published_warehouse(serving_path: Path | None = None) -> Iterator[PublishedW
 
 def _quoted(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
+
+
+def build_loader_duckdb_config() -> dict[str, str | bool]:
+    """DuckDB settings of dlt's connections to the build warehouse while it loads. Raw tables
+    have no order (every reader sorts), and keeping the file's order costs DuckDB twice the CPU
+    and three times the memory on a bulk insert; the memory limit (SALESPULSE_DUCKDB_MEMORY_LIMIT,
+    dbt's too) keeps a load of millions of rows within the machine's budget (DuckDB spills to
+    disk beyond it)."""
+    return {
+        "preserve_insertion_order": False,
+        "memory_limit": current_settings().duckdb_memory_limit,
+    }

@@ -178,9 +178,9 @@ class Settings(BaseModel):
     # The KPI alert rule file; None is the shipped alerts/default_rules.yml.
     alert_rules: Path | None = None
     retry_base_seconds: float = 30.0
-    # How much memory DuckDB may hold while dbt builds the DuckDB warehouse (DuckDB's own
-    # `memory_limit`: it spills to the home's temporary folder beyond it). DuckDB's default is
-    # 80 % of the machine; the build shares its machine with Dagster, the loader and readers.
+    # How much memory DuckDB may hold while dlt loads and dbt builds the DuckDB warehouse
+    # (DuckDB's `memory_limit`: it spills to disk beyond it). DuckDB's default is 80 % of the
+    # machine; the build shares its machine with Dagster and the readers.
     duckdb_memory_limit: str = "1GB"
     # The dashboard's sign-in: the header an authenticating proxy sets and the roles file
     # (docs/dashboard.md); neither is the local demo's open mode.

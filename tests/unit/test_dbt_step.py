@@ -201,7 +201,10 @@ def test_the_duckdb_memory_limit_setting_reaches_dbts_duckdb(tmp_path):
     home = tmp_path / "home"
     home.mkdir()
     environ = {**os.environ, "SALESPULSE_HOME": str(home), "SALESPULSE_WAREHOUSE": "duckdb"}
-    environ |= {"SALESPULSE_DUCKDB_MEMORY_LIMIT": "700MB", "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    environ |= {
+        "SALESPULSE_DUCKDB_MEMORY_LIMIT": "700MB",
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
     profiles = Path(__file__).resolve().parents[2] / "dbt_project"
     subprocess.run(
         [DBT, "run", "--project-dir", str(project), "--profiles-dir", str(profiles)],

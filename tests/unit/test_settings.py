@@ -352,3 +352,15 @@ def test_the_connection_can_live_in_dlts_secrets_file_instead(tmp_path):
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.split() == ["db.example.com", "6543", "bi@team", "s3cr/t", "sales"]
+
+
+def test_the_memory_limit_bounds_dlts_duckdb_loader_too(tmp_path, monkeypatch):
+    from ingestion.pipelines import build_destination
+
+    monkeypatch.setenv("SALESPULSE_HOME", str(tmp_path))
+    monkeypatch.setenv("SALESPULSE_DUCKDB_MEMORY_LIMIT", "1536MB")
+    credentials = build_destination().config_params["credentials"]
+    assert credentials.global_config == {
+        "preserve_insertion_order": False,
+        "memory_limit": "1536MB",
+    }
