@@ -27,7 +27,10 @@ from marts_helpers import (
     run_dbt,
 )
 
-pytestmark = pytest.mark.integration
+# The slow set (CI runs it): the default run keeps the several-days variant of this proof
+# (test_incremental_models_over_several_days.py); tests/ingestion/test_files_unchanged_rows.py
+# proves in the default run which rows of the next day's export keep their load.
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 MAPPING = MAPPINGS / "salespulse_export.yml"
 SEED, SCALE, AS_OF = 7, "tiny", dt.date(2026, 6, 30)
