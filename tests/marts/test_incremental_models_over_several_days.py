@@ -16,17 +16,19 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import shutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from marts_helpers import (
+    INCREMENTAL_BUILD,
     MAPPINGS,
-    WITHOUT_FORECAST,
+    assert_equal_marts,
     export_simulator,
+    full_refresh_marts,
+    incremental_marts,
+    last_rebuild,
     load_files,
-    mart_tables,
     read,
     run_dbt,
 )
@@ -37,24 +39,6 @@ pytestmark = pytest.mark.integration
 
 MAPPING = MAPPINGS / "salespulse_export.yml"
 SEED, SCALE, AS_OF, DAYS = 7, "tiny", dt.date(2026, 6, 30), 3
-SCHEMAS = ("core", "sales")
-INCREMENTAL_MODELS = (
-    "core.fct_deal_versions",
-    "sales.pipeline_snapshot_daily",
-    "core.fct_leads",
-    "core.fct_activities",
-    "core.fct_deal_stage_history",
-)
-# When a row was computed (and from which load): differs from a full refresh by design.
-LINEAGE = {
-    "fct_deal_versions": ["rebuilt_at", "previous_rebuilt_at", "changed_from_date"],
-    "pipeline_snapshot_daily": ["source_loaded_at", "rebuilt_at"],
-}
-
-
-# The nightly's dbt build (the files deals' dbt snapshot included), without its tests.
-BUILD = ("build", "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test")
-BUILD += WITHOUT_FORECAST
 
 
 def _day(days: int) -> str:
@@ -274,11 +258,6 @@ def _edit_day(days: int, export_dir: Path, delta: Path, cases: dict[str, dict]) 
     # The last day brings only the company's own changes.
 
 
-def _marts(home: Path) -> dict[str, pd.DataFrame]:
-    """Every table of the core and sales marts, lineage columns left out, in a stable order."""
-    return mart_tables(home, SCHEMAS, LINEAGE)
-
-
 @pytest.fixture(scope="module")
 def days_later(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict, dict]:
     """The warehouse after the first load and DAYS incremental ones, each built incrementally;
@@ -292,7 +271,7 @@ def days_later(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict, di
         for days in range(DAYS + 1)
     ]
     load_files(home, MAPPING, base_dir=exports[0])
-    run_dbt(home, *BUILD, dbt_vars=_vars(0), work_dir=work)
+    run_dbt(home, *INCREMENTAL_BUILD, dbt_vars=_vars(0), work_dir=work)
     cases: dict[str, dict] = {}
     seen: dict[int, pd.DataFrame] = {}
     rebuilt: dict[int, pd.Series] = {}
@@ -302,23 +281,15 @@ def days_later(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict, di
         assert 0 < changed["deals"] < 200 and 0 < changed["activities"] < 2_000, changed
         _edit_day(days, exports[days], delta, cases)
         load_files(home, MAPPING, base_dir=delta, export="incremental")
-        run_dbt(home, *BUILD, dbt_vars=_vars(days), work_dir=work)
-        rebuilt[days] = read(
-            home,
-            "select (select count(distinct deal_id) from core.fct_deal_versions where rebuilt_at = "
-            "(select max(rebuilt_at) from core.fct_deal_versions)) as deals, "
-            "(select count(distinct deal_id) from core.fct_deal_versions) as all_deals, "
-            "(select count(distinct snapshot_date) from sales.pipeline_snapshot_daily where rebuilt_at = "
-            "(select max(rebuilt_at) from sales.pipeline_snapshot_daily)) as days, "
-            "(select count(distinct snapshot_date) from sales.pipeline_snapshot_daily) as all_days",
-        ).iloc[0]
+        run_dbt(home, *INCREMENTAL_BUILD, dbt_vars=_vars(days), work_dir=work)
+        rebuilt[days] = last_rebuild(home)
         seen[days] = read(
             home,
             "select deal_id, amount, is_deleted, owner_rep_id, stage_id, valid_from_date "
             "from core.fct_deal_versions",
         )
     state = {"cases": cases, "seen": seen, "rebuilt": rebuilt, "work": work}
-    return home, _marts(home), state
+    return home, incremental_marts(home), state
 
 
 def test_a_day_of_changes_rebuilds_only_the_deals_and_days_that_changed(days_later) -> None:
@@ -365,17 +336,7 @@ def test_the_hard_cases_reached_the_incremental_models(days_later) -> None:
 
 def test_incremental_models_and_their_marts_equal_a_full_refresh(days_later) -> None:
     home, incremental, state = days_later
-    full_home = state["work"] / "full_refresh"
-    shutil.copytree(home, full_home, symlinks=True)
-    run_dbt(full_home, *BUILD, "--full-refresh", dbt_vars=_vars(DAYS), work_dir=state["work"])
-    full = _marts(full_home)
-
-    assert set(incremental) == set(full)
-    for name in INCREMENTAL_MODELS:
-        assert len(incremental[name]) > 0, name
     team = state["cases"]["team"]
     snapshot = incremental["sales.pipeline_snapshot_daily"]
     assert (snapshot.loc[snapshot["rep_id"] == team["rep_id"], "team_id"] == team["team_id"]).all()
-    # The incremental models first, then every mart (built on them or not).
-    for name in [*INCREMENTAL_MODELS, *sorted(set(full) - set(INCREMENTAL_MODELS))]:
-        pd.testing.assert_frame_equal(incremental[name], full[name], obj=name)
+    assert_equal_marts(incremental, full_refresh_marts(home, state["work"], _vars(DAYS)))
