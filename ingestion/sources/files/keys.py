@@ -27,6 +27,15 @@ def key_array(parts: list[pa.Array]) -> pa.Array:
     return pc.binary_join_element_wise(*[as_text(part) for part in parts], KEY_SEPARATOR)
 
 
+def hash_keys(hasher: duckdb.DuckDBPyConnection, keys: pa.Array) -> np.ndarray:
+    """DuckDB's 64-bit `hash` of each key, with `hasher` (an in-memory connection used as a hash
+    function only)."""
+    if len(keys) == 0:
+        return np.empty(0, dtype=np.uint64)
+    hashed = hasher.from_arrow(pa.table({"key": keys})).project("hash(key) as h")
+    return hashed.to_arrow_table().column("h").to_numpy()
+
+
 class KeySet:
     """Text keys, added batch by batch, with exact membership tests.
 
@@ -49,10 +58,7 @@ class KeySet:
         self._hasher.close()
 
     def hash(self, keys: pa.Array) -> np.ndarray:
-        if len(keys) == 0:
-            return np.empty(0, dtype=np.uint64)
-        hashed = self._hasher.from_arrow(pa.table({"key": keys})).project("hash(key) as h")
-        return hashed.to_arrow_table().column("h").to_numpy()
+        return hash_keys(self._hasher, keys)
 
     def add(self, keys: pa.Array, hashes: np.ndarray | None = None) -> None:
         """Remember `keys` (distinct, and none of them already here)."""

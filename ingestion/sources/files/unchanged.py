@@ -36,7 +36,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ingestion.sources.files.keys import key_array
+from ingestion.sources.files.keys import hash_keys, key_array
 from ingestion.sources.files.settings import CONTENT_HASH_COLUMN, LINEAGE_COLUMNS, LOAD_ID_COLUMN
 
 _SEED = np.uint64(0x9E3779B97F4A7C15)
@@ -60,10 +60,7 @@ class RowHasher:
         self._hasher.close()
 
     def keys(self, keys: pa.Array) -> np.ndarray:
-        if len(keys) == 0:
-            return np.empty(0, dtype=np.uint64)
-        hashed = self._hasher.from_arrow(pa.table({"key": keys})).project("hash(key) as h")
-        return hashed.to_arrow_table().column("h").to_numpy()
+        return hash_keys(self._hasher, keys)
 
     def contents(self, rows: pa.Table) -> np.ndarray:
         """One fingerprint per row of its content columns, in the order of the schema."""
