@@ -64,7 +64,7 @@ DEMO_SOURCES = ("hubspot", "typeform", "files")
 DEMO_DBT_VARS = {"source_id_prefixes": {"hubspot": "", "typeform": "", "files": ""}}
 
 CURRENCY_CODE = re.compile(r"^[A-Z]{3}$")
-DUCKDB_MEMORY_SIZE = re.compile(r"\d+(\.\d+)?\s*(B|[KMGT]i?B)", re.IGNORECASE)
+DUCKDB_MEMORY_SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*(B|[KMGT]i?B)", re.IGNORECASE)
 MIN_ANONYMITY_THRESHOLD = 3
 
 
@@ -182,6 +182,9 @@ class Settings(BaseModel):
     # (DuckDB's `memory_limit`: it spills to disk beyond it). DuckDB's default is 80 % of the
     # machine; the build shares its machine with Dagster and the readers.
     duckdb_memory_limit: str = "1GB"
+    # How many models dbt builds at once; None chooses by the DuckDB warehouse's size
+    # (orchestration/defs/transformation/threads.py), a PostgreSQL warehouse takes the profile's.
+    dbt_threads: int | None = None
     # The dashboard's sign-in: the header an authenticating proxy sets and the roles file
     # (docs/dashboard.md); neither is the local demo's open mode.
     dashboard_auth_header: str | None = None
@@ -260,6 +263,18 @@ class Settings(BaseModel):
             raise ValueError(f"must be a size DuckDB reads, such as 1GB or 1536MB, not {value!r}")
         return text
 
+    @field_validator("dbt_threads", mode="before")
+    @classmethod
+    def _threads(cls, value: Any) -> Any:
+        return None if str(value).strip().lower() in ("auto", "") else value
+
+    @field_validator("dbt_threads")
+    @classmethod
+    def _at_least_one_thread(cls, threads: int | None) -> int | None:
+        if threads is not None and threads < 1:
+            raise ValueError(f"must be 1 or more (or auto), not {threads}")
+        return threads
+
     @field_validator("retry_base_seconds")
     @classmethod
     def _not_negative(cls, seconds: float) -> float:
@@ -268,6 +283,14 @@ class Settings(BaseModel):
         return seconds
 
     # Paths. Every consumer (dlt, dbt, Dagster, readers) derives its files from these.
+    @property
+    def duckdb_memory_limit_bytes(self) -> int:
+        """The memory limit in bytes, read as DuckDB reads it (KB = 1000, KiB = 1024)."""
+        match = DUCKDB_MEMORY_SIZE.fullmatch(self.duckdb_memory_limit)
+        number, unit = float(match.group(1)), match.group(2).upper()
+        base = 1024 if "I" in unit else 1000
+        return int(number * base ** "BKMGT".index(unit[0]))
+
     @property
     def build_path(self) -> Path:
         """The DuckDB file that ingestion and dbt write; only the pipeline opens it."""

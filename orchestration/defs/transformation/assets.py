@@ -21,6 +21,7 @@ from dagster import (
 from dagster_dbt import DbtCliInvocation, DbtCliResource, dbt_assets
 
 from orchestration.defs.transformation.project import dbt_project, parse_state_beside_manifest
+from orchestration.defs.transformation.threads import dbt_threads
 from orchestration.defs.transformation.translator import SalesPulseDbtTranslator
 from orchestration.progress import PROGRESS_MARK
 from orchestration.settings import BUILD_WAREHOUSE_POOL, dbt_vars, is_full_refresh
@@ -34,10 +35,14 @@ PROGRESS_EVERY_SECONDS = 10
 
 
 def dbt_build_args(full_refresh: bool = False) -> list[str]:
-    """`dbt build` as production runs it: unit tests belong to CI, not to the nightly run."""
+    """`dbt build` as production runs it: unit tests belong to CI, not to the nightly run; as
+    many models at once as the warehouse's memory allows (threads.py)."""
     args = ["build", "--exclude-resource-type", "unit_test"]
     if full_refresh:
         args.append("--full-refresh")
+    threads = dbt_threads(current_settings())
+    if threads is not None:
+        args += ["--threads", str(threads)]
     return [*args, "--vars", json.dumps(dbt_vars(), sort_keys=True)]
 
 
