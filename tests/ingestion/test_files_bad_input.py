@@ -297,6 +297,44 @@ def test_a_repeated_key_is_quarantined_naming_the_first_row(
     assert accounting() == [("deals_2024-01.csv", 3, 2, 1), ("deals_2024-02.csv", 2, 1, 1)]
 
 
+def test_a_repeated_key_with_a_timestamp_is_one_instant_and_quarantined_as_text(
+    files_home: Path, exports: Path
+) -> None:
+    """A key with a timestamp field repeats when it names the same instant, however the file
+    writes it; the quarantine shows the key as text, its timestamp as Arrow writes it."""
+    (exports / "stages.csv").write_text(
+        "deal,stage,entered,exited\n"
+        "D1,Open,2024-01-05T09:30:00Z,\n"
+        "D1,Won,2024-01-05T09:30:00Z,\n"
+        "D1,Open,2024-01-05T10:30:00+01:00,2024-01-06T00:00:00Z\n"
+        "D1,Open,2024-01-05T09:30:01Z,\n",
+        encoding="utf-8",
+    )
+    fields = {
+        "deal_id": "deal",
+        "stage_id": "stage",
+        "entered_at": "entered",
+        "exited_at": "exited",
+    }
+    write_mapping(exports, {"deal_stage_history": {"file": "stages.csv", "fields": fields}})
+    load(exports / "mapping.yml")
+
+    loaded = query(
+        f"select _source_row_number from {DATASET}.deal_stage_history order by 1"
+    )
+    assert loaded == [(1,), (2,), (4,)]
+    assert [(q["row_number"], q["field"], q["value"], q["reason"]) for q in quarantine()] == [
+        (
+            3,
+            "deal_id, stage_id, entered_at",
+            "D1, Open, 2024-01-05 09:30:00.000000Z",
+            "duplicate primary key (deal_id, stage_id, entered_at): first loaded from "
+            "stages.csv row 1",
+        )
+    ]
+    assert accounting("deal_stage_history") == [("stages.csv", 4, 3, 1)]
+
+
 def test_a_later_load_updates_rows_in_place(files_home: Path, exports: Path) -> None:
     export = exports / "deals.csv"
     export.write_text(HEADER + "D1,Ann,Open,2024-01-05,,\nD2,Bob,Open,2024-01-05,,\n")

@@ -1,14 +1,21 @@
 """The primary keys one load of an entity has seen: which rows repeat a key (quarantined), and,
 for a full export, which of the warehouse's records the export no longer holds.
 
-Keys are remembered as a sorted array of 64-bit hashes (DuckDB's `hash`, in an in-memory
-connection used only as a hash function) beside the position of each key in the store of keys
-seen, so a membership test costs a binary search and a comparison of the keys found, never a
-hash table of every key rebuilt per batch. Every answer is exact: a hash match is confirmed by
-comparing the keys themselves.
+A key is one text value per row that identifies the record (`key_array`); a date or timestamp
+takes part as its integer count (days, microseconds), not as formatted text: Arrow formats a
+zoned timestamp as text about fifty times slower, and a key is only compared, never shown
+(`key_text` is the readable form, for the quarantine).
+
+Keys are remembered as a sorted array of 64-bit hashes (DuckDB's `hash`, computed on a cursor of
+one in-memory database that serves as a hash function only) beside the position of each key in
+the store of keys seen, so a membership test costs a binary search and a comparison of the keys
+found, never a hash table of every key rebuilt per batch. Every answer is exact: a hash match is
+confirmed by comparing the keys themselves.
 """
 
 from __future__ import annotations
+
+import threading
 
 import duckdb
 import numpy as np
@@ -21,15 +28,43 @@ KEY_SEPARATOR = "\x1f"
 
 
 def key_array(parts: list[pa.Array]) -> pa.Array:
-    """One text key per row from the key fields' values (joined when there are several)."""
+    """One text key per row from the key fields' values (joined when there are several), for
+    comparing keys only: dates and timestamps as their integer count."""
     if len(parts) == 1 and pa.types.is_string(parts[0].type):
         return parts[0]
-    return pc.binary_join_element_wise(*[as_text(part) for part in parts], KEY_SEPARATOR)
+    return pc.binary_join_element_wise(*[_key_part(part) for part in parts], KEY_SEPARATOR)
+
+
+def key_text(parts: list[pa.Array]) -> pa.Array:
+    """The keys as people read them: each value as text, joined with ", "."""
+    joined = pc.binary_join_element_wise(*[as_text(part) for part in parts], KEY_SEPARATOR)
+    return pc.replace_substring(joined, KEY_SEPARATOR, ", ")
+
+
+def _key_part(values: pa.Array) -> pa.Array:
+    if pa.types.is_timestamp(values.type) or pa.types.is_date(values.type):
+        # One count per instant (the key fields' types are fixed: one unit, one zone).
+        count = pa.int64() if pa.types.is_timestamp(values.type) else pa.int32()
+        return values.cast(count).cast(pa.string())
+    return as_text(values)
+
+
+_HASH_DATABASE: duckdb.DuckDBPyConnection | None = None
+_HASH_DATABASE_LOCK = threading.Lock()
+
+
+def hasher_connection() -> duckdb.DuckDBPyConnection:
+    """A connection used as a hash function only: a cursor of one in-memory database kept for
+    the process (opening a database costs about 30 ms, a cursor nothing). Close it after use."""
+    global _HASH_DATABASE
+    with _HASH_DATABASE_LOCK:
+        if _HASH_DATABASE is None:
+            _HASH_DATABASE = duckdb.connect(":memory:")
+        return _HASH_DATABASE.cursor()
 
 
 def hash_keys(hasher: duckdb.DuckDBPyConnection, keys: pa.Array) -> np.ndarray:
-    """DuckDB's 64-bit `hash` of each key, with `hasher` (an in-memory connection used as a hash
-    function only)."""
+    """DuckDB's 64-bit `hash` of each key, with `hasher` (`hasher_connection()`)."""
     if len(keys) == 0:
         return np.empty(0, dtype=np.uint64)
     hashed = hasher.from_arrow(pa.table({"key": keys})).project("hash(key) as h")
@@ -45,7 +80,7 @@ class KeySet:
     """
 
     def __init__(self) -> None:
-        self._hasher = duckdb.connect(":memory:")
+        self._hasher = hasher_connection()
         # Sorted hashes, and the position of each one's key in the store (self._keys).
         self._runs: list[tuple[np.ndarray, np.ndarray]] = []
         self._keys: list[pa.Array] = []

@@ -32,7 +32,7 @@ from dlt.sources import DltResource
 
 from ingestion import PROJECT_ROOT
 from ingestion.sources.files.errors import DatasetMismatchError, FilesSourceError, MappingError
-from ingestion.sources.files.keys import KEY_SEPARATOR, KeySet, key_array
+from ingestion.sources.files.keys import KeySet, key_array, key_text
 from ingestion.sources.files.mapping import (
     EXPORT_KINDS,
     EntityMapping,
@@ -331,8 +331,11 @@ def _process_batch(
     problems.extend(_money_without_currency(entity, batch, values, failed))
 
     bad = _any(problems, length)
+    # The key hashes of the rows loaded, from the duplicate check (the stamp needs them too).
+    key_hashes = None
     if keys is not None:
-        problems.extend(keys.duplicates(values, pc.invert(bad), export.name, rows))
+        repeated, key_hashes = keys.duplicates(values, pc.invert(bad), export.name, rows)
+        problems.extend(repeated)
         if entity.is_snapshot:
             # A record whose row is quarantined is still in the export: not deleted.
             key_failed = _any([p for p in problems if p.field in entity.primary_key], length)
@@ -359,7 +362,7 @@ def _process_batch(
     )
     unchanged = 0
     if stamp is not None:
-        loaded, unchanged = stamp.stamp(loaded, load_id)
+        loaded, unchanged = stamp.stamp(loaded, load_id, key_hashes)
     quarantine = _quarantine_table(problems, entity, export, rows, load_id, loaded_at)
     return _BatchResult(loaded, quarantine, length - loaded.num_rows, unchanged)
 
@@ -474,12 +477,13 @@ class _KeyTracker:
 
     def duplicates(
         self, values: dict[str, pa.Array], candidates: pa.Array, file: str, rows: pa.Array
-    ) -> list[_Problem]:
-        """Quarantine entries for candidate rows that repeat a key; the others are loaded."""
+    ) -> tuple[list[_Problem], np.ndarray]:
+        """Quarantine entries for candidate rows that repeat a key; the others are loaded. Also
+        the key hashes of the rows loaded, in their order."""
         key = self.key(values)
         index = np.flatnonzero(candidates.to_numpy(zero_copy_only=False))
         if len(index) == 0:
-            return []
+            return [], np.empty(0, dtype=np.uint64)
         candidate_keys = pc.take(key, pa.array(index))
         hashes = self.loaded.hash(candidate_keys)
         repeated = self.loaded.contains(candidate_keys, hashes)
@@ -492,8 +496,8 @@ class _KeyTracker:
         self._file_starts.append(len(self.loaded) - len(new))
         self._rows.append(rows.to_numpy()[index[new]].astype(np.int32))
         if not repeated.any():
-            return []
-        return [self._describe(key, index[repeated])]
+            return [], hashes
+        return [self._describe(values, key, index[repeated])], hashes[new]
 
     def note_quarantined(self, values: dict[str, pa.Array], mask: pa.Array) -> None:
         """Remember the keys of rows quarantined for a bad value (their keys are valid)."""
@@ -516,7 +520,9 @@ class _KeyTracker:
         )
         return ~pc.is_in(positions, value_set=firsts).to_numpy(zero_copy_only=False)
 
-    def _describe(self, key: pa.Array, duplicate_index: np.ndarray) -> _Problem:
+    def _describe(
+        self, values: dict[str, pa.Array], key: pa.Array, duplicate_index: np.ndarray
+    ) -> _Problem:
         """The quarantine entry of repeated keys, naming where each was first loaded (the
         batch's own first rows were registered before this is called)."""
         duplicate_keys = pc.take(key, pa.array(duplicate_index))
@@ -535,7 +541,7 @@ class _KeyTracker:
         mask[duplicate_index] = True
         mask_array = pa.array(mask)
         full_reasons = pc.replace_with_mask(pa.nulls(len(key), pa.string()), mask_array, reasons)
-        shown = pc.replace_substring(key, KEY_SEPARATOR, ", ")
+        shown = key_text([values[name] for name in self.fields])
         column = ", ".join(self.columns[name] for name in self.fields)
         return _Problem(described, column, shown, mask_array, full_reasons)
 

@@ -31,12 +31,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ingestion.sources.files.keys import hash_keys, key_array
+from ingestion.sources.files.keys import hash_keys, hasher_connection, key_array
 from ingestion.sources.files.settings import CONTENT_HASH_COLUMN, LINEAGE_COLUMNS, LOAD_ID_COLUMN
 
 _SEED = np.uint64(0x9E3779B97F4A7C15)
@@ -54,7 +53,7 @@ class RowHasher:
     used as a hash function only)."""
 
     def __init__(self) -> None:
-        self._hasher = duckdb.connect(":memory:")
+        self._hasher = hasher_connection()
 
     def close(self) -> None:
         self._hasher.close()
@@ -183,8 +182,11 @@ class ContentStamp:
         """Remember the table's live records (a full export is about to replace them)."""
         self.previous = PreviousVersions.read(batches, key_types, self.hasher)
 
-    def stamp(self, rows: pa.Table, load_id: str | None) -> tuple[pa.Table, int]:
-        """`rows` with their fingerprints and load ids, and how many kept an earlier load id."""
+    def stamp(
+        self, rows: pa.Table, load_id: str | None, key_hashes: np.ndarray | None = None
+    ) -> tuple[pa.Table, int]:
+        """`rows` with their fingerprints and load ids, and how many kept an earlier load id.
+        `key_hashes`: the rows' key hashes when the caller has them (the duplicate check)."""
         fingerprints = self.hasher.contents(rows)
         hash_at = rows.schema.get_field_index(CONTENT_HASH_COLUMN)
         rows = rows.set_column(
@@ -192,8 +194,12 @@ class ContentStamp:
         )
         if load_id is None or len(self.previous.key_hashes) == 0:
             return rows, 0
-        keys = key_array([rows.column(name).combine_chunks() for name in self.key_fields])
-        earlier = self.previous.unchanged_load_ids(self.hasher.keys(keys), fingerprints)
+        if key_hashes is not None and len(key_hashes) != rows.num_rows:
+            raise ValueError(f"{len(key_hashes)} key hashes for {rows.num_rows} rows")
+        if key_hashes is None:
+            keys = key_array([rows.column(name).combine_chunks() for name in self.key_fields])
+            key_hashes = self.hasher.keys(keys)
+        earlier = self.previous.unchanged_load_ids(key_hashes, fingerprints)
         kept = earlier >= 0
         if not kept.any():
             return rows, 0
