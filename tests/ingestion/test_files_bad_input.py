@@ -319,9 +319,7 @@ def test_a_repeated_key_with_a_timestamp_is_one_instant_and_quarantined_as_text(
     write_mapping(exports, {"deal_stage_history": {"file": "stages.csv", "fields": fields}})
     load(exports / "mapping.yml")
 
-    loaded = query(
-        f"select _source_row_number from {DATASET}.deal_stage_history order by 1"
-    )
+    loaded = query(f"select _source_row_number from {DATASET}.deal_stage_history order by 1")
     assert loaded == [(1,), (2,), (4,)]
     assert [(q["row_number"], q["field"], q["value"], q["reason"]) for q in quarantine()] == [
         (

@@ -71,7 +71,7 @@ from ingestion.sources.files.settings import (
     SOURCE_FILE_COLUMN,
     SOURCE_ROW_COLUMN,
 )
-from ingestion.sources.files.snapshot import carried_rows, warehouse_rows
+from ingestion.sources.files.snapshot import WarehouseReader, carried_rows
 from ingestion.sources.files.unchanged import ContentStamp
 from ingestion.sources.load_bookkeeping import current_load, side_table
 
@@ -183,14 +183,15 @@ def extract_entity(base_dir: Path, entity: EntityMapping) -> Iterator[Any]:
 
     keys = _KeyTracker(entity) if entity.primary_key else None
     stamp = None
+    warehouse = WarehouseReader()
     try:
-        stamp = _content_stamp(entity) if entity.primary_key else None
+        stamp = _content_stamp(entity, warehouse) if entity.primary_key else None
         schema = yield from _extract_files(
             files, columns_by_file, entity, keys, stamp, load_id, loaded_at
         )
         if entity.is_snapshot and keys is not None:
             yield from carried_rows(
-                warehouse_rows(entity.entity),
+                warehouse.rows(entity.entity),
                 schema,
                 entity.primary_key,
                 keys.loaded,
@@ -198,13 +199,14 @@ def extract_entity(base_dir: Path, entity: EntityMapping) -> Iterator[Any]:
                 loaded_at,
             )
     finally:
+        warehouse.close()
         if keys is not None:
             keys.close()
         if stamp is not None:
             stamp.close()
 
 
-def _content_stamp(entity: EntityMapping) -> ContentStamp:
+def _content_stamp(entity: EntityMapping, warehouse: WarehouseReader) -> ContentStamp:
     """Fingerprints for the rows of a keyed entity; for a full export, with the table's live
     records read back first (key, fingerprint, load id: a narrow read), so that the export's
     unchanged rows keep the load that last changed them (unchanged.py)."""
@@ -212,7 +214,7 @@ def _content_stamp(entity: EntityMapping) -> ContentStamp:
     if entity.is_snapshot:
         key_types = {name: ARROW_TYPES[_field_type(entity, name)] for name in entity.primary_key}
         columns = [*entity.primary_key, CONTENT_HASH_COLUMN, LOAD_ID_COLUMN]
-        stamp.read_previous(warehouse_rows(entity.entity, columns, live_only=True), key_types)
+        stamp.read_previous(warehouse.rows(entity.entity, columns, live_only=True), key_types)
     return stamp
 
 
@@ -341,7 +343,6 @@ def _process_batch(
             key_failed = _any([p for p in problems if p.field in entity.primary_key], length)
             keys.note_quarantined(values, pc.and_(bad, pc.invert(key_failed)))
         bad = _any(problems, length)
-    keep = pc.invert(bad)
 
     columns: dict[str, pa.Array] = {}
     for name in ENTITIES[entity.entity].fields:
@@ -357,9 +358,12 @@ def _process_batch(
         columns[DELETED_AT_COLUMN] = pa.nulls(length, ARROW_TYPES["timestamp"])
         columns[CONTENT_HASH_COLUMN] = pa.nulls(length, pa.int64())  # set by the stamp
     schema = _entity_schema(entity, [(name, batch.column(name).type) for name in passthrough])
-    loaded = pa.Table.from_arrays(
-        [pc.filter(columns[name], keep) for name in schema.names], schema=schema
-    )
+    if pc.any(bad).as_py():
+        keep = pc.invert(bad)
+        loaded_columns = [pc.filter(columns[name], keep) for name in schema.names]
+    else:  # the common batch: every row loads
+        loaded_columns = [columns[name] for name in schema.names]
+    loaded = pa.Table.from_arrays(loaded_columns, schema=schema)
     unchanged = 0
     if stamp is not None:
         loaded, unchanged = stamp.stamp(loaded, load_id, key_hashes)
