@@ -281,6 +281,35 @@ def test_a_record_stays_deleted_since_the_load_that_first_missed_it(
     assert (table.drop(index=gone)["_dlt_load_id"] == first).all(), "unchanged since the first"
 
 
+def test_deleted_records_and_newly_missing_ones_are_carried_in_one_load(
+    files_home: Path, demo_csv: Path, tmp_path: Path
+) -> None:
+    """A load that misses a record deleted before and one deleted now keeps both (the first
+    with its first deletion time); a load that misses nothing new reads no live row back."""
+    load(DEMO_EXPORT, base_dir=str(demo_csv))
+    deals = _csv(demo_csv, "deals")
+    before, now = deals["deal_id"].iloc[0], deals["deal_id"].iloc[1]
+    smaller = tmp_path / "smaller"
+    shutil.copytree(demo_csv, smaller)
+    _write(deals.iloc[1:], smaller, "deals")
+    second = load(DEMO_EXPORT, base_dir=str(smaller)).loads_ids[0]
+    _write(deals.iloc[2:], smaller, "deals")
+    third = load(DEMO_EXPORT, base_dir=str(smaller)).loads_ids[0]
+
+    table = _table("deals").set_index("deal_id")
+    assert len(table) == len(deals)
+    assert table.loc[before, "_deleted_at"] == _loaded_at(second)
+    assert table.loc[now, "_deleted_at"] == _loaded_at(third)
+    assert table.drop(index=[before, now])["_deleted_at"].isna().all()
+
+    fourth = load(DEMO_EXPORT, base_dir=str(smaller)).loads_ids[0]
+    table = _table("deals").set_index("deal_id")
+    assert len(table) == len(deals)
+    assert table.loc[before, "_deleted_at"] == _loaded_at(second)
+    assert table.loc[now, "_deleted_at"] == _loaded_at(third)
+    assert _loaded_at(fourth) > _loaded_at(third)
+
+
 def test_an_incremental_export_deletes_nothing(
     files_home: Path, demo_csv: Path, tmp_path: Path
 ) -> None:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from contextlib import ExitStack, suppress
+from contextlib import ExitStack, closing, suppress
 from typing import Any
 
 import dlt
@@ -66,12 +66,12 @@ class WarehouseReader:
         return self._client
 
     def rows(
-        self, table_name: str, columns: list[str] | None = None, live_only: bool = False
+        self, table_name: str, columns: list[str] | None = None, deleted: bool | None = None
     ) -> Iterator[pa.RecordBatch | pa.Table]:
         """The rows the destination holds in `table_name`, in batches: every column, or only
-        `columns`; with `live_only`, only rows not soft-deleted. Nothing when the table does not
-        exist yet (or lacks one of `columns`), is dropped by this load (a refresh), or there is
-        no dataset to read."""
+        `columns`; every row, or (`deleted` False/True) only the live or soft-deleted ones.
+        Nothing when the table does not exist yet (or lacks one of `columns`), is dropped by
+        this load (a refresh), or there is no dataset to read."""
         if table_name in _dropped_by_this_load():
             return
         client = self._sql_client()
@@ -87,8 +87,13 @@ class WarehouseReader:
                 "*" if columns is None else ", ".join(map(client.escape_column_name, columns))
             )
             query = f"select {selected} from {qualified}"
-            if live_only:
-                query += f" where {client.escape_column_name(DELETED_AT_COLUMN)} is null"
+            if deleted is not None:
+                if DELETED_AT_COLUMN not in held:  # a table from before soft deletes
+                    if deleted:
+                        return
+                else:
+                    condition = "is not null" if deleted else "is null"
+                    query += f" where {client.escape_column_name(DELETED_AT_COLUMN)} {condition}"
             with client.execute_query(query) as cursor:
                 yield from cursor.iter_arrow(chunk_size=READ_BACK_ROWS)
         except DatabaseUndefinedRelation:
@@ -105,6 +110,47 @@ def _dropped_by_this_load() -> set[str]:
 
 
 def carried_rows(
+    warehouse: WarehouseReader,
+    table_name: str,
+    schema: pa.Schema,
+    key_fields: tuple[str, ...],
+    loaded: KeySet,
+    quarantined: KeySet,
+    deleted_at: dt.datetime,
+) -> Iterator[pa.Table]:
+    """The previous rows of `table_name` whose key this load did not load, conformed to
+    `schema` (the columns this load writes), with `_deleted_at` set on the ones the export no
+    longer holds.
+
+    The soft-deleted rows are read whole. The live ones only when a narrow read of their keys
+    finds one that this load did not load: a nightly full export loads nearly every record, and
+    reading every column of every row back to carry none of them cost more than the keys."""
+    previous = warehouse.rows(table_name, deleted=True)
+    yield from _carried(previous, schema, key_fields, loaded, quarantined, deleted_at)
+    # Closed when the search stops early: the connection serves one open result at a time.
+    with closing(warehouse.rows(table_name, list(key_fields), deleted=False)) as live_keys:
+        some_live_not_loaded = _any_not_loaded(live_keys, schema, key_fields, loaded)
+    if some_live_not_loaded:
+        previous = warehouse.rows(table_name, deleted=False)
+        yield from _carried(previous, schema, key_fields, loaded, quarantined, deleted_at)
+
+
+def _any_not_loaded(
+    batches: Iterator[pa.RecordBatch | pa.Table],
+    schema: pa.Schema,
+    key_fields: tuple[str, ...],
+    loaded: KeySet,
+) -> bool:
+    for batch in batches:
+        rows = pa.Table.from_batches([batch]) if isinstance(batch, pa.RecordBatch) else batch
+        parts = [rows.column(name).cast(schema.field(name).type) for name in key_fields]
+        keys = key_array([part.combine_chunks() for part in parts])
+        if not loaded.contains(keys).all():
+            return True
+    return False
+
+
+def _carried(
     previous: Iterator[pa.RecordBatch | pa.Table],
     schema: pa.Schema,
     key_fields: tuple[str, ...],
@@ -112,8 +158,6 @@ def carried_rows(
     quarantined: KeySet,
     deleted_at: dt.datetime,
 ) -> Iterator[pa.Table]:
-    """The previous rows whose key this load did not load, conformed to `schema` (the columns
-    this load writes), with `_deleted_at` set on the ones the export no longer holds."""
     stamp = pa.scalar(deleted_at, schema.field(DELETED_AT_COLUMN).type)
     for batch in previous:
         if isinstance(batch, pa.RecordBatch):

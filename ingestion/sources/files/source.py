@@ -191,7 +191,8 @@ def extract_entity(base_dir: Path, entity: EntityMapping) -> Iterator[Any]:
         )
         if entity.is_snapshot and keys is not None:
             yield from carried_rows(
-                warehouse.rows(entity.entity),
+                warehouse,
+                entity.entity,
                 schema,
                 entity.primary_key,
                 keys.loaded,
@@ -214,7 +215,7 @@ def _content_stamp(entity: EntityMapping, warehouse: WarehouseReader) -> Content
     if entity.is_snapshot:
         key_types = {name: ARROW_TYPES[_field_type(entity, name)] for name in entity.primary_key}
         columns = [*entity.primary_key, CONTENT_HASH_COLUMN, LOAD_ID_COLUMN]
-        stamp.read_previous(warehouse.rows(entity.entity, columns, live_only=True), key_types)
+        stamp.read_previous(warehouse.rows(entity.entity, columns, deleted=False), key_types)
     return stamp
 
 
