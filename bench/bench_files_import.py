@@ -12,11 +12,14 @@ floor is DuckDB's own reader: `create table … as select * from read_csv(file)`
 `read_parquet` for Parquet) for every file, into a fresh database file, in one process.
 
     .venv/bin/python bench/bench_files_import.py --scale medium
+    .venv/bin/python bench/bench_files_import.py --export /data/medium_export --reload
     .venv/bin/python bench/bench_files_import.py --export /data/large_export --dbt
     .venv/bin/python bench/bench_files_import.py --rows 1000000 5000000
 
 Prints, per workload, wall and CPU seconds of the files step (extract / normalize / load) and of
-DuckDB, their ratios, and peak RSS. `--dbt` also builds the marts on the loaded warehouse
+DuckDB, their ratios, and peak RSS. `--reload` (an export) also times the files step a second
+time into the warehouse the first one loaded: the nightly case, a full export replacing the
+previous one (its keys, fingerprints and load ids read back, the records it lost carried). `--dbt` also builds the marts on the loaded warehouse
 (`dbt build`, as the nightly job's dbt step) and runs the equivalent core KPI SQL in DuckDB on
 the floor's tables, and prints the ratio of the two paths (files + dbt vs DuckDB + SQL). Timing
 is never asserted: the machine may be shared, so read the ratios of paired runs.
@@ -162,6 +165,17 @@ def time_files_step(mapping: Path, base_dir: Path | None, home: Path) -> dict:
     return result
 
 
+def time_files_reload(mapping: Path, base_dir: Path | None, home: Path) -> dict:
+    """The files step again into the warehouse at `home` that a first one loaded: the nightly
+    case, where a full export replaces tables that hold the previous one (the source reads their
+    keys, fingerprints and load ids back, and carries the records the export no longer holds)."""
+    env = {"SALESPULSE_HOME": str(home)}
+    result = _child(_FILES_STEP, str(mapping), str(base_dir or ""), env=env)
+    result["wall"] = sum(step["wall"] for step in result["steps"].values())
+    result["cpu"] = sum(step["cpu"] for step in result["steps"].values())
+    return result
+
+
 def time_duckdb_floor(files: list[Path], database: Path) -> dict:
     """DuckDB reading `files` into tables of a fresh database file, in a child process:
     {"wall", "cpu", "rows", "peak_mb"}."""
@@ -228,7 +242,9 @@ HEADER = (
 )
 
 
-def bench_export(folder: Path, work: Path, label: str, with_dbt: bool) -> dict:
+def bench_export(
+    folder: Path, work: Path, label: str, with_dbt: bool, reload: bool = False
+) -> dict:
     files = export_files(folder)
     size_mb = sum(path.stat().st_size for path in files) / 1e6
     home, floor_db = work / "home", work / "floor.duckdb"
@@ -236,6 +252,10 @@ def bench_export(folder: Path, work: Path, label: str, with_dbt: bool) -> dict:
     floor = time_duckdb_floor(files, floor_db)
     print(_row(label, measured, floor, size_mb), flush=True)
     result = {"files_step": measured, "duckdb_floor": floor, "export_mb": size_mb}
+    if reload:
+        again = time_files_reload(EXPORT_MAPPING, folder, home)
+        print(_row(f"{label} reload", again, floor, size_mb), flush=True)
+        result["files_step_reload"] = again
     if with_dbt:
         dbt = time_dbt_build(home, work)
         kpis = time_core_kpis(floor_db)
@@ -320,6 +340,11 @@ def main(argv: list[str] | None = None) -> int:
     workload.add_argument("--export", type=Path, help="an existing simulator export (CSV)")
     workload.add_argument("--rows", type=int, nargs="+", help="synthetic deals exports")
     parser.add_argument("--dbt", action="store_true", help="also dbt build vs core KPI SQL")
+    parser.add_argument(
+        "--reload",
+        action="store_true",
+        help="also the files step again into the loaded warehouse (the nightly case)",
+    )
     parser.add_argument("--json", type=Path, help="write the figures here as JSON")
     args = parser.parse_args(argv)
     if not (args.scale or args.export or args.rows):
@@ -344,7 +369,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             folder = args.export or simulator_export(args.scale, work / "export")
             label = f"export {args.scale or folder.name}"
-            results[label] = bench_export(folder, work, label, args.dbt)
+            results[label] = bench_export(folder, work, label, args.dbt, args.reload)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     if args.json:
