@@ -62,7 +62,10 @@ class WarehouseReader:
             if pipeline.destination is None:
                 return None
             client = self._exit.enter_context(pipeline.sql_client())
-            self._client = client if client.has_dataset() else None
+            if client.has_dataset():
+                self._client = client
+            else:  # a first load: nothing to read, no connection to keep
+                self._exit.close()
         return self._client
 
     def rows(
