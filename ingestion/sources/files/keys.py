@@ -6,16 +6,14 @@ takes part as its integer count (days, microseconds), not as formatted text: Arr
 zoned timestamp as text about fifty times slower, and a key is only compared, never shown
 (`key_text` is the readable form, for the quarantine).
 
-Keys are remembered as a sorted array of 64-bit hashes (DuckDB's `hash`, computed on a cursor of
-one in-memory database that serves as a hash function only) beside the position of each key in
+Keys are remembered as a sorted array of 64-bit hashes (DuckDB's `hash`, in an in-memory
+database used only as a hash function, one per entity) beside the position of each key in
 the store of keys seen, so a membership test costs a binary search and a comparison of the keys
 found, never a hash table of every key rebuilt per batch. Every answer is exact: a hash match is
 confirmed by comparing the keys themselves.
 """
 
 from __future__ import annotations
-
-import threading
 
 import duckdb
 import numpy as np
@@ -49,22 +47,15 @@ def _key_part(values: pa.Array) -> pa.Array:
     return as_text(values)
 
 
-_HASH_DATABASE: duckdb.DuckDBPyConnection | None = None
-_HASH_DATABASE_LOCK = threading.Lock()
-
-
-def hasher_connection() -> duckdb.DuckDBPyConnection:
-    """A connection used as a hash function only: a cursor of one in-memory database kept for
-    the process (opening a database costs about 30 ms, a cursor nothing). Close it after use."""
-    global _HASH_DATABASE
-    with _HASH_DATABASE_LOCK:
-        if _HASH_DATABASE is None:
-            _HASH_DATABASE = duckdb.connect(":memory:")
-        return _HASH_DATABASE.cursor()
+def hash_function(shared: duckdb.DuckDBPyConnection | None = None) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection used as a hash function only: a cursor of `shared` (an in-memory
+    database opened once for an entity: opening one costs about 30 ms, a cursor nothing, and
+    closing it frees the memory it kept), or else an in-memory database of its own."""
+    return shared.cursor() if shared is not None else duckdb.connect(":memory:")
 
 
 def hash_keys(hasher: duckdb.DuckDBPyConnection, keys: pa.Array) -> np.ndarray:
-    """DuckDB's 64-bit `hash` of each key, with `hasher` (`hasher_connection()`)."""
+    """DuckDB's 64-bit `hash` of each key, with `hasher` (`hash_function()`)."""
     if len(keys) == 0:
         return np.empty(0, dtype=np.uint64)
     hashed = hasher.from_arrow(pa.table({"key": keys})).project("hash(key) as h")
@@ -79,8 +70,8 @@ class KeySet:
     than a copy of everything per batch, and a lookup is a forward-only binary search per run.
     """
 
-    def __init__(self) -> None:
-        self._hasher = hasher_connection()
+    def __init__(self, shared_hasher: duckdb.DuckDBPyConnection | None = None) -> None:
+        self._hasher = hash_function(shared_hasher)
         # Sorted hashes, and the position of each one's key in the store (self._keys).
         self._runs: list[tuple[np.ndarray, np.ndarray]] = []
         self._keys: list[pa.Array] = []

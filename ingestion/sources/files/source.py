@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import dlt
+import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -181,11 +182,13 @@ def extract_entity(base_dir: Path, entity: EntityMapping) -> Iterator[Any]:
     yield _empty_table(_entity_schema(entity, []))
     yield side_table(QUARANTINE_SCHEMA.empty_table(), QUARANTINE_TABLE)
 
-    keys = _KeyTracker(entity) if entity.primary_key else None
+    # One in-memory DuckDB per entity hashes its keys and rows (closed with the entity).
+    hasher = duckdb.connect(":memory:")
+    keys = _KeyTracker(entity, hasher) if entity.primary_key else None
     stamp = None
     warehouse = WarehouseReader()
     try:
-        stamp = _content_stamp(entity, warehouse) if entity.primary_key else None
+        stamp = _content_stamp(entity, warehouse, hasher) if entity.primary_key else None
         schema = yield from _extract_files(
             files, columns_by_file, entity, keys, stamp, load_id, loaded_at
         )
@@ -205,13 +208,16 @@ def extract_entity(base_dir: Path, entity: EntityMapping) -> Iterator[Any]:
             keys.close()
         if stamp is not None:
             stamp.close()
+        hasher.close()
 
 
-def _content_stamp(entity: EntityMapping, warehouse: WarehouseReader) -> ContentStamp:
+def _content_stamp(
+    entity: EntityMapping, warehouse: WarehouseReader, hasher: duckdb.DuckDBPyConnection
+) -> ContentStamp:
     """Fingerprints for the rows of a keyed entity; for a full export, with the table's live
     records read back first (key, fingerprint, load id: a narrow read), so that the export's
     unchanged rows keep the load that last changed them (unchanged.py)."""
-    stamp = ContentStamp(entity.primary_key)
+    stamp = ContentStamp(entity.primary_key, hasher)
     if entity.is_snapshot:
         key_types = {name: ARROW_TYPES[_field_type(entity, name)] for name in entity.primary_key}
         columns = [*entity.primary_key, CONTENT_HASH_COLUMN, LOAD_ID_COLUMN]
@@ -462,11 +468,11 @@ class _KeyTracker:
     are still in the export, so they are not deleted.
     """
 
-    def __init__(self, entity: EntityMapping) -> None:
+    def __init__(self, entity: EntityMapping, hasher: duckdb.DuckDBPyConnection) -> None:
         self.fields = entity.primary_key
         self.columns = {spec.name: spec.source for spec in entity.fields}
-        self.loaded = KeySet()
-        self.quarantined = KeySet()
+        self.loaded = KeySet(hasher)
+        self.quarantined = KeySet(hasher)
         # Where each loaded key came from, in the order of the loaded key store: the file of
         # each batch (and the store position its keys start at), and the row of each key.
         self._files: list[str] = []

@@ -31,11 +31,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ingestion.sources.files.keys import hash_keys, hasher_connection, key_array
+from ingestion.sources.files.keys import hash_function, hash_keys, key_array
 from ingestion.sources.files.settings import CONTENT_HASH_COLUMN, LINEAGE_COLUMNS, LOAD_ID_COLUMN
 
 _SEED = np.uint64(0x9E3779B97F4A7C15)
@@ -52,8 +53,8 @@ class RowHasher:
     """64-bit hashes of keys and of row contents (DuckDB's `hash`, in an in-memory connection
     used as a hash function only)."""
 
-    def __init__(self) -> None:
-        self._hasher = hasher_connection()
+    def __init__(self, shared_hasher: duckdb.DuckDBPyConnection | None = None) -> None:
+        self._hasher = hash_function(shared_hasher)
 
     def close(self) -> None:
         self._hasher.close()
@@ -172,9 +173,11 @@ class ContentStamp:
     """Sets each loaded row's `_content_hash`, and for a full export, gives the rows the table
     already holds unchanged the load id that last changed them."""
 
-    def __init__(self, key_fields: tuple[str, ...]) -> None:
+    def __init__(
+        self, key_fields: tuple[str, ...], shared_hasher: duckdb.DuckDBPyConnection | None = None
+    ) -> None:
         self.key_fields = key_fields
-        self.hasher = RowHasher()
+        self.hasher = RowHasher(shared_hasher)
         self.previous = PreviousVersions.none()
 
     def close(self) -> None:
