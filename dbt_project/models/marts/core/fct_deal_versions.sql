@@ -229,56 +229,22 @@ pivoted as (
     group by version_days.deal_id, version_days.valid_from_date
 ),
 
-grouped as (
-    -- Carry each property forward: a running count of its changes numbers the runs of days
-    -- that share its last change (portable, no IGNORE NULLS).
-    select
-        *,
-        {%- for property in properties %}
-            sum(has_{{ property }}) over (
-                partition by deal_id order by valid_from_date rows between unbounded preceding and current row
-            ) as run_{{ property }},
-        {%- endfor %}
-        max(loaded_at) over (partition by deal_id) as history_loaded_at
-    from pivoted
-),
-
 carried as (
-    select
-        *,
-        {%- for property in properties %}
-            max(changed_{{ property }}) over (partition by deal_id, run_{{ property }})
-                as carried_{{ property }},
-            max(has_{{ property }}) over (partition by deal_id)
-                as has_history_{{ property }}{% if not loop.last %},{% endif %}
-        {%- endfor %}
-    from grouped
-),
-
-backfilled as (
-    -- Before a property's first recorded change, its first recorded value.
-    select
-        *,
-        {%- for property in properties %}
-            max(case when run_{{ property }} = 1 then carried_{{ property }} end) over (partition by deal_id)
-                as first_{{ property }}{% if not loop.last %},{% endif %}
-        {%- endfor %}
-    from carried
+    -- Each property's last recorded value on each version day (a change to NULL included);
+    -- before its first change, its first recorded value.
+    {{ carry_forward_changes('pivoted', 'deal_id', 'valid_from_date', properties, keep=['loaded_at']) }}
 ),
 
 recorded as (
     select
-        backfilled.deal_id,
-        backfilled.valid_from_date,
-        backfilled.history_loaded_at,
+        deal_id,
+        valid_from_date,
+        max(loaded_at) over (partition by deal_id) as history_loaded_at,
         {%- for property in properties %}
-            backfilled.has_history_{{ property }},
-            case
-                when backfilled.run_{{ property }} = 0 then backfilled.first_{{ property }}
-                else backfilled.carried_{{ property }}
-            end as recorded_{{ property }}{% if not loop.last %},{% endif %}
+            has_history_{{ property }},
+            recorded_{{ property }}{% if not loop.last %},{% endif %}
         {%- endfor %}
-    from backfilled
+    from carried
 ),
 
 states as (
@@ -372,7 +338,8 @@ distinct_states as (
     select
         *,
         {{ dbt.dateadd('day', -1, 'lead(valid_from_date) over (partition by deal_id order by valid_from_date)') }}
-            as valid_to_date
+            as valid_to_date,
+        row_number() over (partition by deal_id order by valid_from_date) as version_number
     from compared
     where
         day_number = 1
@@ -384,8 +351,7 @@ distinct_states as (
 final as (
     select
         resolved.deal_id,
-        cast(row_number() over (partition by resolved.deal_id order by resolved.valid_from_date) as integer)
-            as version_number,
+        cast(resolved.version_number as integer) as version_number,
         resolved.valid_from_date,
         cast(resolved.valid_to_date as date) as valid_to_date,
         resolved.valid_to_date is null as is_current_version,
