@@ -232,14 +232,16 @@ pivoted as (
 carried as (
     -- Each property's last recorded value on each version day (a change to NULL included);
     -- before its first change, its first recorded value.
-    {{ carry_forward_changes('pivoted', 'deal_id', 'valid_from_date', properties, keep=['loaded_at']) }}
+    {{ carry_forward_changes(
+        'pivoted', 'deal_id', 'valid_from_date', properties, partition_maxima=['loaded_at']
+    ) }}
 ),
 
 recorded as (
     select
         deal_id,
         valid_from_date,
-        max(loaded_at) over (partition by deal_id) as history_loaded_at,
+        partition_max_loaded_at as history_loaded_at,
         {%- for property in properties %}
             has_history_{{ property }},
             recorded_{{ property }}{% if not loop.last %},{% endif %}
