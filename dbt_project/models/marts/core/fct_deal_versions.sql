@@ -232,9 +232,7 @@ pivoted as (
 carried as (
     -- Each property's last recorded value on each version day (a change to NULL included);
     -- before its first change, its first recorded value.
-    {{ carry_forward_changes(
-        'pivoted', 'deal_id', 'valid_from_date', properties, partition_maxima=['loaded_at']
-    ) }}
+    {{ carry_forward_changes('pivoted', 'deal_id', 'valid_from_date', properties, partition_maxima=['loaded_at']) }}
 ),
 
 recorded as (
