@@ -111,9 +111,15 @@ def alerts(context: AssetExecutionContext) -> MaterializeResult:
         # Into serving_alerts alone, swapped in as a publish does.
         rows = republish_table_postgres(settings.postgres(), ALERTS_SCHEMA, ALERTS_TABLE)
     else:
-        with duckdb.connect(str(build_warehouse_path())) as con:
+        limit = {"memory_limit": settings.duckdb_memory_limit}
+        with duckdb.connect(str(build_warehouse_path()), config=limit) as con:
             write_state(con, state)
-        rows = republish_alerts(build_warehouse_path(), serving_warehouse_path(), parquet_path())
+        rows = republish_alerts(
+            build_warehouse_path(),
+            serving_warehouse_path(),
+            parquet_path(),
+            memory_limit=settings.duckdb_memory_limit,
+        )
     open_alerts = [a for a in state if a.status == OPEN]
     context.log.info(f"{len(open_alerts)} open alerts, {len(delivered)} notices delivered")
     return MaterializeResult(

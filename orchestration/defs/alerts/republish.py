@@ -12,13 +12,20 @@ import duckdb
 from alerts.store import ALERTS_RELATION, ALERTS_SCHEMA, ALERTS_TABLE
 
 
-def republish_alerts(build_path: Path, serving_path: Path, parquet_link: Path | None) -> int:
-    """Copy alerts.alerts from the build warehouse into serving; returns its row count."""
+def republish_alerts(
+    build_path: Path,
+    serving_path: Path,
+    parquet_link: Path | None,
+    memory_limit: str | None = None,
+) -> int:
+    """Copy alerts.alerts from the build warehouse into serving; returns its row count. DuckDB
+    holds at most `memory_limit` (SALESPULSE_DUCKDB_MEMORY_LIMIT) meanwhile."""
     # Named like publish's staging files, so a killed republish is cleaned up by the next publish.
     staging = serving_path.with_name(f".{serving_path.name}.{uuid.uuid4().hex}.tmp")
     try:
         shutil.copyfile(serving_path, staging)
-        with duckdb.connect(str(staging)) as con:
+        config = {"memory_limit": memory_limit} if memory_limit else {}
+        with duckdb.connect(str(staging), config=config) as con:
             con.execute("attach ? as build (read_only)", [str(build_path)])
             con.execute(f"create schema if not exists {ALERTS_SCHEMA}")
             con.execute(

@@ -82,6 +82,7 @@ def serving_warehouse(context: AssetExecutionContext) -> MaterializeResult:
         # The semantic layer's definitions, parsed with the manifest (semantic/exports.py).
         semantic_manifest_json=semantic_manifest_path().read_text(),
         carried_over=carried_over,
+        memory_limit=settings.duckdb_memory_limit,
     )
     _log_published(context, published)
     return MaterializeResult(
