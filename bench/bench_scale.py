@@ -4,6 +4,11 @@ issue 17 in one run.
     .venv/bin/python bench/bench_scale.py --size medium
     .venv/bin/python bench/bench_scale.py --size large --json bench_scale_large.json
     .venv/bin/python bench/bench_scale.py --size small --no-hubspot   # files path only
+    .venv/bin/python bench/bench_scale.py --size large --no-hubspot --exports ~/bench_exports
+
+`--exports DIR` keeps the two exports in DIR/<size>/export and DIR/<size>/export_next and reuses
+them on the next run (the large pair takes about 15 minutes to write on a 2-core machine); a
+reused export is checked against its manifest (seed, size, as-of date, days advanced).
 
 Steps, each in its own child process (its peak memory is its own; the machine may be shared, so
 read the ratios of one run, never the seconds across runs):
@@ -58,11 +63,36 @@ TARGETS = {
 
 
 def export(size: str, out: Path, advance_days: float = 0.0) -> Path:
+    """The demo company at `size` as CSV files in `out`, as of AS_OF plus `advance_days`."""
     command = [sys.executable, "-m", "simulator", "simulate", "export", "--out", str(out)]
     command += ["--seed", str(SEED), "--scale", size, "--as-of", AS_OF, "--format", "csv"]
     command += ["--advance-days", str(advance_days)]
     subprocess.run(command, cwd=PROJECT_ROOT, check=True, capture_output=True)
     return out
+
+
+def reused_or_exported(size: str, out: Path, advance_days: float = 0.0) -> Path:
+    """The export in `out` if it is the one `export` would write (its manifest says so), else a
+    fresh one there. A half-written export has no manifest yet (the simulator writes it last)."""
+    manifest = out / "manifest.json"
+    if manifest.exists():
+        written = json.loads(manifest.read_text())
+        expected_clock = dt.datetime.combine(
+            dt.date.fromisoformat(AS_OF), dt.time.max, tzinfo=dt.UTC
+        ) + dt.timedelta(days=advance_days)
+        found = (written.get("seed"), written.get("scale"), written.get("clock"))
+        wanted = (
+            SEED,
+            size,
+            expected_clock.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        )
+        if found == wanted:
+            print(f"reusing the export in {out}", flush=True)
+            return out
+        print(f"{out} holds another export {found}, not {wanted}: exporting again", flush=True)
+    shutil.rmtree(out, ignore_errors=True)
+    print(f"exporting the {size} demo company (+{advance_days:g} days) into {out} …", flush=True)
+    return export(size, out, advance_days)
 
 
 # Runs a command and reports the usage of its process tree: a fresh process per measurement, so
@@ -170,6 +200,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-hubspot", action="store_true", help="skip the HubSpot API runs")
     parser.add_argument("--json", type=Path, help="write the figures here as JSON")
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
+    parser.add_argument(
+        "--exports",
+        type=Path,
+        help="keep the exports in this folder and reuse them on later runs (checked by manifest)",
+    )
     args = parser.parse_args(argv)
 
     work = Path(tempfile.mkdtemp(prefix=f"bench_scale_{args.size}_"))
@@ -177,9 +212,9 @@ def main(argv: list[str] | None = None) -> int:
     results: dict = {"size": args.size, "machine": f"{os.cpu_count()} cores", "steps": {}}
     steps = results["steps"]
     try:
-        print(f"exporting the {args.size} demo company into {work} …", flush=True)
-        today, tomorrow = export(args.size, work / "export"), work / "export_next"
-        export(args.size, tomorrow, advance_days=1)
+        exports = args.exports / args.size if args.exports else work
+        today = reused_or_exported(args.size, exports / "export")
+        tomorrow = reused_or_exported(args.size, exports / "export_next", advance_days=1)
         files = export_files(today)
         results["export_mb"] = sum(path.stat().st_size for path in files) / 1e6
 
