@@ -24,6 +24,7 @@ from contextlib import ExitStack, closing, suppress
 from typing import Any
 
 import dlt
+import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -97,10 +98,23 @@ class WarehouseReader:
                 else:
                     condition = "is not null" if deleted else "is null"
                     query += f" where {client.escape_column_name(DELETED_AT_COLUMN)} {condition}"
-            with client.execute_query(query) as cursor:
-                yield from cursor.iter_arrow(chunk_size=READ_BACK_ROWS)
+            yield from _streamed(client, query)
         except DatabaseUndefinedRelation:
             return
+
+
+def _streamed(client: Any, query: str) -> Iterator[pa.RecordBatch | pa.Table]:
+    """The rows of `query` in batches of READ_BACK_ROWS. On DuckDB, streamed from the native
+    connection: dlt's cursor runs a query as a DB-API result, which DuckDB materialises whole and
+    keeps until the connection's next query (reading back a 9M-row table's keys held 1.4 GB
+    through that entity's whole extraction). Other destinations: dlt's cursor."""
+    native = client.native_connection
+    if isinstance(native, duckdb.DuckDBPyConnection):
+        with native.sql(query).to_arrow_reader(READ_BACK_ROWS) as reader:
+            yield from reader
+    else:
+        with client.execute_query(query) as cursor:
+            yield from cursor.iter_arrow(chunk_size=READ_BACK_ROWS)
 
 
 def _dropped_by_this_load() -> set[str]:

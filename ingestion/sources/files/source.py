@@ -41,6 +41,7 @@ from ingestion.sources.files.mapping import (
     Mapping,
     load_mapping,
 )
+from ingestion.sources.files.memory import release_freed_memory
 from ingestion.sources.files.parsing import (
     CONSTANT_TEXT,
     as_text,
@@ -209,6 +210,8 @@ def extract_entity(base_dir: Path, entity: EntityMapping) -> Iterator[Any]:
         if stamp is not None:
             stamp.close()
         hasher.close()
+        del keys, stamp
+        release_freed_memory()
 
 
 def _content_stamp(
