@@ -7,6 +7,7 @@ place. Nothing here loops over rows in Python.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -146,7 +147,10 @@ def _clean_text(text: pa.Array) -> pa.Array:
     if pa.types.is_large_string(text.type):
         text = text.cast(pa.string())
     trimmed = pc.utf8_trim_whitespace(text)
-    return pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
+    empty = pc.equal(pc.binary_length(trimmed), 0)  # lengths only: no text compared
+    if not empty.true_count:  # the common column: no masked copy of its text
+        return trimmed
+    return pc.if_else(empty, pa.scalar(None, pa.string()), trimmed)
 
 
 def _invalid(text: pa.Array, values: pa.Array) -> pa.BooleanArray:
@@ -328,6 +332,14 @@ _ISO_FORMATS = {
 }
 
 
+def _first_value_matches(text: pa.Array, patterns: list[str]) -> bool:
+    """Whether the column's first value has one of the shapes (only orders the passes)."""
+    valid = pc.drop_null(text.slice(0, 1000))
+    if not len(valid):
+        return False
+    return re.fullmatch("|".join(patterns), valid[0].as_py(), re.ASCII) is not None
+
+
 def _iso_fast_path(text: pa.Array, spec: FieldMapping) -> tuple[pa.Array, pa.Array] | None:
     """(values, rows left for the formats) when every format of the field is ISO 8601 that
     Arrow reads the same way; None when the field's formats or time zone do not allow it, or
@@ -342,24 +354,33 @@ def _iso_fast_path(text: pa.Array, spec: FieldMapping) -> tuple[pa.Array, pa.Arr
     empty = pa.scalar(None, pa.string())
     values = pa.nulls(len(text), ARROW_TYPES["timestamp"])
     handled = pa.array(np.zeros(len(text), dtype=bool))
+    unhandled = len(text) - text.null_count
+    groups = [(naive, False), (zoned, True)]
+    if zoned and _first_value_matches(text, zoned):
+        groups.reverse()  # the column's own shape first: often the only pass needed
     try:
-        for patterns, offset in ((naive, False), (zoned, True)):
-            if not patterns:
+        for patterns, offset in groups:
+            # The two shapes never match one value: once every value has one, stop looking.
+            if not patterns or not unhandled:
                 continue
             shaped = pc.fill_null(
                 pc.match_substring_regex(text, "^(?:" + "|".join(patterns) + ")$"), False
             )
-            if not pc.any(shaped).as_py():
+            count = shaped.true_count
+            if not count:
                 continue
-            candidates = pc.if_else(shaped, text, empty)
+            # The common column, every value of one shape: cast it whole, no masked copy.
+            whole = count == unhandled == len(text) - text.null_count
+            candidates = text if whole else pc.if_else(shaped, text, empty)
             if offset:
                 stamps = candidates.cast(ARROW_TYPES["timestamp"])
             elif spec.type == "date":  # a date's wall-clock day, whatever the time zone
                 stamps = candidates.cast(pa.timestamp("us")).cast(ARROW_TYPES["timestamp"])
             else:
                 stamps = _assume_timezone(candidates.cast(pa.timestamp("us")), spec.timezone)
-            values = pc.if_else(shaped, stamps, values)
-            handled = pc.or_(handled, shaped)
+            values = stamps if whole else pc.if_else(shaped, stamps, values)
+            handled = shaped if whole else pc.or_(handled, shaped)
+            unhandled -= count
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
     if spec.type == "date":

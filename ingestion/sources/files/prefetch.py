@@ -1,13 +1,14 @@
-"""Work ahead of the consumer in a thread: the files source parses the next batch of an export
-while dlt writes the previous one (Arrow, numpy and DuckDB release the GIL, so the two use both
-cores)."""
+"""Work ahead of the consumer in a thread. The files source runs as three stages, each in its own
+thread: Arrow's CSV reader decodes the next batch of an export while the previous one is parsed
+and checked, and that while dlt writes the one before (Arrow, numpy and DuckDB release the GIL,
+so the stages share both cores instead of waiting on each other)."""
 
 from __future__ import annotations
 
 import contextlib
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -20,7 +21,9 @@ class _Failed:
         self.error = error
 
 
-def prefetched(items: Iterator[T], depth: int = 2) -> Iterator[T]:
+def prefetched(
+    items: Iterator[T], depth: int = 2, name: str = "files-source-prefetch"
+) -> Generator[T, None, None]:
     """The items of `items`, produced in a thread at most `depth` ahead of the consumer (so
     memory stays bounded). An exception in the producer is raised in the consumer; a consumer
     that stops early stops the producer."""
@@ -42,7 +45,7 @@ def prefetched(items: Iterator[T], depth: int = 2) -> Iterator[T]:
         except BaseException as error:  # handed to the consumer, raised there
             ready.put(_Failed(error))
 
-    worker = threading.Thread(target=produce, name="files-source-prefetch", daemon=True)
+    worker = threading.Thread(target=produce, name=name, daemon=True)
     worker.start()
     try:
         while True:
