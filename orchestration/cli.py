@@ -245,8 +245,7 @@ def _create_log(log_path: Path) -> Path:
 
 
 def _execute_nightly_job(settings: Settings, full_refresh: bool, log_path: Path):
-    from dagster import DagsterInstance
-
+    from orchestration.dagster_home import command_instance
     from orchestration.definitions import defs
     from orchestration.defs.automation.alerts import ALERTED_BY_COMMAND_TAG
     from orchestration.progress import RunSummary
@@ -254,7 +253,7 @@ def _execute_nightly_job(settings: Settings, full_refresh: bool, log_path: Path)
     from orchestration.stale_runs import fail_runs_of_dead_processes, runner_tags
 
     job = defs.resolve_job_def(NIGHTLY_JOB)
-    instance = DagsterInstance.get()
+    instance = command_instance()
     for run_id in fail_runs_of_dead_processes(instance):
         print(f"Run {run_id[:8]} was interrupted earlier; marked failed, resuming", flush=True)
     run_config = {"loggers": {"progress": {}}}

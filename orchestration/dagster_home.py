@@ -5,6 +5,8 @@ import os
 import sqlite3
 from pathlib import Path
 
+import yaml
+
 from salespulse.settings import Settings
 
 INSTANCE_CONFIG = """\
@@ -38,6 +40,32 @@ def ensure_dagster_home(settings: Settings) -> Path:
     os.environ["DAGSTER_HOME"] = str(home)
     write_run_history_without_fsync()
     return home
+
+
+def command_instance():
+    """The Dagster instance of `DAGSTER_HOME` for the command's own run. On the stock SQLite
+    storage (no storage configured in `dagster.yaml`) its event log keeps one connection per
+    file (orchestration/event_log.py: the same files and layout, ~70 % less CPU per event); an
+    instance configured with a storage of its own (PostgreSQL) is used as configured."""
+    from dagster import DagsterInstance
+    from dagster._core.instance.config import dagster_instance_config
+    from dagster._core.instance.ref import InstanceRef
+
+    from orchestration import event_log
+
+    home = os.environ["DAGSTER_HOME"]
+    configured, _ = dagster_instance_config(home)
+    if any(key in configured for key in ("storage", "run_storage", "event_log_storage")):
+        return DagsterInstance.get()
+    event_logs_dir = InstanceRef.config_defaults(home)["event_log_storage"]
+    override = {
+        "event_log_storage": {
+            "module": event_log.MODULE,
+            "class": event_log.CLASS_NAME,
+            "config": yaml.safe_load(event_logs_dir.config_yaml),
+        }
+    }
+    return DagsterInstance.from_ref(InstanceRef.from_dir(home, overrides=override))
 
 
 def write_run_history_without_fsync() -> None:
