@@ -40,14 +40,6 @@ HEADER = "id,owner,stage,created,closed,amount\n"
 
 
 @pytest.fixture
-def files_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A fresh SALESPULSE_HOME (build warehouse and dlt state) for one test."""
-    home = tmp_path / "salespulse_home"
-    monkeypatch.setenv("SALESPULSE_HOME", str(home))
-    return home
-
-
-@pytest.fixture
 def exports(tmp_path: Path) -> Path:
     """A folder for the export files and the mapping a test writes."""
     folder = tmp_path / "exports"
@@ -71,7 +63,9 @@ def loaded_ids() -> set[str]:
     return {row[0] for row in query(f"select deal_id from {DATASET}.deals")}
 
 
-def test_unparseable_values_are_quarantined_with_reasons(files_home: Path, exports: Path) -> None:
+def test_unparseable_values_are_quarantined_with_reasons(
+    warehouse_home: Path, exports: Path
+) -> None:
     (exports / "deals.csv").write_text(
         HEADER
         + "D1,Ann,Won,2024-01-05,2024-02-01,1200.50\n"
@@ -121,7 +115,9 @@ def test_unparseable_values_are_quarantined_with_reasons(files_home: Path, expor
     assert accounting() == [("deals.csv", 8, 2, 6)]
 
 
-def test_a_file_whose_rows_are_all_bad_still_reports_them(files_home: Path, exports: Path) -> None:
+def test_a_file_whose_rows_are_all_bad_still_reports_them(
+    warehouse_home: Path, exports: Path
+) -> None:
     (exports / "deals.csv").write_text(
         HEADER + "D1,Ann,Maybe,2024-01-05,,\nD2,Ann,Won,yesterday,,\n", encoding="utf-8"
     )
@@ -137,7 +133,7 @@ def test_a_file_whose_rows_are_all_bad_still_reports_them(files_home: Path, expo
 
 
 def test_a_missing_required_column_stops_the_load_naming_file_and_column(
-    files_home: Path, exports: Path
+    warehouse_home: Path, exports: Path
 ) -> None:
     (exports / "deals.csv").write_text(
         "id,owner,created,closed,amount\nD1,Ann,2024-01-05,,\n", encoding="utf-8"
@@ -156,7 +152,9 @@ def test_a_missing_required_column_stops_the_load_naming_file_and_column(
     assert not table_exists("deals")
 
 
-def test_a_malformed_line_stops_the_load_naming_the_row(files_home: Path, exports: Path) -> None:
+def test_a_malformed_line_stops_the_load_naming_the_row(
+    warehouse_home: Path, exports: Path
+) -> None:
     (exports / "deals.csv").write_text(
         HEADER + "D1,Ann,Won,2024-01-05,2024-02-01,10\nD2,Ann,Won,2024-01-05,2024-02-01,1,000\n",
         encoding="utf-8",
@@ -169,13 +167,15 @@ def test_a_malformed_line_stops_the_load_naming_the_row(files_home: Path, export
     assert "row 2 (line 3) has 7 values where the header has 6" in str(error)
 
 
-def test_no_matching_file_is_an_error(files_home: Path, exports: Path) -> None:
+def test_no_matching_file_is_an_error(warehouse_home: Path, exports: Path) -> None:
     with pytest.raises(PipelineStepFailed) as failure:
         load(deals_mapping(exports, file="deals_*.csv"))
     assert "no file matches 'deals_*.csv'" in str(find_error(failure.value, NoMatchingFileError))
 
 
-def test_semicolon_delimited_latin1_with_decimal_commas(files_home: Path, exports: Path) -> None:
+def test_semicolon_delimited_latin1_with_decimal_commas(
+    warehouse_home: Path, exports: Path
+) -> None:
     (exports / "deals.csv").write_bytes(
         (
             "id;owner;stage;created;closed;amount\n"
@@ -213,7 +213,7 @@ def test_semicolon_delimited_latin1_with_decimal_commas(files_home: Path, export
 
 
 def test_parquet_export_keeps_its_types_and_quarantines_what_does_not_fit(
-    files_home: Path, exports: Path
+    warehouse_home: Path, exports: Path
 ) -> None:
     table = pa.table(
         {
@@ -262,7 +262,7 @@ def test_parquet_export_keeps_its_types_and_quarantines_what_does_not_fit(
 
 
 def test_a_repeated_key_is_quarantined_naming_the_first_row(
-    files_home: Path, exports: Path
+    warehouse_home: Path, exports: Path
 ) -> None:
     (exports / "deals_2024-01.csv").write_text(
         HEADER
@@ -298,7 +298,7 @@ def test_a_repeated_key_is_quarantined_naming_the_first_row(
 
 
 def test_a_repeated_key_with_a_timestamp_is_one_instant_and_quarantined_as_text(
-    files_home: Path, exports: Path
+    warehouse_home: Path, exports: Path
 ) -> None:
     """A key with a timestamp field repeats when it names the same instant, however the file
     writes it; the quarantine shows the key as text, its timestamp as Arrow writes it."""
@@ -333,7 +333,7 @@ def test_a_repeated_key_with_a_timestamp_is_one_instant_and_quarantined_as_text(
     assert accounting("deal_stage_history") == [("stages.csv", 4, 3, 1)]
 
 
-def test_a_later_load_updates_rows_in_place(files_home: Path, exports: Path) -> None:
+def test_a_later_load_updates_rows_in_place(warehouse_home: Path, exports: Path) -> None:
     export = exports / "deals.csv"
     export.write_text(HEADER + "D1,Ann,Open,2024-01-05,,\nD2,Bob,Open,2024-01-05,,\n")
     mapping = deals_mapping(exports)
@@ -348,7 +348,7 @@ def test_a_later_load_updates_rows_in_place(files_home: Path, exports: Path) -> 
     ]
 
 
-def test_an_amount_without_currency_is_quarantined(files_home: Path, exports: Path) -> None:
+def test_an_amount_without_currency_is_quarantined(warehouse_home: Path, exports: Path) -> None:
     (exports / "deals.csv").write_text(
         HEADER.replace("amount", "amount,currency")
         + "D1,Ann,Won,2024-01-05,2024-02-01,10,eur\n"
@@ -372,7 +372,7 @@ def test_an_amount_without_currency_is_quarantined(files_home: Path, exports: Pa
 
 
 def test_local_times_become_utc_and_unmapped_columns_can_ride_along(
-    files_home: Path, exports: Path
+    warehouse_home: Path, exports: Path
 ) -> None:
     (exports / "activities.csv").write_text(
         "Activity ID,Kind,When,Rep,Call Notes\n"
@@ -408,7 +408,7 @@ def test_local_times_become_utc_and_unmapped_columns_can_ride_along(
     ]
 
 
-def test_a_quota_plan_without_a_stable_key_is_replaced(files_home: Path, exports: Path) -> None:
+def test_a_quota_plan_without_a_stable_key_is_replaced(warehouse_home: Path, exports: Path) -> None:
     plan = exports / "quotas.csv"
     mapping = write_mapping(
         exports,
@@ -438,7 +438,7 @@ def test_a_quota_plan_without_a_stable_key_is_replaced(files_home: Path, exports
 
 
 def test_a_failed_load_writes_nothing_and_a_fixed_rerun_loads_once(
-    files_home: Path, exports: Path
+    warehouse_home: Path, exports: Path
 ) -> None:
     (exports / "deals.csv").write_text(HEADER + "D1,Ann,Won,2024-01-05,2024-02-01,10\n")
     (exports / "reps.csv").write_text("rep\nAnn\n")
@@ -461,7 +461,7 @@ def test_a_failed_load_writes_nothing_and_a_fixed_rerun_loads_once(
 
 
 def test_bytes_that_are_not_the_declared_encoding_stop_the_load(
-    files_home: Path, exports: Path
+    warehouse_home: Path, exports: Path
 ) -> None:
     (exports / "deals.csv").write_bytes(
         (HEADER + "D1,Zoë,Won,2024-01-05,2024-02-01,10\n").encode("latin-1")
@@ -473,7 +473,9 @@ def test_bytes_that_are_not_the_declared_encoding_stop_the_load(
     assert "UTF8" in message and "encoding 'utf-8'" in message
 
 
-def test_a_byte_order_mark_is_not_part_of_the_first_column(files_home: Path, exports: Path) -> None:
+def test_a_byte_order_mark_is_not_part_of_the_first_column(
+    warehouse_home: Path, exports: Path
+) -> None:
     (exports / "deals.csv").write_bytes(
         (HEADER + "D1,Ann,Won,2024-01-05,2024-02-01,10\n").encode("utf-8-sig")
     )
@@ -481,7 +483,7 @@ def test_a_byte_order_mark_is_not_part_of_the_first_column(files_home: Path, exp
     assert loaded_ids() == {"D1"}
 
 
-def test_the_documented_queries_run(files_home: Path, exports: Path) -> None:
+def test_the_documented_queries_run(warehouse_home: Path, exports: Path) -> None:
     (exports / "deals.csv").write_text(
         HEADER + "D1,Ann,Won,2024-01-05,2024-02-01,10\nD2,,Won,x,,\n"
     )

@@ -39,13 +39,6 @@ needs_maven = pytest.mark.skipif(
 )
 
 
-@pytest.fixture
-def files_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    home = tmp_path / "salespulse_home"
-    monkeypatch.setenv("SALESPULSE_HOME", str(home))
-    return home
-
-
 def _simulator_export(out: Path, file_format: str) -> Path:
     command = [sys.executable, "-m", "simulator", "simulate", "export", "--out", str(out)]
     command += ["--seed", "7", "--scale", "tiny", "--as-of", "2026-06-30", "--format", file_format]
@@ -79,7 +72,7 @@ def _raw_tables() -> set[str]:
 
 @needs_maven
 def test_the_demo_plans_are_refused_in_a_warehouse_holding_maven(
-    files_home: Path, demo_parquet: Path
+    warehouse_home: Path, demo_parquet: Path
 ) -> None:
     load(MAVEN)
     before = query(f"select * from {DATASET}.load_accounting order by entity")
@@ -100,7 +93,7 @@ def test_the_demo_plans_are_refused_in_a_warehouse_holding_maven(
 
 @needs_maven
 def test_replacing_the_dataset_drops_the_previous_one_first(
-    files_home: Path, demo_parquet: Path, monkeypatch: pytest.MonkeyPatch
+    warehouse_home: Path, demo_parquet: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from ingestion.pipelines import run_source
 
@@ -126,7 +119,7 @@ def test_replacing_the_dataset_drops_the_previous_one_first(
 
 @needs_maven
 def test_mappings_naming_the_same_dataset_load_side_by_side(
-    files_home: Path, demo_parquet: Path, tmp_path: Path
+    warehouse_home: Path, demo_parquet: Path, tmp_path: Path
 ) -> None:
     """A company's CRM export and its finance team's plans: two mappings, one dataset."""
 
@@ -182,7 +175,7 @@ def _loaded_at(load_id: str):
 
 
 def test_records_missing_from_a_newer_full_export_are_kept_and_marked_deleted(
-    files_home: Path, demo_csv: Path, tmp_path: Path
+    warehouse_home: Path, demo_csv: Path, tmp_path: Path
 ) -> None:
     first = load(DEMO_EXPORT, base_dir=str(demo_csv)).loads_ids[0]
     first_deals = _table("deals").set_index("deal_id")
@@ -263,7 +256,7 @@ def test_records_missing_from_a_newer_full_export_are_kept_and_marked_deleted(
 
 
 def test_a_record_stays_deleted_since_the_load_that_first_missed_it(
-    files_home: Path, demo_csv: Path, tmp_path: Path
+    warehouse_home: Path, demo_csv: Path, tmp_path: Path
 ) -> None:
     first = load(DEMO_EXPORT, base_dir=str(demo_csv)).loads_ids[0]
     smaller = tmp_path / "smaller"
@@ -282,7 +275,7 @@ def test_a_record_stays_deleted_since_the_load_that_first_missed_it(
 
 
 def test_deleted_records_and_newly_missing_ones_are_carried_in_one_load(
-    files_home: Path, demo_csv: Path, tmp_path: Path
+    warehouse_home: Path, demo_csv: Path, tmp_path: Path
 ) -> None:
     """A load that misses a record deleted before and one deleted now keeps both (the first
     with its first deletion time); a load that misses nothing new reads no live row back."""
@@ -311,7 +304,7 @@ def test_deleted_records_and_newly_missing_ones_are_carried_in_one_load(
 
 
 def test_an_incremental_export_deletes_nothing(
-    files_home: Path, demo_csv: Path, tmp_path: Path
+    warehouse_home: Path, demo_csv: Path, tmp_path: Path
 ) -> None:
     load(DEMO_EXPORT, base_dir=str(demo_csv))
     delta = tmp_path / "delta"
@@ -332,7 +325,7 @@ def test_an_incremental_export_deletes_nothing(
 
 
 def test_a_full_refresh_starts_the_table_over_from_the_export(
-    files_home: Path, demo_csv: Path, tmp_path: Path
+    warehouse_home: Path, demo_csv: Path, tmp_path: Path
 ) -> None:
     """`salespulse run --full-refresh` drops the raw tables first (dlt's drop_resources): the
     rows of the export are all there is afterwards, nothing is carried as deleted."""

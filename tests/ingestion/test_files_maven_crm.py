@@ -23,14 +23,6 @@ pytestmark = pytest.mark.skipif(
 STATUS_OF_STAGE = {"Won": "won", "Lost": "lost", "Engaging": "open", "Prospecting": "open"}
 
 
-@pytest.fixture
-def files_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A fresh SALESPULSE_HOME (build warehouse and dlt state) for one test."""
-    home = tmp_path / "salespulse_home"
-    monkeypatch.setenv("SALESPULSE_HOME", str(home))
-    return home
-
-
 @pytest.fixture(scope="module")
 def pipeline_csv() -> pd.DataFrame:
     """The opportunities as pandas reads them, the independent side of every comparison."""
@@ -45,7 +37,7 @@ def test_the_mapping_ships_and_validates() -> None:
 
 
 def test_every_opportunity_is_loaded_or_quarantined(
-    files_home: Path, pipeline_csv: pd.DataFrame
+    warehouse_home: Path, pipeline_csv: pd.DataFrame
 ) -> None:
     info = load(MAPPING)
 
@@ -84,7 +76,9 @@ def test_every_opportunity_is_loaded_or_quarantined(
     ]
 
 
-def test_statuses_and_won_amount_match_pandas(files_home: Path, pipeline_csv: pd.DataFrame) -> None:
+def test_statuses_and_won_amount_match_pandas(
+    warehouse_home: Path, pipeline_csv: pd.DataFrame
+) -> None:
     load(MAPPING)
 
     expected_status = pipeline_csv["deal_stage"].map(STATUS_OF_STAGE).value_counts().to_dict()
@@ -111,7 +105,7 @@ def test_statuses_and_won_amount_match_pandas(files_home: Path, pipeline_csv: pd
     assert scalar(f"select count(distinct currency) from {DATASET}.deals") == 1
 
 
-def test_fields_are_typed_and_traceable(files_home: Path, pipeline_csv: pd.DataFrame) -> None:
+def test_fields_are_typed_and_traceable(warehouse_home: Path, pipeline_csv: pd.DataFrame) -> None:
     load(MAPPING)
 
     row = query(
@@ -163,7 +157,7 @@ def test_fields_are_typed_and_traceable(files_home: Path, pipeline_csv: pd.DataF
     ) == [("technolgy", "United States", 1996, decimal.Decimal("1100.0400"), 2822)]
 
 
-def test_rerun_merges_without_duplicates_and_accounts_again(files_home: Path) -> None:
+def test_rerun_merges_without_duplicates_and_accounts_again(warehouse_home: Path) -> None:
     first = load(MAPPING)
     second = load(MAPPING)
 
@@ -185,7 +179,7 @@ def test_rerun_merges_without_duplicates_and_accounts_again(files_home: Path) ->
     ]
 
 
-def test_load_accounting_matches_the_tables(files_home: Path) -> None:
+def test_load_accounting_matches_the_tables(warehouse_home: Path) -> None:
     """rows_read = rows_loaded + rows_quarantined, and both sides are what the tables hold."""
     load(MAPPING)
     mismatches = query(

@@ -20,13 +20,6 @@ ROWS = 40
 
 
 @pytest.fixture
-def files_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    home = tmp_path / "salespulse_home"
-    monkeypatch.setenv("SALESPULSE_HOME", str(home))
-    return home
-
-
-@pytest.fixture
 def small_batches(monkeypatch: pytest.MonkeyPatch) -> None:
     """Batches of a few rows, so that a small file is read in many."""
     monkeypatch.setattr(readers, "CSV_BLOCK_SIZE", 64)
@@ -44,7 +37,7 @@ def stage_threads() -> list[threading.Thread]:
 
 
 def test_csv_is_decoded_in_its_own_thread_and_batches_stay_in_file_order(
-    files_home: Path, tmp_path: Path, small_batches: None, monkeypatch: pytest.MonkeyPatch
+    warehouse_home: Path, tmp_path: Path, small_batches: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     lines = [f"R{i},Rep {i},2024-01-{1 + i % 28:02d}" for i in range(1, ROWS + 1)]
     lines[30] = "R7,Rep 7 again,2024-02-01"  # row 31 repeats row 7's key, batches later
@@ -78,7 +71,7 @@ def test_csv_is_decoded_in_its_own_thread_and_batches_stay_in_file_order(
 
 
 def test_a_malformed_line_late_in_the_file_stops_the_load_naming_it(
-    files_home: Path, tmp_path: Path, small_batches: None
+    warehouse_home: Path, tmp_path: Path, small_batches: None
 ) -> None:
     lines = [f"R{i},Rep {i},2024-01-01" for i in range(1, ROWS + 1)]
     lines[35] = "R36,Rep 36,2024-01-01,surplus"
@@ -89,7 +82,7 @@ def test_a_malformed_line_late_in_the_file_stops_the_load_naming_it(
 
 
 def test_a_failure_while_parsing_stops_the_reader(
-    files_home: Path, tmp_path: Path, small_batches: None, monkeypatch: pytest.MonkeyPatch
+    warehouse_home: Path, tmp_path: Path, small_batches: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     process_batch, seen = source._process_batch, []
 

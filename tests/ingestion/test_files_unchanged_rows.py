@@ -50,13 +50,6 @@ def tomorrow(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return _simulator_export(tmp_path_factory.mktemp("tomorrow"), 1)
 
 
-@pytest.fixture
-def files_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    home = tmp_path / "salespulse_home"
-    monkeypatch.setenv("SALESPULSE_HOME", str(home))
-    return home
-
-
 def _csv(folder: Path, file: str) -> pd.DataFrame:
     return pd.read_csv(folder / file, dtype=str, keep_default_na=False)
 
@@ -97,7 +90,7 @@ def _assert_accounting_holds(load_id: str) -> dict[str, tuple[int, int, int, int
 
 
 def test_a_second_load_of_the_same_export_keeps_every_load_id(
-    files_home: Path, today: Path
+    warehouse_home: Path, today: Path
 ) -> None:
     first = load(DEMO_EXPORT, base_dir=str(today)).loads_ids[0]
     second = load(DEMO_EXPORT, base_dir=str(today)).loads_ids[0]
@@ -130,7 +123,7 @@ def _changed_rows(before: Path, after: Path, entity) -> set[int]:
 
 
 def test_a_day_later_only_the_rows_that_changed_get_the_new_load_id(
-    files_home: Path, today: Path, tomorrow: Path
+    warehouse_home: Path, today: Path, tomorrow: Path
 ) -> None:
     first = load(DEMO_EXPORT, base_dir=str(today)).loads_ids[0]
     second = load(DEMO_EXPORT, base_dir=str(tomorrow)).loads_ids[0]
@@ -156,7 +149,7 @@ def test_a_day_later_only_the_rows_that_changed_get_the_new_load_id(
 
 
 def test_a_changed_value_gets_the_new_load_id_and_only_its_row(
-    files_home: Path, today: Path, tmp_path: Path
+    warehouse_home: Path, today: Path, tmp_path: Path
 ) -> None:
     first = load(DEMO_EXPORT, base_dir=str(today)).loads_ids[0]
     deals = _csv(today, "deals.csv")
@@ -215,7 +208,7 @@ def test_a_changed_value_gets_the_new_load_id_and_only_its_row(
 
 
 def test_a_row_quarantined_then_fixed_keeps_its_last_good_version_and_load_id(
-    files_home: Path, today: Path, tmp_path: Path
+    warehouse_home: Path, today: Path, tmp_path: Path
 ) -> None:
     """Quarantined, the record keeps the version the warehouse had (carried over); fixed back
     to that same version, it is unchanged."""
