@@ -354,7 +354,8 @@ def _iso_fast_path(text: pa.Array, spec: FieldMapping) -> tuple[pa.Array, pa.Arr
     empty = pa.scalar(None, pa.string())
     values = pa.nulls(len(text), ARROW_TYPES["timestamp"])
     handled = pa.array(np.zeros(len(text), dtype=bool))
-    unhandled = len(text) - text.null_count
+    non_null = len(text) - text.null_count
+    unhandled = non_null
     groups = [(naive, False), (zoned, True)]
     if zoned and _first_value_matches(text, zoned):
         groups.reverse()  # the column's own shape first: often the only pass needed
@@ -370,7 +371,7 @@ def _iso_fast_path(text: pa.Array, spec: FieldMapping) -> tuple[pa.Array, pa.Arr
             if not count:
                 continue
             # The common column, every value of one shape: cast it whole, no masked copy.
-            whole = count == unhandled == len(text) - text.null_count
+            whole = count == non_null
             candidates = text if whole else pc.if_else(shaped, text, empty)
             if offset:
                 stamps = candidates.cast(ARROW_TYPES["timestamp"])

@@ -211,7 +211,7 @@ def extract_entity(base_dir: Path, entity: EntityMapping) -> Iterator[Any]:
         if stamp is not None:
             stamp.close()
         hasher.close()
-        del keys, stamp
+        del keys, stamp  # their arrays are freed before the trim, not with the generator
         release_freed_memory()
 
 
