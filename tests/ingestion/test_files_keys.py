@@ -3,11 +3,14 @@ do (here forced to collide), across many batches (sorted runs merged as they gro
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pyarrow as pa
 import pytest
 
-from ingestion.sources.files.keys import KeySet
+from ingestion.sources.files import keys as keys_module
+from ingestion.sources.files.keys import KeySet, key_array
 
 
 class CollidingKeySet(KeySet):
@@ -17,8 +20,13 @@ class CollidingKeySet(KeySet):
         return (super().hash(keys) % np.uint64(7)).astype(np.uint64)
 
 
+@pytest.mark.parametrize("narrow_up_to", [None, 300], ids=["int32", "widened-midway"])
 @pytest.mark.parametrize("kind", [KeySet, CollidingKeySet])
-def test_membership_and_positions_are_exact(kind: type[KeySet]) -> None:
+def test_membership_and_positions_are_exact(
+    kind: type[KeySet], narrow_up_to: int | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if narrow_up_to is not None:  # the store outgrows 32-bit positions after a few batches
+        monkeypatch.setattr(keys_module, "NARROW_POSITIONS_UP_TO", narrow_up_to)
     rng = np.random.default_rng(3)
     keys = kind()
     stored: dict[str, int] = {}
@@ -38,3 +46,48 @@ def test_membership_and_positions_are_exact(kind: type[KeySet]) -> None:
         assert keys.stored_keys(keys.positions(pa.array(everything))).to_pylist() == everything
     finally:
         keys.close()
+
+
+def test_composite_keys_are_equal_exactly_when_their_parts_are() -> None:
+    """Text, timestamp, date and integer parts joined as bytes: counts in fixed width (chosen
+    here to contain the separator's byte), from arrays sliced at any offset."""
+    rng = np.random.default_rng(5)
+    n = 4_000
+    separator_bytes = 0x1F1F1F1F1F1F  # a count whose bytes hold the separator
+    ids = rng.choice(["1", "11", "", "a\u00e9", "deal-9000000075"], n).tolist()
+    counts = rng.choice([0, 1, 31, separator_bytes, -separator_bytes, 2**40], n).tolist()
+    days = rng.choice([0, 31, 7967, -1], n).tolist()
+    numbers = rng.choice([0, 31, 7967, -1, 2**62], n).tolist()
+    rows = list(zip(ids, counts, days, numbers, strict=True))
+    rows[7] = (None, *rows[7][1:])
+    rows[9] = (rows[9][0], None, *rows[9][2:])
+
+    def parts(values: list[tuple], padding: int = 0) -> list[pa.Array]:
+        """The rows as key parts, each array the tail of a longer one (a nonzero offset)."""
+        padded = [values[0]] * padding + values
+        columns = list(zip(*padded, strict=True))
+        arrays = [
+            pa.array(columns[0], pa.string()),
+            pa.array(columns[1], pa.int64()).cast(pa.timestamp("us", tz="UTC")),
+            pa.array(columns[2], pa.int32()).cast(pa.date32()),
+            pa.array(columns[3], pa.int64()),
+        ]
+        return [array.slice(padding) for array in arrays]
+
+    keys = key_array(parts(rows, padding=3)).to_pylist()
+    assert keys[7] is None and keys[9] is None  # a key with a missing part is no key
+    first_key_of: dict[tuple, bytes] = {}
+    for row, key in zip(rows, keys, strict=True):
+        if None in row:
+            continue
+        first_key_of.setdefault(row, key)
+        assert key == first_key_of[row]  # equal parts, equal keys
+    assert len(set(first_key_of.values())) == len(first_key_of)  # different parts, different keys
+    # The same rows built again without an offset give the same keys.
+    assert key_array(parts(rows)).to_pylist() == keys
+    # Each count takes its type's width: text, separator, 8 + 1 + 4 + 1 + 8 bytes.
+    row = rows[0]
+    assert len(keys[0]) == len(row[0].encode()) + 1 + 8 + 1 + 4 + 1 + 8
+    timestamp = dt.datetime(2023, 7, 3, 17, 9, 51, 949000, tzinfo=dt.UTC)
+    key = key_array([pa.array(["9000000075"]), pa.array([timestamp])]).to_pylist()[0]
+    assert len(key) == len("9000000075") + 1 + 8

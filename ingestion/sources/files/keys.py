@@ -1,10 +1,14 @@
 """The primary keys one load of an entity has seen: which rows repeat a key (quarantined), and,
 for a full export, which of the warehouse's records the export no longer holds.
 
-A key is one text value per row that identifies the record (`key_array`); a date or timestamp
-takes part as its integer count (days, microseconds), not as formatted text: Arrow formats a
-zoned timestamp as text about fifty times slower, and a key is only compared, never shown
-(`key_text` is the readable form, for the quarantine).
+A key is one value per row that identifies the record (`key_array`): the key field's text, or
+the key fields' values joined into bytes, text as its UTF-8 and a date, timestamp or integer as
+its count (days, microseconds) in fixed-width binary, never formatted: Arrow formats a zoned
+timestamp as text about fifty times slower, the 16 digits of a count take twice the bytes
+(the large demo's 9M composite keys of deal property history held 408 MB as text), and a key
+is only compared, never shown (`key_text` is the readable form, for the quarantine). The parts'
+types are fixed per entity and only text has variable width, so two different keys never join
+into the same bytes (text never holds the separator, a control character).
 
 Keys are remembered as a sorted array of 64-bit hashes (DuckDB's `hash`, in an in-memory
 database used only as a hash function, one per entity) beside the position of each key in
@@ -25,14 +29,18 @@ import pyarrow.compute as pc
 from ingestion.sources.files.parsing import as_text
 
 KEY_SEPARATOR = "\x1f"
+# Key store positions are 32-bit up to here (4 bytes a key fewer, 36 MB at the large demo's 9M
+# keys of deal property history), 64-bit beyond.
+NARROW_POSITIONS_UP_TO = np.iinfo(np.int32).max
 
 
 def key_array(parts: list[pa.Array]) -> pa.Array:
-    """One text key per row from the key fields' values (joined when there are several), for
-    comparing keys only: dates and timestamps as their integer count."""
+    """One key per row from the key fields' values, for comparing keys only: a single text
+    field's values as they are, otherwise the parts joined as bytes (dates, timestamps and
+    integers as their count in fixed-width binary)."""
     if len(parts) == 1 and pa.types.is_string(parts[0].type):
         return parts[0]
-    return pc.binary_join_element_wise(*[_key_part(part) for part in parts], KEY_SEPARATOR)
+    return pc.binary_join_element_wise(*[_key_part(part) for part in parts], KEY_SEPARATOR.encode())
 
 
 def key_text(parts: list[pa.Array]) -> pa.Array:
@@ -42,11 +50,24 @@ def key_text(parts: list[pa.Array]) -> pa.Array:
 
 
 def _key_part(values: pa.Array) -> pa.Array:
+    """A key field's values as bytes: a count's own bytes (its width fixed by the field's type:
+    one unit, one zone), otherwise its text."""
     if pa.types.is_timestamp(values.type) or pa.types.is_date(values.type):
-        # One count per instant (the key fields' types are fixed: one unit, one zone).
         count = pa.int64() if pa.types.is_timestamp(values.type) else pa.int32()
-        return values.cast(count).cast(pa.string())
-    return as_text(values)
+        return _fixed_width(values.cast(count))
+    if pa.types.is_integer(values.type):
+        return _fixed_width(values.cast(pa.int64()))
+    return as_text(values).cast(pa.binary())
+
+
+def _fixed_width(counts: pa.Array) -> pa.Array:
+    """Integers as binary values of their width: the same buffers read as fixed-size binary."""
+    width = counts.type.bit_width // 8
+    validity, data = counts.buffers()
+    fixed = pa.Array.from_buffers(
+        pa.binary(width), len(counts), [validity, data], counts.null_count, counts.offset
+    )
+    return fixed.cast(pa.binary())
 
 
 def hash_function(shared: duckdb.DuckDBPyConnection | None = None) -> duckdb.DuckDBPyConnection:
@@ -76,6 +97,7 @@ class KeySet:
         self._hasher = hash_function(shared_hasher)
         # Sorted hashes, and the position of each one's key in the store (self._keys).
         self._runs: list[tuple[np.ndarray, np.ndarray]] = []
+        self._positions: type[np.signedinteger] = np.int32
         self._keys: list[pa.Array] = []
         self._size = 0
 
@@ -94,7 +116,10 @@ class KeySet:
             return
         hashes = self.hash(keys) if hashes is None else hashes
         order = np.argsort(hashes, kind="stable")
-        self._runs.append((hashes[order], self._size + order.astype(np.int64)))
+        if self._size + len(keys) > NARROW_POSITIONS_UP_TO and self._positions is np.int32:
+            self._positions = np.int64  # every run's positions widen
+            self._runs = [(run, positions.astype(np.int64)) for run, positions in self._runs]
+        self._runs.append((hashes[order], (self._size + order).astype(self._positions)))
         self._keys.append(keys)
         self._size += len(keys)
         while len(self._runs) > 1 and len(self._runs[-2][0]) <= 2 * len(self._runs[-1][0]):
