@@ -19,3 +19,10 @@
 {% macro lead_response_sla_share(answered_within_sla, created) -%}
     {{ safe_divide(answered_within_sla, created) }}
 {%- endmacro %}
+
+{#- Whether a lead's conversion window (var lead_conversion_window_days from its creation) has not
+    run out by the end of the as-of date: the lead may still convert. -#}
+{% macro lead_conversion_window_open(created_at) -%}
+    {{ dbt.dateadd('day', var('lead_conversion_window_days'), created_at) }}
+    >= {{ dbt.dateadd('day', 1, date_literal(as_of_date())) }}
+{%- endmacro %}
