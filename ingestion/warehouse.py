@@ -63,7 +63,11 @@ def parquet_path() -> Path:
 def build_warehouse_connection(read_only: bool = True) -> Iterator[Any]:
     """A connection to the build warehouse, closed after the block: DuckDB's own (read-only by
     default), or PostgreSQL's behind the same `execute(sql, params).fetchone()/fetchall()/df()`
-    with DuckDB's parameter styles (`?`, `$name`), so that checks and readers run on both."""
+    with DuckDB's parameter styles (`?`, `$name`), so that checks and readers run on both.
+
+    DuckDB is held to SALESPULSE_DUCKDB_MEMORY_LIMIT, as dlt's and dbt's connections are (its
+    default is 80 % of the machine). Set after connecting rather than as connect's config: a
+    database this process already has open accepts a new connection only with the same config."""
     settings = current_settings()
     if settings.warehouse == "postgres":
         with closing(PostgresSession(settings.postgres())) as session:
@@ -72,6 +76,8 @@ def build_warehouse_connection(read_only: bool = True) -> Iterator[Any]:
     import duckdb
 
     with duckdb.connect(str(build_warehouse_path()), read_only=read_only) as con:
+        # The value is validated by the settings (a number and a unit).
+        con.execute(f"set memory_limit = '{settings.duckdb_memory_limit}'")
         yield con
 
 
