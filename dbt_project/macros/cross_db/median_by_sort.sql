@@ -11,10 +11,15 @@
        an odd count, the midpoint of the two middle values of an even one, NULL without a value,
        interpolated exactly as the adapter's own median does (the same double, to the last bit). -#}
 {% macro median_ranks(expression, partition_by, name) -%}
+    {#- Both over the same partition and order (the count over the whole partition's frame), so
+        the database sorts the rows once, not twice. -#}
     row_number() over (
         partition by {{ partition_by | join(', ') }} order by {{ expression }} asc nulls last
     ) as {{ name }}_rank,
-    count({{ expression }}) over (partition by {{ partition_by | join(', ') }}) as {{ name }}_count
+    count({{ expression }}) over (
+        partition by {{ partition_by | join(', ') }} order by {{ expression }} asc nulls last
+        rows between unbounded preceding and unbounded following
+    ) as {{ name }}_count
 {%- endmacro %}
 
 {% macro median_of_ranked(expression, name) -%}

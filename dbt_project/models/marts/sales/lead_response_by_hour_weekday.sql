@@ -5,12 +5,35 @@
     Each lead's first response and SLA come from core.fct_leads and the figures from the macro
     lead_response_counts, as in rep_performance: a cell's leads sum to the period's leads_created
     there. A lead belongs to its owner (rep) and the owner's team, like in rep_performance and
-    team_performance ('unassigned' when it has no owner). -#}
+    team_performance ('unassigned' when it has no owner).
+
+    Cost: the median ranks every lead in each of its twelve cells (3 scopes x 4 grains), 55M rows
+    at 1,000 reps. A median aggregate would hold every cell's values in memory at once (millions of
+    cells, which DuckDB cannot spill at its 1 GB limit), so each (scope, grain) is ranked by its own
+    window over narrow rows: twelve sorts of one row per lead, each within the memory limit, cost
+    far less than one sort of all 55M (docs/operations.md, Memory). -#}
+{%- set grains = ['week', 'month', 'fiscal_quarter', 'fiscal_year'] -%}
+{#- The scopes and the lead columns that key their cells: the company (all leads), the owner's
+    team, the owner (whose team is one, kept as the row's team_id). -#}
+{%- set scopes = [
+    ('company', none, none),
+    ('team', 'team_id', none),
+    ('rep', 'team_id', 'owner_rep_id'),
+] -%}
 with
 
 periods as (
     select * from {{ ref('int_date_periods') }}
     where date_day <= {{ date_literal(as_of_date()) }}
+),
+
+period_list as (
+    select distinct
+        period_grain,
+        period_start_date,
+        period_end_date,
+        period_label
+    from periods
 ),
 
 leads as (
@@ -27,92 +50,72 @@ teams as (
 
 placed_leads as (
     -- created_date is already the reporting-time-zone date; the hour is read in the same zone.
+    -- Only the columns the cells need: every byte here is sorted twelve times below.
     select
-        leads.*,
+        leads.team_id,
+        leads.owner_rep_id,
+        leads.created_date,
         {{ iso_day_of_week('leads.created_date') }} as day_of_week,
-        cast(extract(hour from {{ to_reporting_timestamp('leads.created_at') }}) as integer) as hour_of_day
+        cast(extract(hour from {{ to_reporting_timestamp('leads.created_at') }}) as integer) as hour_of_day,
+        leads.is_answered,
+        leads.is_answered_within_sla,
+        leads.response_minutes
     from leads
 ),
+{%- for grain in grains %}
+    {%- for scope, team_id, rep_id in scopes %}
 
-scoped_leads as (
-    -- Each lead once per scope it counts in: the company, its owner's team, its owner.
+{{ scope }}_{{ grain }}_cells as (
+    -- Each lead in its {{ scope }}'s {{ grain }} cell, its response ranked within the cell for the
+    -- median, then the cell's figures.
     select
-        'company' as scope,
-        cast(null as {{ dbt.type_string() }}) as team_id,
-        cast(null as {{ dbt.type_string() }}) as rep_id,
-        created_date,
-        day_of_week,
-        hour_of_day,
-        is_answered,
-        is_answered_within_sla,
-        response_minutes
-    from placed_leads
-    union all
-    select
-        'team' as scope,
+        '{{ scope }}' as scope,
         team_id,
-        cast(null as {{ dbt.type_string() }}) as rep_id,
-        created_date,
+        rep_id,
+        '{{ grain }}' as period_grain,
+        period_start_date,
         day_of_week,
         hour_of_day,
-        is_answered,
-        is_answered_within_sla,
-        response_minutes
-    from placed_leads
-    union all
-    select
-        'rep' as scope,
-        team_id,
-        owner_rep_id as rep_id,
-        created_date,
-        day_of_week,
-        hour_of_day,
-        is_answered,
-        is_answered_within_sla,
-        response_minutes
-    from placed_leads
+        {{ lead_response_counts('ranked_leads', ranked_as='response') }}
+    from (
+        select
+            {{ 'leads.' ~ team_id if team_id else 'cast(null as ' ~ dbt.type_string() ~ ')' }} as team_id,
+            {{ 'leads.' ~ rep_id if rep_id else 'cast(null as ' ~ dbt.type_string() ~ ')' }} as rep_id,
+            periods.period_start_date,
+            leads.day_of_week,
+            leads.hour_of_day,
+            leads.is_answered,
+            leads.is_answered_within_sla,
+            leads.response_minutes,
+            {%- set cell_keys = (['leads.' ~ rep_id] if rep_id else []) + (['leads.' ~ team_id] if team_id else []) %}
+            {{ median_ranks(
+                'leads.response_minutes',
+                partition_by=cell_keys + ['periods.period_start_date', 'leads.day_of_week', 'leads.hour_of_day'],
+                name='response'
+            ) }}
+        from placed_leads as leads
+        inner join periods
+            on
+                leads.created_date = periods.date_day
+                and periods.period_grain = '{{ grain }}'
+    ) as ranked_leads
+    group by team_id, rep_id, period_start_date, day_of_week, hour_of_day
 ),
-
-cell_leads as (
-    -- ... and once per period of each grain it falls in: one row per lead and cell, its response
-    -- ranked within the cell for the median. A median aggregate would hold every cell's values in
-    -- memory at once (millions of cells at 1,000 reps, which DuckDB cannot spill); this sort spills.
-    select
-        leads.*,
-        periods.period_grain,
-        periods.period_start_date,
-        periods.period_end_date,
-        periods.period_label,
-        {{ median_ranks(
-            'leads.response_minutes',
-            partition_by=[
-                'leads.scope', 'leads.team_id', 'leads.rep_id', 'periods.period_grain',
-                'periods.period_start_date', 'leads.day_of_week', 'leads.hour_of_day'
-            ],
-            name='response'
-        ) }}
-    from scoped_leads as leads
-    inner join periods
-        on leads.created_date = periods.date_day
-),
+    {%- endfor %}
+{%- endfor %}
 
 cells as (
-    select
-        leads.scope,
-        leads.team_id,
-        leads.rep_id,
-        leads.period_grain,
-        leads.period_start_date,
-        leads.period_end_date,
-        leads.period_label,
-        leads.day_of_week,
-        leads.hour_of_day,
-        {{ lead_response_counts('leads', ranked_as='response') }}
-    from cell_leads as leads
-    group by
-        leads.scope, leads.team_id, leads.rep_id,
-        leads.period_grain, leads.period_start_date, leads.period_end_date, leads.period_label,
-        leads.day_of_week, leads.hour_of_day
+    {%- for grain in grains %}
+        {%- for scope, team_id, rep_id in scopes %}
+            select * from {{ scope }}_{{ grain }}_cells
+            {%- if not loop.last %}
+                union all
+            {%- endif %}
+        {%- endfor %}
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
+    {%- endfor %}
 ),
 
 final as (
@@ -120,8 +123,8 @@ final as (
         cells.scope,
         cells.period_grain,
         cells.period_start_date,
-        cells.period_end_date,
-        cells.period_label,
+        period_list.period_end_date,
+        period_list.period_label,
         cells.team_id,
         case
             when cells.scope = 'company' then 'All teams'
@@ -138,6 +141,10 @@ final as (
             as lead_response_sla_share,
         cast(cells.lead_response_minutes_median as double precision) as lead_response_minutes_median
     from cells
+    inner join period_list
+        on
+            cells.period_grain = period_list.period_grain
+            and cells.period_start_date = period_list.period_start_date
     left join teams
         on cells.team_id = teams.team_id
     left join reps
