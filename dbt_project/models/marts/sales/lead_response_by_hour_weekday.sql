@@ -20,6 +20,7 @@
     ('team', 'team_id', none),
     ('rep', 'team_id', 'owner_rep_id'),
 ] -%}
+{%- set no_key = 'cast(null as ' ~ dbt.type_string() ~ ')' -%}
 with
 
 periods as (
@@ -64,43 +65,44 @@ placed_leads as (
 ),
 {%- for grain in grains %}
     {%- for scope, team_id, rep_id in scopes %}
+        {%- set cell_keys = (['leads.' ~ rep_id] if rep_id else []) + (['leads.' ~ team_id] if team_id else []) %}
 
-{{ scope }}_{{ grain }}_cells as (
-    -- Each lead in its {{ scope }}'s {{ grain }} cell, its response ranked within the cell for the
-    -- median, then the cell's figures.
-    select
-        '{{ scope }}' as scope,
-        team_id,
-        rep_id,
-        '{{ grain }}' as period_grain,
-        period_start_date,
-        day_of_week,
-        hour_of_day,
-        {{ lead_response_counts('ranked_leads', ranked_as='response') }}
-    from (
-        select
-            {{ 'leads.' ~ team_id if team_id else 'cast(null as ' ~ dbt.type_string() ~ ')' }} as team_id,
-            {{ 'leads.' ~ rep_id if rep_id else 'cast(null as ' ~ dbt.type_string() ~ ')' }} as rep_id,
-            periods.period_start_date,
-            leads.day_of_week,
-            leads.hour_of_day,
-            leads.is_answered,
-            leads.is_answered_within_sla,
-            leads.response_minutes,
-            {%- set cell_keys = (['leads.' ~ rep_id] if rep_id else []) + (['leads.' ~ team_id] if team_id else []) %}
-            {{ median_ranks(
-                'leads.response_minutes',
-                partition_by=cell_keys + ['periods.period_start_date', 'leads.day_of_week', 'leads.hour_of_day'],
-                name='response'
-            ) }}
-        from placed_leads as leads
-        inner join periods
-            on
-                leads.created_date = periods.date_day
-                and periods.period_grain = '{{ grain }}'
-    ) as ranked_leads
-    group by team_id, rep_id, period_start_date, day_of_week, hour_of_day
-),
+        {{ scope }}_{{ grain }}_leads as (
+            -- Each lead in its cell of this scope and grain, its response ranked within the cell.
+            select
+                {{ 'leads.' ~ team_id if team_id else no_key }} as team_id, -- noqa: AL09
+                {{ 'leads.' ~ rep_id if rep_id else no_key }} as rep_id, -- noqa: AL09
+                periods.period_start_date,
+                leads.day_of_week,
+                leads.hour_of_day,
+                leads.is_answered,
+                leads.is_answered_within_sla,
+                leads.response_minutes,
+                {{ median_ranks(
+                    'leads.response_minutes',
+                    partition_by=cell_keys + ['periods.period_start_date', 'leads.day_of_week', 'leads.hour_of_day'],
+                    name='response'
+                ) }}
+            from placed_leads as leads
+            inner join periods
+                on
+                    leads.created_date = periods.date_day
+                    and periods.period_grain = '{{ grain }}'
+        ),
+
+        {{ scope }}_{{ grain }}_cells as (
+            select
+                '{{ scope }}' as scope,
+                leads.team_id,
+                leads.rep_id,
+                '{{ grain }}' as period_grain,
+                leads.period_start_date,
+                leads.day_of_week,
+                leads.hour_of_day,
+                {{ lead_response_counts('leads', ranked_as='response') }}
+            from {{ scope }}_{{ grain }}_leads as leads
+            group by leads.team_id, leads.rep_id, leads.period_start_date, leads.day_of_week, leads.hour_of_day
+        ),
     {%- endfor %}
 {%- endfor %}
 
