@@ -46,7 +46,10 @@ period_list as (
         period_grain,
         period_start_date,
         period_end_date,
-        period_label
+        period_label,
+        -- The days whose end-of-day pipeline opens and closes the period.
+        cast({{ dbt.dateadd('day', -1, 'period_start_date') }} as date) as opening_date,
+        case when period_end_date < {{ as_of }} then period_end_date else {{ as_of }} end as closing_date
     from periods
     where
         period_grain in ('week', 'month', 'fiscal_quarter')
@@ -156,54 +159,54 @@ moved as (
         or pushed_out != 0 or won != 0 or lost != 0 or rep_transferred_in != 0 or rep_transferred_out != 0
 ),
 
+open_versions as (
+    -- The open end-of-day states, each with the last day it held (the current one: open-ended).
+    select
+        owner_rep_id,
+        team_id,
+        pipeline_amount,
+        expected_close_date,
+        valid_from_date,
+        coalesce(valid_to_date, {{ date_literal('9999-12-31') }}) as valid_through_date
+    from live_versions
+    where is_open
+),
+
 balance_rows as (
     -- Every deal in a period's pipeline at the end of the day before it (opening) and at the
-    -- end of its last day or the as-of date (closing).
+    -- end of its last day or the as-of date (closing). Two plain date ranges: the join is a
+    -- range join over the open states, not a filter over every state and period.
     select
         period_list.period_grain,
         period_list.period_start_date,
-        live_versions.owner_rep_id as rep_id,
-        live_versions.team_id,
-        live_versions.pipeline_amount as opening_pipeline,
+        open_versions.owner_rep_id as rep_id,
+        open_versions.team_id,
+        open_versions.pipeline_amount as opening_pipeline,
         1 as opening_deals,
         0 as closing_pipeline,
         0 as closing_deals
-    from live_versions
+    from open_versions
     inner join period_list
         on
-            live_versions.valid_from_date < period_list.period_start_date
-            and (
-                live_versions.valid_to_date is null
-                or live_versions.valid_to_date >= {{ dbt.dateadd('day', -1, 'period_list.period_start_date') }}
-            )
-    where
-        live_versions.is_open
-        and live_versions.expected_close_date <= period_list.period_end_date
+            open_versions.valid_from_date <= period_list.opening_date
+            and open_versions.valid_through_date >= period_list.opening_date
+    where open_versions.expected_close_date <= period_list.period_end_date
     union all
     select
         period_list.period_grain,
         period_list.period_start_date,
-        live_versions.owner_rep_id as rep_id,
-        live_versions.team_id,
+        open_versions.owner_rep_id as rep_id,
+        open_versions.team_id,
         0 as opening_pipeline,
         0 as opening_deals,
-        live_versions.pipeline_amount as closing_pipeline,
+        open_versions.pipeline_amount as closing_pipeline,
         1 as closing_deals
-    from live_versions
+    from open_versions
     inner join period_list
         on
-            live_versions.valid_from_date
-            <= case when period_list.period_end_date < {{ as_of }} then period_list.period_end_date else {{ as_of }} end
-            and (
-                live_versions.valid_to_date is null
-                or live_versions.valid_to_date
-                >= case
-                    when period_list.period_end_date < {{ as_of }} then period_list.period_end_date else {{ as_of }}
-                end
-            )
-    where
-        live_versions.is_open
-        and live_versions.expected_close_date <= period_list.period_end_date
+            open_versions.valid_from_date <= period_list.closing_date
+            and open_versions.valid_through_date >= period_list.closing_date
+    where open_versions.expected_close_date <= period_list.period_end_date
 ),
 
 rep_rows as (
@@ -244,6 +247,29 @@ rep_rows as (
     from moved
 ),
 
+rep_totals as (
+    -- Each rep's sums of a period, once: the team and company levels add these up (the same
+    -- totals, money being decimal) rather than read every row again.
+    select
+        rep_id,
+        team_id,
+        period_grain,
+        period_start_date,
+        sum(opening_pipeline) as opening_pipeline,
+        sum(opening_deals) as opening_deals,
+        {%- for movement in movements %}
+            sum({{ movement }}) as {{ movement }},
+        {%- endfor %}
+        {%- for transfer in ['rep', 'team'] %}
+            sum({{ transfer }}_transferred_in) as {{ transfer }}_transferred_in,
+            sum({{ transfer }}_transferred_out) as {{ transfer }}_transferred_out,
+        {%- endfor %}
+        sum(closing_pipeline) as closing_pipeline,
+        sum(closing_deals) as closing_deals
+    from rep_rows
+    group by rep_id, team_id, period_grain, period_start_date
+),
+
 levels as (
     {%- for level, keys, transfer in [
         ('rep', ['rep_id', 'team_id'], 'rep'),
@@ -270,7 +296,7 @@ levels as (
             {%- endif %}
             sum(closing_pipeline) as closing_pipeline,
             sum(closing_deals) as closing_deals
-        from rep_rows
+        from rep_totals
         group by {% for key in keys %}{{ key }}, {% endfor %}period_grain, period_start_date
         {%- if not loop.last %}
             union all
@@ -288,9 +314,7 @@ final as (
         period_list.period_end_date,
         period_list.period_label,
         period_list.period_end_date <= {{ as_of }} as is_period_complete,
-        case
-            when period_list.period_end_date <= {{ as_of }} then period_list.period_end_date else {{ as_of }}
-        end as closing_date,
+        period_list.closing_date,
         '{{ var("reporting_currency") | upper }}' as reporting_currency,
         cast(levels.opening_pipeline as {{ type_money() }}) as opening_pipeline,
         {%- for movement in movements %}
