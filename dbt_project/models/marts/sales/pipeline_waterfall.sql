@@ -120,36 +120,37 @@ classified as (
     from period_transitions
 ),
 
-movement_rows as (
-    -- The new owner's side of every change, then the previous owner's side of a transfer.
-    select
-        period_grain,
-        period_start_date,
-        owner_rep_id as rep_id,
-        team_id,
-        {%- for movement in movements %}
-            {{ movement }},
-        {%- endfor %}
-        case when is_rep_transfer then was_pipeline_amount else 0 end as rep_transferred_in,
-        cast(0 as {{ type_money() }}) as rep_transferred_out,
-        case when is_team_transfer then was_pipeline_amount else 0 end as team_transferred_in,
-        cast(0 as {{ type_money() }}) as team_transferred_out
-    from classified
+owner_sides as (
+    -- The new owner's side of every change, and the previous owner's side of a transfer: one
+    -- pass over the classified changes (a union of two reads of them would store them first).
+    select true as is_new_owner
     union all
+    select false as is_new_owner
+),
+
+movement_rows as (
     select
-        period_grain,
-        period_start_date,
-        was_owner_rep_id as rep_id,
-        was_team_id as team_id,
+        classified.period_grain,
+        classified.period_start_date,
+        case when owner_sides.is_new_owner then classified.owner_rep_id else classified.was_owner_rep_id end as rep_id,
+        case when owner_sides.is_new_owner then classified.team_id else classified.was_team_id end as team_id,
         {%- for movement in movements %}
-            0 as {{ movement }},
+            case when owner_sides.is_new_owner then classified.{{ movement }} else 0 end as {{ movement }},
         {%- endfor %}
-        0 as rep_transferred_in,
-        -was_pipeline_amount as rep_transferred_out,
-        0 as team_transferred_in,
-        case when is_team_transfer then -was_pipeline_amount else 0 end as team_transferred_out
+        case
+            when owner_sides.is_new_owner and classified.is_rep_transfer then classified.was_pipeline_amount else 0
+        end as rep_transferred_in,
+        case when not owner_sides.is_new_owner then -classified.was_pipeline_amount else 0 end as rep_transferred_out,
+        case
+            when owner_sides.is_new_owner and classified.is_team_transfer then classified.was_pipeline_amount else 0
+        end as team_transferred_in,
+        case
+            when not owner_sides.is_new_owner and classified.is_team_transfer then -classified.was_pipeline_amount
+            else 0
+        end as team_transferred_out
     from classified
-    where is_rep_transfer
+    cross join owner_sides
+    where owner_sides.is_new_owner or classified.is_rep_transfer
 ),
 
 moved as (
