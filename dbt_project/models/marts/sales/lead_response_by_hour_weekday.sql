@@ -10,8 +10,9 @@
     Cost: the median ranks every lead in each of its twelve cells (3 scopes x 4 grains), 55M rows
     at 1,000 reps. A median aggregate would hold every cell's values in memory at once (millions of
     cells, which DuckDB cannot spill at its 1 GB limit), so each (scope, grain) is ranked by its own
-    window over narrow rows: twelve sorts of one row per lead, each within the memory limit, cost
-    far less than one sort of all 55M (docs/operations.md, Memory). -#}
+    window over narrow rows: twelve sorts of one row per lead cost far less than one sort of all
+    55M (docs/operations.md, Memory). -#}
+{#- int_date_periods' grains (the mart's period_grain values). -#}
 {%- set grains = ['week', 'month', 'fiscal_quarter', 'fiscal_year'] -%}
 {#- The scopes and the lead columns that key their cells: the company (all leads), the owner's
     team, the owner (whose team is one, kept as the row's team_id). -#}
