@@ -26,6 +26,8 @@ from files_helpers import DATASET, find_error, load, query, scalar, table_exists
 from ingestion import PROJECT_ROOT
 from ingestion.pipelines import build_pipeline
 from ingestion.sources.files import files_source, load_mapping
+from ingestion.sources.files import snapshot as snapshot_module
+from ingestion.sources.files import source as source_module
 from ingestion.sources.files.errors import DatasetMismatchError
 
 MAPPINGS = PROJECT_ROOT / "ingestion" / "mappings"
@@ -255,9 +257,19 @@ def test_records_missing_from_a_newer_full_export_are_kept_and_marked_deleted(
     assert _table("activities")["_deleted_at"].isna().all()
 
 
+@pytest.mark.parametrize("release_after_rows", [None, 1], ids=["one-client", "client-per-read"])
 def test_a_record_stays_deleted_since_the_load_that_first_missed_it(
-    warehouse_home: Path, demo_csv: Path, tmp_path: Path
+    warehouse_home: Path,
+    demo_csv: Path,
+    tmp_path: Path,
+    release_after_rows: int | None,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """Also when every read-back releases its connection and the next one opens another (as
+    the large reads of a big table do)."""
+    if release_after_rows is not None:
+        for module in (snapshot_module, source_module):
+            monkeypatch.setattr(module, "RELEASE_AFTER_ROWS", release_after_rows)
     first = load(DEMO_EXPORT, base_dir=str(demo_csv)).loads_ids[0]
     smaller = tmp_path / "smaller"
     shutil.copytree(demo_csv, smaller)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from contextlib import closing, suppress
+from contextlib import ExitStack, closing, suppress
 from typing import Any
 
 import dlt
@@ -35,32 +35,64 @@ from ingestion.sources.files.settings import DELETED_AT_COLUMN
 
 # Rows read back from the warehouse per batch.
 READ_BACK_ROWS = 250_000
+# A read of at least this many rows releases the connection when it ends (WarehouseReader).
+RELEASE_AFTER_ROWS = 1_000_000
 
 
-def warehouse_rows(
-    table_name: str, columns: list[str] | None = None, deleted: bool | None = None
-) -> Iterator[pa.RecordBatch | pa.Table]:
-    """The rows the running pipeline's destination holds in `table_name`, in batches: every
-    column, or only `columns`; every row, or (`deleted` False/True) only the live or
-    soft-deleted ones. Nothing when the table does not exist yet (or lacks one of `columns`),
-    is dropped by this load (a refresh), or there is no pipeline, destination or dataset.
+class WarehouseReader:
+    """Reads tables of the running pipeline's dataset through one SQL client, opened at the first
+    read and kept until `close()`: opening one resolves dlt's configuration and connects (30-60
+    ms), so an entity pays it once, not once per read (a client per read made the default test
+    run, which loads the small demo export many times, 80 s slower).
 
-    Each read opens a client of its own and closes it when the read ends (about 30 ms): on
-    DuckDB, the blocks a read scanned stay in the database's buffer cache while a connection is
-    open, up to the loader's memory limit (400 MB after reading back the keys of the large
-    demo's 9M deal property history rows, held through the parse of that entity's export)."""
-    if table_name in _dropped_by_this_load():
-        return
-    try:
-        pipeline = dlt.current.pipeline()
-    except Exception:  # no pipeline is running: nothing to compare with
-        return
-    if pipeline.destination is None:
-        return
-    with pipeline.sql_client() as client:
-        if not client.has_dataset():  # a first load: nothing to read
+    But a read of RELEASE_AFTER_ROWS rows or more closes the client when it ends (the next read
+    opens another): on DuckDB, the blocks a read scanned stay in the database's buffer cache
+    while a connection is open, up to the loader's memory limit (400 MB after reading back the
+    keys of the large demo's 9M deal property history rows, held through the parse of that
+    entity's export)."""
+
+    def __init__(self) -> None:
+        self._opened = False
+        self._client: Any = None
+        self._exit = ExitStack()
+
+    def close(self) -> None:
+        self._exit.close()
+        self._client = None
+        self._opened = False
+
+    def _sql_client(self) -> Any:
+        """The destination's SQL client, or None when there is no pipeline (the source iterated
+        on its own), no destination, or no dataset yet."""
+        if not self._opened:
+            self._opened = True
+            try:
+                pipeline = dlt.current.pipeline()
+            except Exception:  # no pipeline is running: nothing to compare with
+                return None
+            if pipeline.destination is None:
+                return None
+            client = self._exit.enter_context(pipeline.sql_client())
+            if client.has_dataset():
+                self._client = client
+            else:  # a first load: nothing to read, no connection to keep
+                self._exit.close()
+        return self._client
+
+    def rows(
+        self, table_name: str, columns: list[str] | None = None, deleted: bool | None = None
+    ) -> Iterator[pa.RecordBatch | pa.Table]:
+        """The rows the destination holds in `table_name`, in batches: every column, or only
+        `columns`; every row, or (`deleted` False/True) only the live or soft-deleted ones.
+        Nothing when the table does not exist yet (or lacks one of `columns`), is dropped by
+        this load (a refresh), or there is no dataset to read."""
+        if table_name in _dropped_by_this_load():
+            return
+        client = self._sql_client()
+        if client is None:
             return
         qualified = client.make_qualified_table_name(table_name)
+        read = 0
         try:
             with client.execute_query(f"select * from {qualified} where 1 = 0") as cursor:
                 held = set(cursor.columns_schema)
@@ -77,9 +109,13 @@ def warehouse_rows(
                 else:
                     condition = "is not null" if deleted else "is null"
                     query += f" where {client.escape_column_name(DELETED_AT_COLUMN)} {condition}"
-            yield from _streamed(client, query)
+            for batch in _streamed(client, query):
+                read += batch.num_rows
+                yield batch
         except DatabaseUndefinedRelation:
             return
+        if read >= RELEASE_AFTER_ROWS:
+            self.close()
 
 
 def _streamed(client: Any, query: str) -> Iterator[pa.RecordBatch | pa.Table]:
@@ -106,6 +142,7 @@ def _dropped_by_this_load() -> set[str]:
 
 
 def carried_rows(
+    warehouse: WarehouseReader,
     table_name: str,
     schema: pa.Schema,
     key_fields: tuple[str, ...],
@@ -120,13 +157,13 @@ def carried_rows(
     The soft-deleted rows are read whole. The live ones only when a narrow read of their keys
     finds one that this load did not load: a nightly full export loads nearly every record, and
     reading every column of every row back to carry none of them cost more than the keys."""
-    previous = warehouse_rows(table_name, deleted=True)
+    previous = warehouse.rows(table_name, deleted=True)
     yield from _carried(previous, schema, key_fields, loaded, quarantined, deleted_at)
-    # Closed when the search stops early: its connection is released before the next read.
-    with closing(warehouse_rows(table_name, list(key_fields), deleted=False)) as live_keys:
+    # Closed when the search stops early: the connection serves one open result at a time.
+    with closing(warehouse.rows(table_name, list(key_fields), deleted=False)) as live_keys:
         some_live_not_loaded = _any_not_loaded(live_keys, schema, key_fields, loaded)
     if some_live_not_loaded:
-        previous = warehouse_rows(table_name, deleted=False)
+        previous = warehouse.rows(table_name, deleted=False)
         yield from _carried(previous, schema, key_fields, loaded, quarantined, deleted_at)
 
 

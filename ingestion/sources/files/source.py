@@ -74,7 +74,7 @@ from ingestion.sources.files.settings import (
     SOURCE_FILE_COLUMN,
     SOURCE_ROW_COLUMN,
 )
-from ingestion.sources.files.snapshot import carried_rows, warehouse_rows
+from ingestion.sources.files.snapshot import RELEASE_AFTER_ROWS, WarehouseReader, carried_rows
 from ingestion.sources.files.unchanged import ContentStamp
 from ingestion.sources.load_bookkeeping import current_load, side_table
 
@@ -188,13 +188,15 @@ def extract_entity(base_dir: Path, entity: EntityMapping) -> Iterator[Any]:
     hasher = duckdb.connect(":memory:")
     keys = _KeyTracker(entity, hasher) if entity.primary_key else None
     stamp = None
+    warehouse = WarehouseReader()
     try:
-        stamp = _content_stamp(entity, hasher) if entity.primary_key else None
+        stamp = _content_stamp(entity, warehouse, hasher) if entity.primary_key else None
         schema = yield from _extract_files(
             files, columns_by_file, entity, keys, stamp, load_id, loaded_at
         )
         if entity.is_snapshot and keys is not None:
             yield from carried_rows(
+                warehouse,
                 entity.entity,
                 schema,
                 entity.primary_key,
@@ -203,6 +205,7 @@ def extract_entity(base_dir: Path, entity: EntityMapping) -> Iterator[Any]:
                 loaded_at,
             )
     finally:
+        warehouse.close()
         if keys is not None:
             keys.close()
         if stamp is not None:
@@ -212,7 +215,9 @@ def extract_entity(base_dir: Path, entity: EntityMapping) -> Iterator[Any]:
         release_freed_memory()
 
 
-def _content_stamp(entity: EntityMapping, hasher: duckdb.DuckDBPyConnection) -> ContentStamp:
+def _content_stamp(
+    entity: EntityMapping, warehouse: WarehouseReader, hasher: duckdb.DuckDBPyConnection
+) -> ContentStamp:
     """Fingerprints for the rows of a keyed entity; for a full export, with the table's live
     records read back first (key, fingerprint, load id: a narrow read), so that the export's
     unchanged rows keep the load that last changed them (unchanged.py)."""
@@ -220,10 +225,12 @@ def _content_stamp(entity: EntityMapping, hasher: duckdb.DuckDBPyConnection) -> 
     if entity.is_snapshot:
         key_types = {name: ARROW_TYPES[_field_type(entity, name)] for name in entity.primary_key}
         columns = [*entity.primary_key, CONTENT_HASH_COLUMN, LOAD_ID_COLUMN]
-        stamp.read_previous(warehouse_rows(entity.entity, columns, deleted=False), key_types)
-        # The read's batches and DuckDB's cache of the table are freed: give them back before
-        # the export's parse grows the key set (about 200 MB at the large demo size).
-        release_freed_memory()
+        stamp.read_previous(warehouse.rows(entity.entity, columns, deleted=False), key_types)
+        if len(stamp.previous.key_hashes) >= RELEASE_AFTER_ROWS:
+            # The read's batches and DuckDB's cache of the table (the reader released its
+            # connection) are freed: give them back before the export's parse grows the key
+            # set (about 200 MB at the large demo size).
+            release_freed_memory()
     return stamp
 
 
