@@ -42,8 +42,7 @@ RELEASE_AFTER_ROWS = 1_000_000
 class WarehouseReader:
     """Reads tables of the running pipeline's dataset through one SQL client, opened at the first
     read and kept until `close()`: opening one resolves dlt's configuration and connects (30-60
-    ms), so an entity pays it once, not once per read (a client per read made the default test
-    run, which loads the small demo export many times, 80 s slower).
+    ms, measured), so an entity pays it once, not once per read.
 
     But a read of RELEASE_AFTER_ROWS rows or more closes the client when it ends (the next read
     opens another): on DuckDB, the blocks a read scanned stay in the database's buffer cache
