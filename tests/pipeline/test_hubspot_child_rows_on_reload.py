@@ -11,6 +11,7 @@ changed records' old rows are gone from the raw tables, not only out of staging'
 
 import datetime as dt
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -156,8 +157,30 @@ def assert_child_rows_match(deals: list[dict], calls: list[dict]) -> None:
     assert current_links() == expected_links(calls)
 
 
+class _Warnings(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+def run_source_collecting_dlt_warnings(name: str) -> list[str]:
+    """dlt's logger does not propagate to the root logger (pytest's caplog): listen on it."""
+    handler, dlt_logger = _Warnings(), logging.getLogger("dlt")
+    dlt_logger.addHandler(handler)
+    try:
+        run_source(name)
+    finally:
+        dlt_logger.removeHandler(handler)
+    return handler.messages
+
+
 def test_the_first_load_writes_each_records_child_rows(home):
-    run_source("hubspot")
+    # dlt warned on every load that each child table had a parent_key without a parent table,
+    # eleven lines on the console of the README's first command.
+    assert not [m for m in run_source_collecting_dlt_warnings("hubspot") if "parent_key" in m]
 
     assert_child_rows_match(FIRST_DEALS, FIRST_CALLS)
     # Nothing but current rows yet: every child row belongs to its record's row.

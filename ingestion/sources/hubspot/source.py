@@ -37,6 +37,7 @@ from ingestion.sources.hubspot.records import batch_associations, record_row
 from ingestion.sources.hubspot.settings import CRM_OBJECTS, DEFAULT_BASE_URL, CrmObject
 from ingestion.sources.hubspot.tables import (
     LOAD_ACCOUNTING_TABLE,
+    PARENT_ID,
     QUARANTINE_TABLE,
     child_columns,
     child_table,
@@ -209,14 +210,19 @@ def _own_child_tables(crm: CrmObject) -> None:
     """A warehouse loaded when the records were dicts has, in dlt's schema, the child tables as
     nested tables of the object's table, which dlt does not let Arrow tables be written to;
     they become tables of the object's resource, as declared now. Their rows and dlt columns
-    are as they were: nothing in the warehouse changes."""
+    are as they were: nothing in the warehouse changes. Their `_dlt_parent_id` loses the
+    `parent_key` hint dlt gave it (and earlier versions declared), which dlt warns about on a
+    table that is not nested."""
     schema = dlt.current.source_schema()
     for child in child_columns(crm):
         table = schema.tables.get(child_table(crm, child))
-        if table is not None and table.get("parent"):
+        if table is None:
+            continue
+        if table.get("parent"):
             del table["parent"]
             table["resource"] = crm.name
             table["write_disposition"] = "merge"
+        table.get("columns", {}).get(PARENT_ID, {}).pop("parent_key", None)
 
 
 def _rows(

@@ -109,7 +109,9 @@ def child_columns(crm: CrmObject) -> dict[str, dict[str, dict[str, Any]]]:
         ]
     link_columns = [
         {**_text(ROOT_ID, nullable=False), "root_key": True},
-        {**_text(PARENT_ID, nullable=False), "parent_key": True},
+        # No `parent_key` hint: the child tables are tables of their object's resource, not
+        # dlt nested tables (Arrow tables cannot be), and dlt warns of a parent_key without one.
+        _text(PARENT_ID, nullable=False),
         {"name": LIST_INDEX, "data_type": "bigint", "nullable": False},
         {**_text(ROW_ID, nullable=False), "row_key": True, "unique": True},
     ]
