@@ -216,3 +216,44 @@ def test_the_duckdb_memory_limit_setting_reaches_dbts_duckdb(tmp_path):
     with duckdb.connect(str(home / "build.duckdb"), read_only=True) as con:
         (limit,) = con.execute("select memory_limit from main.duckdb_limits").fetchone()
     assert limit == "667.5 MiB"  # DuckDB's own rendering of 700 MB
+
+
+def _file_log_levels(target: Path) -> set[str]:
+    """The levels of the lines dbt wrote to its file log (JSON lines)."""
+    import json
+
+    lines = (target / "dbt.log").read_text().splitlines()
+    return {json.loads(line)["info"]["level"] for line in lines if line.strip()}
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("chosen", [None, "debug"])
+def test_dbts_file_log_is_written_at_the_info_level_unless_chosen(tmp_path, monkeypatch, chosen):
+    """At dbt's default debug level its file log held every query and connection event (15 MB
+    for one nightly step at the demo size, its threads queuing on the file's lock); the steps
+    write it at the info level, and DBT_LOG_LEVEL_FILE still chooses."""
+    from orchestration.defs.transformation.resource import DbtCoreCliResource, dbt_global_flags
+
+    (tmp_path / "models").mkdir()
+    (tmp_path / "dbt_project.yml").write_text(
+        "name: quick\nversion: '1.0.0'\nconfig-version: 2\nprofile: quick\n"
+    )
+    (tmp_path / "profiles.yml").write_text(
+        "quick:\n  target: duckdb\n  outputs:\n    duckdb:\n      type: duckdb\n"
+        f"      path: {tmp_path / 'quick.duckdb'}\n      threads: 1\n"
+    )
+    (tmp_path / "models" / "one.sql").write_text("select 1 as id\n")
+    if chosen:
+        monkeypatch.setenv("DBT_LOG_LEVEL_FILE", chosen)
+    else:
+        monkeypatch.delenv("DBT_LOG_LEVEL_FILE", raising=False)
+    resource = DbtCoreCliResource(
+        project_dir=str(tmp_path), dbt_executable=DBT, global_config_flags=dbt_global_flags()
+    )
+    target = tmp_path / "target"
+
+    assert resource.cli(["run"], target_path=target, raise_on_error=False).wait().is_successful()
+
+    levels = _file_log_levels(target)
+    assert "info" in levels
+    assert ("debug" in levels) == (chosen == "debug")

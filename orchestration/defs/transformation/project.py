@@ -21,7 +21,7 @@ from typing import Any
 from dagster_dbt import DbtProject
 
 from ingestion import PROJECT_ROOT
-from orchestration.defs.transformation.resource import DbtCoreCliResource
+from orchestration.defs.transformation.resource import DbtCoreCliResource, dbt_global_flags
 from orchestration.settings import dbt_vars
 from salespulse.settings import KNOWN_SOURCES
 
@@ -70,7 +70,7 @@ def prepare_manifest() -> Path:
     manifest.parent.mkdir(parents=True, exist_ok=True)
     with _exclusive(manifest.with_name(".parse.lock")):
         if not manifest_is_current(manifest, PARSE_VARS["enabled_sources"]):
-            DbtCoreCliResource(project_dir=dbt_project).cli(
+            DbtCoreCliResource(project_dir=dbt_project, global_config_flags=dbt_global_flags()).cli(
                 parse_args(dbt_vars()), target_path=dbt_project.target_path
             ).wait()
     return manifest

@@ -9,8 +9,16 @@ in the Dagster process before every invocation that no SalesPulse step uses.
   Dagster process, before each invocation (two to three seconds each), for
   `fetch_row_counts()` and `fetch_column_metadata()` alone. The steps call neither: the dbt
   process does all the work. A step that ever needs them must use `DbtCliResource`.
+
+dbt's own file log (`dbt.log` in each step's target folder) is written at the info level, the
+console's lines, not dbt's default debug level: at debug dbt logs every query, connection and
+node context as JSON, 15 MB for one nightly dbt step at the demo's small size, and its four
+threads queue on the log file's lock (about 2 of the step's 23 s, docs/operations.md).
+`DBT_LOG_LEVEL_FILE=debug` gives the full log back.
 """
 
+import os
+from collections.abc import Mapping
 from functools import cached_property
 from importlib.metadata import version as installed_version
 from typing import Any
@@ -28,3 +36,12 @@ class DbtCoreCliResource(DbtCliResource):
 
     def _initialize_dbt_core_adapter(self, args: Any) -> None:
         return None
+
+
+FILE_LOG_LEVEL_ENV = "DBT_LOG_LEVEL_FILE"
+
+
+def dbt_global_flags(environ: Mapping[str, str] = os.environ) -> list[str]:
+    """The flags before every dbt command of the steps: dbt's file log at the info level,
+    unless DBT_LOG_LEVEL_FILE chooses another (dbt reads that variable itself)."""
+    return [] if environ.get(FILE_LOG_LEVEL_ENV) else ["--log-level-file", "info"]
