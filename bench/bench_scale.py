@@ -5,6 +5,7 @@ issue 17 in one run.
     .venv/bin/python bench/bench_scale.py --size large --json bench_scale_large.json
     .venv/bin/python bench/bench_scale.py --size small --no-hubspot   # files path only
     .venv/bin/python bench/bench_scale.py --size large --no-hubspot --exports ~/bench_exports
+    .venv/bin/python bench/bench_scale.py --size large --only-hubspot   # step 5 only
 
 `--exports DIR` keeps the two exports in DIR/<size>/export and DIR/<size>/export_next and reuses
 them on the next run (the large pair takes about 15 minutes to write on a 2-core machine); a
@@ -194,45 +195,32 @@ def _ratio(label: str, value: float, target_key: str, share: bool = False) -> st
     return f"  {label:<44} {shown:>9}   target <= {limit}: {verdict}"
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--size", default="small", choices=["tiny", "small", "medium", "large"])
-    parser.add_argument("--no-hubspot", action="store_true", help="skip the HubSpot API runs")
-    parser.add_argument("--json", type=Path, help="write the figures here as JSON")
-    parser.add_argument("--keep", action="store_true", help="keep the work folder")
-    parser.add_argument(
-        "--exports",
-        type=Path,
-        help="keep the exports in this folder and reuse them on later runs (checked by manifest)",
-    )
-    args = parser.parse_args(argv)
-
-    work = Path(tempfile.mkdtemp(prefix=f"bench_scale_{args.size}_"))
+def files_runs(size: str, exports_dir: Path | None, work: Path, results: dict) -> dict:
+    """Steps 1-4: the exports, the files step beside the floor, the nightly job and the nightly
+    job one day later through the files source."""
     next_day = (dt.date.fromisoformat(AS_OF) + dt.timedelta(days=1)).isoformat()
-    results: dict = {"size": args.size, "machine": f"{os.cpu_count()} cores", "steps": {}}
-    steps = results["steps"]
-    try:
-        exports = args.exports / args.size if args.exports else work
-        today = reused_or_exported(args.size, exports / "export")
-        tomorrow = reused_or_exported(args.size, exports / "export_next", advance_days=1)
-        files = export_files(today)
-        results["export_mb"] = sum(path.stat().st_size for path in files) / 1e6
+    exports = exports_dir / size if exports_dir else work
+    today = reused_or_exported(size, exports / "export")
+    tomorrow = reused_or_exported(size, exports / "export_next", advance_days=1)
+    files = export_files(today)
+    results["export_mb"] = sum(path.stat().st_size for path in files) / 1e6
+    steps = {}
+    steps["files_step"] = time_files_step(EXPORT_MAPPING, today, work / "files_home")
+    steps["duckdb_floor"] = time_duckdb_floor(files, work / "floor.duckdb")
+    steps["core_kpi_sql"] = time_core_kpis(work / "floor.duckdb")
+    home = work / "home"
+    steps["nightly"] = measured(
+        [SALESPULSE, "run"], files_environment(home, today, AS_OF), work / "nightly.log"
+    )
+    steps["one_day_later"] = measured(
+        [SALESPULSE, "run"], files_environment(home, tomorrow, next_day), work / "one_day_later.log"
+    )
+    return steps
 
-        steps["files_step"] = time_files_step(EXPORT_MAPPING, today, work / "files_home")
-        steps["duckdb_floor"] = time_duckdb_floor(files, work / "floor.duckdb")
-        steps["core_kpi_sql"] = time_core_kpis(work / "floor.duckdb")
-        home = work / "home"
-        steps["nightly"] = measured(
-            [SALESPULSE, "run"], files_environment(home, today, AS_OF), work / "nightly.log"
-        )
-        steps["one_day_later"] = measured(
-            [SALESPULSE, "run"],
-            files_environment(home, tomorrow, next_day),
-            work / "one_day_later.log",
-        )
-        if not args.no_hubspot:
-            steps |= hubspot_runs(args.size, work)
 
+def ratios_of(steps: dict) -> dict:
+    ratios = {}
+    if "files_step" in steps:
         floor = steps["duckdb_floor"]
         floor_and_kpis = {key: floor[key] + steps["core_kpi_sql"][key] for key in ("wall", "cpu")}
         ratios = {
@@ -243,16 +231,19 @@ def main(argv: list[str] | None = None) -> int:
             "one_day_later_share_of_full": steps["one_day_later"]["wall"]
             / steps["nightly"]["wall"],
         }
-        if "intraday" in steps:
-            ratios["intraday_share_of_nightly"] = (
-                steps["intraday"]["wall"] / steps["hubspot_nightly"]["wall"]
-            )
-        results["ratios"] = ratios
-        peak = max(step.get("peak_mb", 0) for step in steps.values() if step is not floor)
-        results["peak_mb"] = peak
+    if "intraday" in steps:
+        ratios["intraday_share_of_nightly"] = (
+            steps["intraday"]["wall"] / steps["hubspot_nightly"]["wall"]
+        )
+    return ratios
 
+
+def report(size: str, results: dict) -> None:
+    steps, ratios, peak = results["steps"], results["ratios"], results["peak_mb"]
+    if "files_step" in steps:
+        floor = steps["duckdb_floor"]
         print(
-            f"\nbench_scale --size {args.size}: {floor['rows']:,} rows, "
+            f"\nbench_scale --size {size}: {floor['rows']:,} rows, "
             f"{results['export_mb']:,.0f} MB of CSV, {results['machine']}"
         )
         print(_line("files step (extract+normalize+load)", steps["files_step"]))
@@ -260,10 +251,13 @@ def main(argv: list[str] | None = None) -> int:
         print(_line("core KPI SQL on the floor's tables", steps["core_kpi_sql"]))
         print(_line("nightly job, files source", steps["nightly"]))
         print(_line("nightly job, one simulated day later", steps["one_day_later"]))
-        if "intraday" in steps:
-            print(_line("nightly job, HubSpot API", steps["hubspot_nightly"]))
-            print(_line("intraday job, an hour later", steps["intraday"]))
-        print("ratios:")
+    else:
+        print(f"\nbench_scale --size {size} --only-hubspot: {results['machine']}")
+    if "intraday" in steps:
+        print(_line("nightly job, HubSpot API", steps["hubspot_nightly"]))
+        print(_line("intraday job, an hour later", steps["intraday"]))
+    print("ratios:")
+    if "files_step_vs_floor" in ratios:
         print(
             _ratio(
                 "files step / floor (wall)", ratios["files_step_vs_floor"], "files_step_vs_floor"
@@ -287,19 +281,51 @@ def main(argv: list[str] | None = None) -> int:
                 share=True,
             )
         )
-        if "intraday_share_of_nightly" in ratios:
-            print(
-                _ratio(
-                    "intraday / HubSpot nightly",
-                    ratios["intraday_share_of_nightly"],
-                    "intraday_share_of_nightly",
-                    share=True,
-                )
-            )
-        verdict = "meets" if peak <= 2 * GIB else "MISSES"
+    if "intraday_share_of_nightly" in ratios:
         print(
-            f"  {'peak memory of any process':<44} {peak:>7,.0f} MB   target <= 2,048 MB: {verdict}"
+            _ratio(
+                "intraday / HubSpot nightly",
+                ratios["intraday_share_of_nightly"],
+                "intraday_share_of_nightly",
+                share=True,
+            )
         )
+    verdict = "meets" if peak <= 2 * GIB else "MISSES"
+    print(f"  {'peak memory of any process':<44} {peak:>7,.0f} MB   target <= 2,048 MB: {verdict}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", default="small", choices=["tiny", "small", "medium", "large"])
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument("--no-hubspot", action="store_true", help="skip the HubSpot API runs")
+    which.add_argument(
+        "--only-hubspot",
+        action="store_true",
+        help="only the HubSpot API runs (step 5): the nightly job and the intraday job",
+    )
+    parser.add_argument("--json", type=Path, help="write the figures here as JSON")
+    parser.add_argument("--keep", action="store_true", help="keep the work folder")
+    parser.add_argument(
+        "--exports",
+        type=Path,
+        help="keep the exports in this folder and reuse them on later runs (checked by manifest)",
+    )
+    args = parser.parse_args(argv)
+
+    work = Path(tempfile.mkdtemp(prefix=f"bench_scale_{args.size}_"))
+    results: dict = {"size": args.size, "machine": f"{os.cpu_count()} cores", "steps": {}}
+    steps = results["steps"]
+    try:
+        if not args.only_hubspot:
+            steps |= files_runs(args.size, args.exports, work, results)
+        if not args.no_hubspot:
+            steps |= hubspot_runs(args.size, work)
+        results["ratios"] = ratios_of(steps)
+        results["peak_mb"] = max(
+            step.get("peak_mb", 0) for name, step in steps.items() if name != "duckdb_floor"
+        )
+        report(args.size, results)
     finally:
         if args.keep:
             print(f"work folder kept: {work}")
