@@ -10,7 +10,7 @@ from dashboard.command import OPEN_COMMAND
 from ingestion.warehouse import SERVING_SCHEMA_PREFIX, published_warehouse
 from orchestration.defs.automation.alerts import failure_message, post_alert
 from orchestration.load_report import format_rows, rows_in_warehouse, set_aside_note
-from orchestration.progress import RunSummary
+from orchestration.progress import RunSummary, is_kpi_alert
 from orchestration.serving_report import kpi_summary
 from orchestration.settings import NIGHTLY_JOB
 from salespulse.settings import Settings
@@ -85,5 +85,5 @@ def exploring_hint(settings: Settings) -> str:
 def split_kpi_alerts(checks: list[str]) -> tuple[list[str], list[str]]:
     """The failed checks apart from the KPI alert rules' (`<asset>:alert_<rule>`), which fail
     when a rule is breached, not when the data is wrong."""
-    alerts = [check for check in checks if check.rpartition(":")[2].startswith("alert_")]
+    alerts = [check for check in checks if is_kpi_alert(check)]
     return [check for check in checks if check not in alerts], alerts
