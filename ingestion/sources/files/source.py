@@ -33,6 +33,7 @@ from dlt.common.normalizers.naming.snake_case import NamingConvention
 from dlt.sources import DltResource
 
 from ingestion import PROJECT_ROOT
+from ingestion.memory import release_freed_memory
 from ingestion.sources.files.errors import DatasetMismatchError, FilesSourceError, MappingError
 from ingestion.sources.files.keys import KeySet, key_array, key_text
 from ingestion.sources.files.mapping import (
@@ -42,7 +43,6 @@ from ingestion.sources.files.mapping import (
     Mapping,
     load_mapping,
 )
-from ingestion.sources.files.memory import release_freed_memory
 from ingestion.sources.files.parsing import (
     CONSTANT_TEXT,
     as_text,

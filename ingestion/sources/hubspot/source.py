@@ -30,6 +30,7 @@ from typing import Any
 import dlt
 from dlt.sources import DltResource
 
+from ingestion.memory import release_freed_memory
 from ingestion.sources.hubspot.bookkeeping import LoadBook, empty_quarantine
 from ingestion.sources.hubspot.client import BURST_LIMIT, SEARCH_LIMIT_PER_SECOND, HubSpotClient
 from ingestion.sources.hubspot.record_tables import RecordTables
@@ -189,6 +190,10 @@ def _crm_records(client: HubSpotClient, crm: CrmObject) -> Iterator[Any]:
         yield from _to_tables(tables.tables(_newest_of_each(batch), current_load()[0]))
     state["modified_since_ms"], state["ids_at_cursor"] = cursor.value, cursor.ids
     yield book.accounting()
+    # The object's version book, pages and batches are garbage now: give the memory back
+    # before the load stage adds DuckDB's (ingestion/memory.py).
+    del book, tables, batch
+    release_freed_memory()
 
 
 def _newest_of_each(rows: list[dict]) -> list[dict]:
