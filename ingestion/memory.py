@@ -8,7 +8,10 @@ pages for reuse, so the process's resident memory grows entity after entity: at 
 size a files entity started at 850 MB resident with nothing of the earlier ones alive, and the
 HubSpot load began its load stage at 1 GB resident, to which DuckDB's own 1 GB was added.
 Trimming both after each entity returns it, the remedy Dask documents for the same "unmanaged
-memory" (distributed's worker memory docs, `malloc_trim`).
+memory" (distributed's worker memory docs, `malloc_trim`). Every pipeline trims again before
+dlt's normalize and load stages (`MemoryReleasingLogCollector`, dlt's progress hook at each
+stage's start): at the medium size the load stage then starts at 405 MB resident instead of
+505 and the run peaks 87 MB lower.
 """
 
 from __future__ import annotations
@@ -17,8 +20,15 @@ import ctypes
 import ctypes.util
 from collections.abc import Callable
 from functools import cache
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
+from dlt.common.runtime.collector import LogCollector
+
+if TYPE_CHECKING:
+    from dlt.common.pipeline import SupportsPipeline
+    from dlt.pipeline.trace import PipelineTrace
+    from dlt.pipeline.typing import TPipelineStep
 
 
 def release_freed_memory() -> None:
@@ -39,3 +49,16 @@ def _malloc_trim() -> Callable[[int], int] | None:
         return ctypes.CDLL(name).malloc_trim
     except (OSError, AttributeError):  # not glibc (musl, macOS)
         return None
+
+
+class MemoryReleasingLogCollector(LogCollector):
+    """dlt's "log" progress, which also gives freed memory back before the normalize and load
+    stages of a run: what extraction freed would otherwise stay resident under the loader's
+    DuckDB, whose own memory limit is added on top of it."""
+
+    def on_start_trace_step(
+        self, trace: PipelineTrace, step: TPipelineStep, pipeline: SupportsPipeline
+    ) -> None:
+        super().on_start_trace_step(trace, step, pipeline)
+        if step in ("normalize", "load"):
+            release_freed_memory()

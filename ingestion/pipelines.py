@@ -8,6 +8,7 @@ from dlt.common.pipeline import LoadInfo
 from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 from dlt.sources import DltSource
 
+from ingestion.memory import MemoryReleasingLogCollector
 from ingestion.sources.files import files_source
 from ingestion.sources.hubspot import hubspot_source
 from ingestion.sources.typeform import typeform_source
@@ -56,7 +57,7 @@ def build_pipeline(source_name: str) -> dlt.Pipeline:
         destination=build_destination(),
         dataset_name=raw_dataset_name(source_name),
         pipelines_dir=str(dlt_pipelines_dir()),
-        progress="log",
+        progress=MemoryReleasingLogCollector(),
     )
 
 
