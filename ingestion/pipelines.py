@@ -91,3 +91,32 @@ def run_source(source_name: str, replace_dataset: bool = False) -> LoadInfo:
     )
     load_info.raise_on_failed_jobs()
     return load_info
+
+
+def extract_source(
+    source_name: str, resources: list[str] | None = None, refresh: str | None = None
+) -> None:
+    """dlt's extract stage of one source (of its `resources`, else all): the extracted package
+    waits in the pipeline's folder for dlt's normalize and load stages (ingestion/
+    extract_process.py runs this in a child process). `refresh` is dlt's (`drop_resources`
+    for a full refresh). The local state goes first, as dagster-dlt's run does, and is restored
+    from the warehouse (the incremental cursors with it): a package a failed run left is not
+    loaded twice."""
+    pipeline = build_pipeline(source_name)
+    pipeline.drop()
+    if pipeline.config.restore_from_destination:  # as dlt's `run` does before it extracts
+        pipeline.sync_destination()
+    source = make_source(source_name)
+    if resources is not None:
+        source = source.with_resources(*resources)
+    pipeline.extract(source, refresh=refresh, loader_file_format=loader_file_format())
+
+
+def normalize_and_load(source_name: str) -> tuple[dlt.Pipeline, LoadInfo]:
+    """dlt's normalize and load stages of what `extract_source` left pending: the pipeline
+    (its last trace holds the normalize step's row counts) and the load's info."""
+    pipeline = build_pipeline(source_name)
+    pipeline.normalize()
+    load_info = pipeline.load()
+    load_info.raise_on_failed_jobs()
+    return pipeline, load_info

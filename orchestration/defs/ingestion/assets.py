@@ -8,7 +8,13 @@ from dagster_dlt import DagsterDltResource, DagsterDltTranslator, dlt_assets
 from dagster_dlt.translator import DltResourceTranslatorData
 from dlt.sources import DltSource
 
-from ingestion.pipelines import build_pipeline, loader_file_format, make_source, raw_dataset_name
+from ingestion.extract_process import extract_in_child_process
+from ingestion.pipelines import (
+    build_pipeline,
+    make_source,
+    normalize_and_load,
+    raw_dataset_name,
+)
 from ingestion.sources.files import files_source
 from ingestion.sources.hubspot import hubspot_source
 from ingestion.sources.typeform import typeform_source
@@ -74,21 +80,36 @@ def raw_tables_assets(source_name: str) -> AssetsDefinition:
         pool=BUILD_WAREHOUSE_POOL,
     )
     def raw_tables(context: AssetExecutionContext, dlt: DagsterDltResource):
+        source = make_source(source_name)
+        selected = {
+            AssetKey([raw_dataset_name(source_name), name]): resource
+            for name, resource in source.selected_resources.items()
+            if not context.is_subset
+            or AssetKey([raw_dataset_name(source_name), name]) in context.selected_asset_keys
+        }
         try:
-            results = dlt.run(
-                context=context,
-                dlt_source=make_source(source_name),
-                dlt_pipeline=build_pipeline(source_name),
-                loader_file_format=loader_file_format(),
-                # A full refresh drops the selected raw tables and their incremental state first.
+            # Extraction in a child process (its memory goes back when it ends), normalize and
+            # load here (ingestion/extract_process.py); a full refresh drops the selected raw
+            # tables and their incremental state first.
+            extract_in_child_process(
+                source_name,
+                resources=[resource.name for resource in selected.values()],
                 refresh="drop_resources" if is_full_refresh(context.run.tags) else None,
             )
-            yield from with_row_counts(results)
+            pipeline, load_info = normalize_and_load(source_name)
         except Exception as error:
             if retry := retry_for(error, context.retry_number):
                 context.log.warning(f"transient failure, retrying: {error}")
                 raise retry from error
             raise
+        # dagster-dlt's own metadata per resource, as its `run` gives it.
+        yield from with_row_counts(
+            MaterializeResult(
+                asset_key=key,
+                metadata=dlt.extract_resource_metadata(context, resource, load_info, pipeline),
+            )
+            for key, resource in selected.items()
+        )
 
     return raw_tables
 

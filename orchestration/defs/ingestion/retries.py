@@ -5,28 +5,12 @@ each time, so retrying them only delays the alert. Transient failures (rate limi
 errors, dropped connections, timeouts) are retried with exponential backoff instead.
 """
 
-import requests
 from dagster import RetryRequested
 
+from ingestion.failures import is_transient
 from salespulse.settings import current_settings
 
 MAX_RETRIES = 3
-
-
-def is_transient(error: BaseException) -> bool:
-    """True when any error in the chain is one that waiting may cure."""
-    seen: set[int] = set()
-    current: BaseException | None = error
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        # Every source's own error (HubSpotSourceError, TypeformSourceError) knows whether it
-        # is transient: rate limits and server errors are; refused tokens and bad input are not.
-        if isinstance(getattr(current, "is_transient", None), bool):
-            return current.is_transient
-        if isinstance(current, requests.ConnectionError | requests.Timeout):
-            return True
-        current = current.__cause__ or current.__context__
-    return False
 
 
 def retry_for(error: BaseException, retry_number: int) -> RetryRequested | None:
