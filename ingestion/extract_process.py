@@ -3,9 +3,10 @@
 Extraction turns millions of API records into short-lived Python objects. CPython's object
 allocator keeps a 1 MiB arena for as long as one object in it lives, and the few that outlive
 an extraction (dlt's configuration traces, modules imported on first use, caches) are spread
-over the arenas it filled: at the medium demo size 130 of them held nothing else, 1.1 GB stayed
-resident at the large size after everything was freed and trimmed, and the loader's DuckDB and
-then the publish's copy added their memory limit on top of it, in the same process. A child
+over the arenas it filled (at the medium demo size 130 held nothing else). The Dagster step
+that extracted the large demo's HubSpot portal entered dlt's load stage at 1.1 GB resident,
+after everything was freed and trimmed, and the loader's DuckDB and then the publish's copy
+added their memory limit on top of it, in the same process (operations.md, Memory). A child
 process hands all of it back when it exits; the caller then normalizes and loads the package
 that waits on disk (`normalize_and_load`), starting from its own, small, memory.
 

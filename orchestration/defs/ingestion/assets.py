@@ -30,14 +30,17 @@ class RawTableTranslator(DagsterDltTranslator):
 
     def get_asset_spec(self, data: DltResourceTranslatorData) -> AssetSpec:
         default = super().get_asset_spec(data)
-        dataset = raw_dataset_name(data.resource.source_name)
         return default.replace_attributes(
-            key=AssetKey([dataset, data.resource.name]),
+            key=raw_asset_key(data.resource.source_name, data.resource.name),
             deps=[],
-            group_name=dataset,
+            group_name=raw_dataset_name(data.resource.source_name),
             owners=["team:data-engineering"],
             kinds={"dlt", "duckdb"},
         )
+
+
+def raw_asset_key(source_name: str, resource_name: str) -> AssetKey:
+    return AssetKey([raw_dataset_name(source_name), resource_name])
 
 
 def with_row_counts(results: Iterable[MaterializeResult]) -> Iterator[MaterializeResult]:
@@ -81,11 +84,13 @@ def raw_tables_assets(source_name: str) -> AssetsDefinition:
     )
     def raw_tables(context: AssetExecutionContext, dlt: DagsterDltResource):
         source = make_source(source_name)
+        keys = {
+            raw_asset_key(source_name, name): r for name, r in source.selected_resources.items()
+        }
         selected = {
-            AssetKey([raw_dataset_name(source_name), name]): resource
-            for name, resource in source.selected_resources.items()
-            if not context.is_subset
-            or AssetKey([raw_dataset_name(source_name), name]) in context.selected_asset_keys
+            key: resource
+            for key, resource in keys.items()
+            if not context.is_subset or key in context.selected_asset_keys
         }
         try:
             # Extraction in a child process (its memory goes back when it ends), normalize and
