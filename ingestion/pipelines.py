@@ -40,7 +40,12 @@ def build_destination() -> Destination:
         settings.postgres()  # a clear error when the connection string is missing
         return dlt.destinations.postgres()
     return dlt.destinations.duckdb(
-        DuckDbCredentials(str(build_warehouse_path()), global_config=build_loader_duckdb_config())
+        DuckDbCredentials(str(build_warehouse_path()), global_config=build_loader_duckdb_config()),
+        # One load job at a time (a dlt capability set on the destination): DuckDB spreads each
+        # insert over every core already, and dlt's default of up to 20 concurrent jobs made the
+        # inserts into one file contend (large files step: load 24.0 s / 45 CPU-s concurrent,
+        # 18.3 s / 33 CPU-s one at a time; docs/files-source.md, "Speed").
+        loader_parallelism_strategy="sequential",
     )
 
 
