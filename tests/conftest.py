@@ -1,8 +1,10 @@
 """Fixtures shared by the integration and end-to-end tests: a temporary warehouse, the dbt
 manifest, and the demo company served on a free localhost port."""
 
+import atexit
 import datetime as dt
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,7 +12,9 @@ from pathlib import Path
 import pytest
 
 # Before anything imports the orchestration: no test may touch the project's own warehouse/.
+# One per process (the controller and each xdist worker), removed when that process exits.
 _SESSION_HOME = Path(tempfile.mkdtemp(prefix="salespulse-test-home-"))
+atexit.register(shutil.rmtree, _SESSION_HOME, ignore_errors=True)
 os.environ["SALESPULSE_HOME"] = str(_SESSION_HOME)
 os.environ.pop("DAGSTER_HOME", None)
 
