@@ -43,8 +43,8 @@ def build_destination() -> Destination:
         DuckDbCredentials(str(build_warehouse_path()), global_config=build_loader_duckdb_config()),
         # One load job at a time (a dlt capability set on the destination): DuckDB spreads each
         # insert over every core already, and dlt's default of up to 20 concurrent jobs made the
-        # inserts into one file contend (large files step: load 24.0 s / 45 CPU-s concurrent,
-        # 18.3 s / 33 CPU-s one at a time; docs/files-source.md, "Speed").
+        # inserts into one file contend (the large files step's load stage: 28.5 s / 54 CPU-s
+        # concurrent, 17.7 s / 32 CPU-s one at a time; docs/files-source.md, "Speed").
         loader_parallelism_strategy="sequential",
     )
 
