@@ -84,12 +84,13 @@ def raw_tables_assets(source_name: str) -> AssetsDefinition:
     )
     def raw_tables(context: AssetExecutionContext, dlt: DagsterDltResource):
         source = make_source(source_name)
-        keys = {
-            raw_asset_key(source_name, name): r for name, r in source.selected_resources.items()
+        resources = {
+            raw_asset_key(source_name, name): resource
+            for name, resource in source.selected_resources.items()
         }
         selected = {
             key: resource
-            for key, resource in keys.items()
+            for key, resource in resources.items()
             if not context.is_subset or key in context.selected_asset_keys
         }
         try:
