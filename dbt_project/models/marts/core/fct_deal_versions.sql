@@ -360,14 +360,18 @@ final as (
         stages.win_probability as stage_win_probability,
         resolved.status,
         resolved.status = 'open' as is_open,
-        resolved.amount,
+        -- Cast again after the CASEs that chose them: PostgreSQL's CASE drops the type's
+        -- precision and scale, and an incremental run compares the types with the table's.
+        cast(resolved.amount as {{ type_amount() }}) as amount,
         {{ convert_to_cents('resolved.amount', 'resolved.fx_rate') }} as amount_reporting,
-        case
-            when resolved.status = 'open'
-                then {{ weight_to_cents(
-                    convert_to_cents('resolved.amount', 'resolved.fx_rate'), 'stages.win_probability'
-                ) }}
-        end as weighted_amount_reporting,
+        cast(
+            case
+                when resolved.status = 'open'
+                    then {{ weight_to_cents(
+                        convert_to_cents('resolved.amount', 'resolved.fx_rate'), 'stages.win_probability'
+                    ) }}
+            end as {{ type_money() }}
+        ) as weighted_amount_reporting,
         case when resolved.status = 'open' then resolved.expected_close_date end as expected_close_date,
         resolved.owner_rep_id,
         resolved.forecast_category,
