@@ -42,6 +42,7 @@ from forecasting.settings import (
     SERIES_ID,
     ForecastSettings,
 )
+from forecasting.task_cache import TaskCache
 
 log = logging.getLogger(__name__)
 
@@ -89,18 +90,21 @@ def forecast_bookings(
     horizon: int = DEFAULT_HORIZON,
     last_month: dt.date | None = None,
     settings: ForecastSettings | None = None,
+    cache: TaskCache | None = None,
 ) -> ForecastResult:
     """Forecast monthly bookings per series `horizon` months after `last_month`.
 
     `bookings` has one row per series and month: `series_id`, `month_start` (first day of the
     month), `bookings` (number or decimal; null counts as 0). `last_month` defaults to the
-    latest month in the input. Deterministic: the same input gives the same output.
+    latest month in the input. Deterministic: the same input gives the same output. A `cache`
+    gives the results of the model fits a previous run made on the same histories
+    (forecasting.task_cache); the output is the same with or without it.
     """
     if horizon < 1:
         raise ValueError(f"horizon must be at least 1 month, got {horizon}")
     settings = settings or ForecastSettings()
     plans = [_plan(history, settings) for history in prepare_histories(bookings, last_month)]
-    _fit(plans, horizon, settings)
+    _fit(plans, horizon, cache)
 
     forecast_rows: list[dict[str, Any]] = []
     backtest_rows: list[dict[str, Any]] = []
@@ -131,7 +135,7 @@ def _plan(history: SeriesHistory, settings: ForecastSettings) -> _Plan:
     return _Plan(history, flag, methods, season_length, baseline, origins)
 
 
-def _fit(plans: list[_Plan], horizon: int, settings: ForecastSettings) -> None:
+def _fit(plans: list[_Plan], horizon: int, cache: TaskCache | None) -> None:
     """Runs every (series, method, origin) task, the full history as the last origin."""
     tasks: list[Task] = []
     slots: list[tuple[_Plan, str, int]] = []
@@ -142,7 +146,7 @@ def _fit(plans: list[_Plan], horizon: int, settings: ForecastSettings) -> None:
             for origin in (*plan.origins, plan.history.n_months):
                 tasks.append(Task(method, plan.season_length, values[:origin], horizon))
                 slots.append((plan, method, origin))
-    for (plan, method, origin), result in zip(slots, run_tasks(tasks), strict=True):
+    for (plan, method, origin), result in zip(slots, run_tasks(tasks, cache), strict=True):
         plan.results[method][origin] = result
 
 

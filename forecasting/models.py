@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -22,6 +22,9 @@ from forecasting.settings import (
     NAIVE,
     SEASONAL_NAIVE,
 )
+
+if TYPE_CHECKING:
+    from forecasting.task_cache import TaskCache
 
 # Forecast arrays have these columns, in this order.
 POINT, LO_80, HI_80, LO_95, HI_95 = range(5)
@@ -57,13 +60,24 @@ def make_model(method: str, season_length: int) -> Any:
     raise ValueError(f"unknown method {method!r}")
 
 
-def run_tasks(tasks: list[Task]) -> list[np.ndarray | None]:
+def run_tasks(tasks: list[Task], cache: TaskCache | None = None) -> list[np.ndarray | None]:
     """Each task's forecast as a (horizon, 5) array (point, lo_80, hi_80, lo_95, hi_95), or None
-    when its model failed or returned a non-finite value; in the order of `tasks`."""
+    when its model failed or returned a non-finite value; in the order of `tasks`. With a
+    `cache`, a task it holds is not run again (forecasting.task_cache)."""
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         # The models warn on short or flat histories; their output is checked instead.
         warnings.simplefilter("ignore")
-        return [_run_task(task) for task in tasks]
+        return [_cached_or_run(task, cache) for task in tasks]
+
+
+def _cached_or_run(task: Task, cache: TaskCache | None) -> np.ndarray | None:
+    if cache is None:
+        return _run_task(task)
+    found, result = cache.get(task)
+    if not found:
+        result = _run_task(task)
+        cache.put(task, result)
+    return result
 
 
 def nest_intervals(forecasts: np.ndarray, floor_at_zero: bool) -> np.ndarray:

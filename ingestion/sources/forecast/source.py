@@ -21,6 +21,7 @@ import pyarrow as pa
 from dlt.sources import DltResource
 
 from forecasting import DEFAULT_HORIZON, ForecastResult, forecast_bookings, last_complete_month
+from forecasting.task_cache import TaskCache
 from ingestion.sources.forecast.settings import (
     ACCURACY_TABLE,
     AS_OF_COLUMN,
@@ -38,6 +39,7 @@ def forecast_source(
     as_of: dt.date,
     horizon: int = DEFAULT_HORIZON,
     run_id: str | None = None,
+    cache: TaskCache | None = None,
 ) -> Iterable[DltResource]:
     """Forecast, backtest and accuracy tables for the monthly `bookings` known on `as_of`.
 
@@ -45,11 +47,14 @@ def forecast_source(
     `forecasting.forecast_bookings`). Only complete months count: the history ends at the last
     month whose last day is on or before `as_of`, and the forecast covers the `horizon` months
     after it. `run_id` defaults to a digest of `as_of` and the results, so rerunning on the
-    same data gives the same id.
+    same data gives the same id. `cache` holds the model fits of earlier runs
+    (forecasting.task_cache), so only new histories are fitted; the results are the same.
     """
     if not isinstance(as_of, dt.date) or isinstance(as_of, dt.datetime):
         raise TypeError(f"as_of must be a date, got {as_of!r}")
-    result = forecast_bookings(bookings, horizon=horizon, last_month=last_complete_month(as_of))
+    result = forecast_bookings(
+        bookings, horizon=horizon, last_month=last_complete_month(as_of), cache=cache
+    )
     tables = forecast_tables(result, as_of, run_id)
     return [
         dlt.resource(

@@ -8,6 +8,7 @@ import datetime as dt
 import pandas as pd
 from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, multi_asset
 
+from forecasting.task_cache import TaskCache
 from ingestion.pipelines import build_pipeline, loader_file_format, raw_dataset_name
 from ingestion.sources.forecast import (
     ACCURACY_TABLE,
@@ -29,6 +30,9 @@ BOOKINGS_MARTS = [
 FORECAST_TABLES = (FORECAST_TABLE, BACKTEST_TABLE, ACCURACY_TABLE)
 FORECAST_HORIZON_MONTHS = 6
 COMPANY_SERIES = "company"
+# The model fits of the latest forecast, by content (forecasting.task_cache): a night on the
+# same complete months refits nothing, a new month only its new histories.
+TASK_CACHE_FILE = "forecast/model_fits.sqlite"
 
 # Team and company series, read from the team and company marts (Σ rep = team = company is
 # tested in dbt). They end at the as-of month, in progress or not; the forecast keeps the
@@ -76,11 +80,12 @@ def bookings_forecast(context: AssetExecutionContext):
     bookings = monthly_bookings()
     as_of = forecast_as_of()
     context.log.info(f"forecasting {bookings['series_id'].nunique()} series as of {as_of}")
+    cache = TaskCache(current_settings().home / TASK_CACHE_FILE)
+    source = forecast_source(bookings, as_of=as_of, horizon=FORECAST_HORIZON_MONTHS, cache=cache)
+    cache.save()
+    context.log.info(f"model fits: {cache.misses} computed, {cache.hits} reused from {cache.path}")
     pipeline = build_pipeline(SOURCE_NAME)
-    load_info = pipeline.run(
-        forecast_source(bookings, as_of=as_of, horizon=FORECAST_HORIZON_MONTHS),
-        loader_file_format=loader_file_format(),
-    )
+    load_info = pipeline.run(source, loader_file_format=loader_file_format())
     load_info.raise_on_failed_jobs()
     rows = pipeline.last_trace.last_normalize_info.row_counts
     for table in FORECAST_TABLES:
