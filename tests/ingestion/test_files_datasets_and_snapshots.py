@@ -17,6 +17,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import pytest
 import yaml
@@ -29,6 +30,7 @@ from ingestion.sources.files import files_source, load_mapping
 from ingestion.sources.files import snapshot as snapshot_module
 from ingestion.sources.files import source as source_module
 from ingestion.sources.files.errors import DatasetMismatchError
+from ingestion.warehouse import build_warehouse_path
 
 MAPPINGS = PROJECT_ROOT / "ingestion" / "mappings"
 MAVEN = MAPPINGS / "maven_crm.yml"
@@ -313,6 +315,67 @@ def test_deleted_records_and_newly_missing_ones_are_carried_in_one_load(
     assert table.loc[before, "_deleted_at"] == _loaded_at(second)
     assert table.loc[now, "_deleted_at"] == _loaded_at(third)
     assert _loaded_at(fourth) > _loaded_at(third)
+
+
+@pytest.fixture
+def live_key_checks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The tables whose live keys a load read back to look for records the export lacks."""
+    checked: list[str] = []
+    original = snapshot_module.carried_rows
+
+    def carried_rows(warehouse, table_name, *args, every_live_loaded=False, **kwargs):
+        if not every_live_loaded:
+            checked.append(table_name)
+        return original(warehouse, table_name, *args, every_live_loaded=every_live_loaded, **kwargs)
+
+    monkeypatch.setattr(source_module, "carried_rows", carried_rows)
+    return checked
+
+
+def test_an_export_holding_every_record_reads_no_live_key_back(
+    warehouse_home: Path, demo_csv: Path, tmp_path: Path, live_key_checks: list[str]
+) -> None:
+    """The content stamp saw every live record's key: nothing to look for. A record missing
+    from the export is still found and marked deleted."""
+    first = load(DEMO_EXPORT, base_dir=str(demo_csv)).loads_ids[0]
+    live_key_checks.clear()
+    load(DEMO_EXPORT, base_dir=str(demo_csv))
+    assert live_key_checks == []
+    table = _table("deals")
+    assert table["_deleted_at"].isna().all() and (table["_dlt_load_id"] == first).all()
+
+    smaller = tmp_path / "smaller"
+    shutil.copytree(demo_csv, smaller)
+    deals = _csv(demo_csv, "deals")
+    _write(deals.iloc[1:], smaller, "deals")
+    third = load(DEMO_EXPORT, base_dir=str(smaller)).loads_ids[0]
+    assert live_key_checks == ["deals"]
+    table = _table("deals").set_index("deal_id")
+    assert table.loc[deals["deal_id"].iloc[0], "_deleted_at"] == _loaded_at(third)
+    assert table.drop(index=deals["deal_id"].iloc[0])["_deleted_at"].isna().all()
+
+
+def test_a_missing_record_loaded_before_fingerprints_existed_is_still_marked_deleted(
+    warehouse_home: Path, demo_csv: Path, tmp_path: Path, live_key_checks: list[str]
+) -> None:
+    """A live record without a fingerprint is not among the records the stamp can see: the
+    keys are checked, and the one the export lacks is marked deleted."""
+    load(DEMO_EXPORT, base_dir=str(demo_csv))
+    deals = _csv(demo_csv, "deals")
+    gone = deals["deal_id"].iloc[0]
+    with duckdb.connect(str(build_warehouse_path())) as connection:
+        connection.execute(
+            f"update {DATASET}.deals set _content_hash = null where deal_id = ?", [gone]
+        )
+    smaller = tmp_path / "smaller"
+    shutil.copytree(demo_csv, smaller)
+    _write(deals.iloc[1:], smaller, "deals")
+    live_key_checks.clear()
+    second = load(DEMO_EXPORT, base_dir=str(smaller)).loads_ids[0]
+    assert "deals" in live_key_checks
+    table = _table("deals").set_index("deal_id")
+    assert table.loc[gone, "_deleted_at"] == _loaded_at(second)
+    assert table.drop(index=gone)["_deleted_at"].isna().all()
 
 
 def test_an_incremental_export_deletes_nothing(

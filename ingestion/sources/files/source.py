@@ -203,6 +203,7 @@ def extract_entity(base_dir: Path, entity: EntityMapping) -> Iterator[Any]:
                 keys.loaded,
                 keys.quarantined,
                 loaded_at,
+                every_live_loaded=stamp is not None and stamp.export_holds_every_previous_record(),
             )
     finally:
         warehouse.close()
