@@ -1,11 +1,17 @@
 {#- One row per activity (call, email, meeting, task) from every enabled source, with its day in the
     reporting time zone. Incremental: merges the activities (re)loaded since the last run on
-    activity_id, so the result equals a full refresh. -#}
+    activity_id, and drops those the canonical activities no longer hold (deleted, or missing
+    from a later full export, which keeps them soft-deleted with the load that last delivered
+    them: their loaded_at does not move), so the result equals a full refresh. -#}
+{#- The post-hook's NOT EXISTS: PostgreSQL runs a NOT IN over a large subquery row by row. -#}
 {{ config(
     materialized='incremental',
     incremental_strategy='delete+insert',
     unique_key='activity_id',
     on_schema_change='fail',
+    post_hook="{% if is_incremental() %}delete from {{ this }} as target where not exists "
+        ~ "(select 1 from {{ ref('int_activities_unioned') }} as canonical "
+        ~ "where canonical.activity_id = target.activity_id){% endif %}",
 ) }}
 with
 

@@ -1,12 +1,18 @@
 {#- One row per deal and stage entered, with when it was left, the next stage, the time spent in
     it, and the stage's place in the funnel. Incremental: a run rebuilds the whole history of
-    every deal (re)loaded since the last run (delete+insert on deal_id), so the result equals a
-    full refresh. After a change of the seed stage_map, run with --full-refresh. -#}
+    every deal whose history or whose deal record (its owner is on every entry) was (re)loaded
+    since the last run, or that lost an entry without a reload (missing from a later full
+    export), and drops the deals left without history (delete+insert on deal_id), so the result
+    equals a full refresh. After a change of the seed stage_map, run with --full-refresh. -#}
+{#- The post-hook's NOT EXISTS: PostgreSQL runs a NOT IN over a large subquery row by row. -#}
 {{ config(
     materialized='incremental',
     incremental_strategy='delete+insert',
     unique_key='deal_id',
     on_schema_change='fail',
+    post_hook="{% if is_incremental() %}delete from {{ this }} as target where not exists "
+        ~ "(select 1 from {{ ref('int_deal_stage_history_unioned') }} as canonical "
+        ~ "where canonical.deal_id = target.deal_id){% endif %}",
 ) }}
 with
 
@@ -24,9 +30,21 @@ stages as (
 
 {% if is_incremental() -%}
 changed_deals as (
-    select distinct deal_id
-    from history
+    select deal_id from history
     where loaded_at > {{ incremental_loaded_since() }}
+    union
+    select deal_id from deals
+    where loaded_at > {{ incremental_loaded_since() }}
+    union
+    -- An entry the history no longer holds, its deal not reloaded: the rest are numbered again.
+    select previous.deal_id
+    from {{ this }} as previous
+    left join history
+        on
+            previous.deal_id = history.deal_id
+            and previous.stage_id = history.stage_id
+            and previous.entered_at = history.entered_at
+    where history.deal_id is null
 ),
 {%- endif %}
 

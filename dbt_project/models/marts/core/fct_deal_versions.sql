@@ -12,7 +12,8 @@
     and pipeline_waterfall. Definitions: docs/metrics.md.
 
     Incremental (delete+insert on deal_id): a run rebuilds the versions of the deals (re)loaded
-    since the last run (the deal, its property or stage history), of the deals that entered or
+    since the last run (the deal, its property or stage history), of those that lost a stage
+    entry since without a reload (int_deal_stage_history_removed), of the deals that entered or
     left fct_deals (a record exception fixed or raised) and of those whose versions no longer
     match fct_deals or the stages (an FX rate or a win probability that changed without a
     reload); a deal whose rebuilt versions equal its old ones is not rewritten. Each rewritten
@@ -27,6 +28,7 @@
 {%- set state_columns = [
     'stage_id', 'status', 'amount', 'open_expected_close_date', 'owner_rep_id', 'forecast_category',
 ] -%}
+-- depends_on: {{ ref('int_deal_stage_history_removed') }}
 {{ config(
     materialized='incremental',
     incremental_strategy='delete+insert',
@@ -62,6 +64,10 @@ previous_versions as (
     select * from {{ this }}
 ),
 
+removed_stage_entries as (
+    select * from {{ ref('int_deal_stage_history_removed') }}
+),
+
 changed_deals as (
     -- (Re)loaded since the last run: the deal, or any of its history.
     select deal_id from all_deal_loads
@@ -72,6 +78,10 @@ changed_deals as (
     union
     select deal_id from all_stage_history
     where loaded_at > {{ incremental_loaded_since() }}
+    union
+    -- A stage entry gone since, its deal not reloaded (missing from a later full export).
+    select deal_id from removed_stage_entries
+    where removed_at > {{ incremental_loaded_since() }}
     union
     -- In fct_deals without versions: new, or no longer a record exception.
     select all_deals.deal_id

@@ -7,7 +7,7 @@
 
     Incremental (delete+insert on lead_id): a run rebuilds the leads (re)loaded since the last
     run, those with an activity loaded since, those whose conversion, owner's team or first
-    response (the as-of date moved) may have changed or whose conversion window closed (or
+    response (the as-of date moved, or its activity is gone) may have changed or whose conversion window closed (or
     opened), and drops the leads that are no longer leads (deleted, or reclassified); the result
     equals a full refresh.
     After a change of a lead var (SLA, window, what a lead is), run with --full-refresh. -#}
@@ -104,6 +104,16 @@ changed_leads as (
     inner join activities
         on previous_leads.first_response_activity_id = activities.activity_id
     where activities.loaded_at > {{ incremental_loaded_since() }}
+    union
+    -- Its first response is no longer an activity (deleted, or missing from a later full export
+    -- without a reload: its loaded_at never moved).
+    select previous_leads.lead_id
+    from previous_leads
+    left join activities
+        on previous_leads.first_response_activity_id = activities.activity_id
+    where
+        previous_leads.first_response_activity_id is not null
+        and activities.activity_id is null
     union
     -- The conversion (a deal of the lead created, deleted or moved) or the owner's team changed,
     -- or the conversion window closed (or opened: the as-of date moved back). Only the leads

@@ -1,0 +1,115 @@
+"""Records that vanish from a later full export leave the incremental models as a full refresh
+leaves them.
+
+The files source keeps a record a newer full export no longer holds, soft-deleted, with the load
+id that last delivered it (files-source.md): its `loaded_at` does not move, so an incremental
+model that rebuilds only what was loaded since never sees it go. The tiny demo company's export
+is loaded and built; then the same day's export, without some activities (among them the first
+responses of some leads), some stage entries and property changes of deals that stay, and with
+one deal handed to another rep (its stage entries unchanged), is loaded as a full export and
+built incrementally; a `--full-refresh` must give every table of the core
+and sales marts row for row, but for the lineage columns that say when a row was computed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from marts_helpers import (
+    INCREMENTAL_BUILD,
+    MAPPINGS,
+    assert_equal_marts,
+    export_simulator,
+    full_refresh_marts,
+    incremental_marts,
+    load_files,
+    read,
+    run_dbt,
+)
+
+# The slow set (CI runs it), beside test_incremental_models_after_a_full_export.py.
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+MAPPING = MAPPINGS / "salespulse_export.yml"
+SEED, SCALE, AS_OF = 7, "tiny", dt.date(2026, 6, 30)
+VARS = {"enabled_sources": ["files"], "as_of_date": AS_OF.isoformat()}
+
+
+def _csv(folder: Path, name: str) -> pd.DataFrame:
+    return pd.read_csv(folder / f"{name}.csv", dtype=str, keep_default_na=False)
+
+
+def _write(frame: pd.DataFrame, folder: Path, name: str) -> None:
+    frame.to_csv(folder / f"{name}.csv", index=False, quoting=1)  # as the simulator writes
+
+
+@pytest.fixture(scope="module")
+def vanished(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict[str, set]]:
+    """(home, work, what vanished): the warehouse after the whole export, then the same export
+    without some records, each built incrementally."""
+    work = tmp_path_factory.mktemp("records_vanish")
+    home = work / "warehouse"
+    today = export_simulator(work / "today", SEED, SCALE, AS_OF.isoformat())
+    load_files(home, MAPPING, base_dir=today)
+    run_dbt(home, *INCREMENTAL_BUILD, dbt_vars=VARS, work_dir=work)
+
+    first_responses = read(
+        home,
+        "select source_activity_id from core.fct_activities where activity_id in "
+        "(select first_response_activity_id from core.fct_leads) order by 1 limit 5",
+    )["source_activity_id"]
+    smaller = work / "smaller"
+    shutil.copytree(today, smaller)
+    activities = _csv(today, "activities")
+    gone_activities = set(first_responses) | set(activities["activity_id"].iloc[::97])
+    _write(activities[~activities["activity_id"].isin(gone_activities)], smaller, "activities")
+    # Deals that stay in the export lose one stage entry (not their first) and one change.
+    history = _csv(today, "deal_stage_history")
+    entries = history.groupby("deal_id")["entered_at"].transform("count")
+    later_entries = history[(entries >= 3) & history.duplicated("deal_id")]
+    gone_entries = later_entries.drop_duplicates("deal_id").iloc[:5].index
+    _write(history.drop(index=gone_entries), smaller, "deal_stage_history")
+    changes = _csv(today, "deal_property_history")
+    gone_changes = changes.drop_duplicates("deal_id", keep="last").iloc[:5].index
+    _write(changes.drop(index=gone_changes), smaller, "deal_property_history")
+    # A deal with stage entries handed to another rep: only the deal's row changes.
+    deals = _csv(today, "deals")
+    moved = deals.index[deals["deal_id"] == later_entries["deal_id"].iloc[-1]][0]
+    others = sorted(set(deals["owner_id"]) - {deals.loc[moved, "owner_id"], ""})
+    deals.loc[moved, "owner_id"] = others[0]
+    _write(deals, smaller, "deals")
+
+    load_files(home, MAPPING, base_dir=smaller)  # the mapping's own kind: a full export
+    run_dbt(home, *INCREMENTAL_BUILD, dbt_vars=VARS, work_dir=work)
+    gone = {
+        "activities": gone_activities,
+        "first_responses": set(first_responses),
+        "stage_entries": set(history.loc[gone_entries, "deal_id"]),
+        "property_changes": set(changes.loc[gone_changes, "deal_id"]),
+    }
+    return home, work, gone
+
+
+def test_the_vanished_records_are_gone_from_the_core_marts(vanished) -> None:
+    home, _, gone = vanished
+    assert len(gone["first_responses"]) == 5
+    ids = ", ".join(f"'{activity}'" for activity in sorted(gone["activities"]))
+    still = read(
+        home, f"select count(*) as n from core.fct_activities where source_activity_id in ({ids})"
+    )
+    assert still["n"].iloc[0] == 0
+    answered_by_gone = read(
+        home,
+        "select count(*) as n from core.fct_leads where first_response_activity_id in "
+        f"(select 'files:' || unnest([{ids}]))",
+    )
+    assert answered_by_gone["n"].iloc[0] == 0
+
+
+def test_after_records_vanish_the_incremental_models_equal_a_full_refresh(vanished) -> None:
+    home, work, _ = vanished
+    assert_equal_marts(incremental_marts(home), full_refresh_marts(home, work, VARS))
