@@ -8,7 +8,7 @@ digest of everything it depends on (with the statsforecast version and the inter
 a run computes only the tasks it has not seen. The file keeps only the latest run's tasks.
 
 A SQLite file (the standard library's), not `joblib.Memory`: one file read and written in one
-transaction each, where joblib writes a folder and two files per call (3,300 tasks a night at
+transaction each, where joblib writes a folder and two files per call (2,652 fits a night at
 1,000 reps) and never forgets one. A file that cannot be read is ignored, every task computed
 and the file replaced: the cache can cost a refit, never a wrong forecast.
 """
