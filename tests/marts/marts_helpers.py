@@ -73,6 +73,11 @@ def read_csv(export_dir: Path, table: str) -> pd.DataFrame:
     return pd.read_csv(export_dir / f"{table}.csv", dtype=str, keep_default_na=False)
 
 
+def write_csv(frame: pd.DataFrame, export_dir: Path, table: str) -> None:
+    """An export table written back as the simulator writes it: every value quoted."""
+    frame.to_csv(export_dir / f"{table}.csv", index=False, quoting=1)
+
+
 def utc(column: pd.Series) -> pd.Series:
     return pd.to_datetime(column.replace("", None), utc=True, format="ISO8601")
 

@@ -7,9 +7,9 @@
 
     Incremental (delete+insert on lead_id): a run rebuilds the leads (re)loaded since the last
     run, those with an activity loaded since, those whose conversion, owner's team or first
-    response (the as-of date moved, or its activity is gone) may have changed or whose conversion window closed (or
-    opened), and drops the leads that are no longer leads (deleted, or reclassified); the result
-    equals a full refresh.
+    response (the as-of date moved, or its activity is gone) may have changed or whose
+    conversion window closed (or opened), and drops the leads that are no longer leads
+    (deleted, or reclassified); the result equals a full refresh.
     After a change of a lead var (SLA, window, what a lead is), run with --full-refresh. -#}
 {%- set sla_minutes = var('lead_response_sla_minutes') -%}
 {%- set window_days = var('lead_conversion_window_days') -%}
