@@ -236,7 +236,7 @@ def test_records_missing_from_a_newer_full_export_are_kept_and_marked_deleted(
     assert set(rep_rows.index[rep_rows["_deleted_at"].notna()]) == {removed_rep}
 
     # Row accounting still holds for the second load: the carried rows are not its rows, and
-    # its unchanged rows keep their earlier load id.
+    # its unchanged rows are not written again (they keep their earlier load id).
     accounting = query(
         f"select entity, sum(rows_read), sum(rows_loaded), sum(rows_quarantined), "
         f"sum(rows_unchanged) from {DATASET}.load_accounting where load_id = ? group by entity",
@@ -321,14 +321,20 @@ def test_deleted_records_and_newly_missing_ones_are_carried_in_one_load(
 def live_key_checks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The tables whose live keys a load read back to look for records the export lacks."""
     checked: list[str] = []
-    original = snapshot_module.carried_rows
 
-    def carried_rows(warehouse, table_name, *args, every_live_loaded=False, **kwargs):
-        if not every_live_loaded:
-            checked.append(table_name)
-        return original(warehouse, table_name, *args, every_live_loaded=every_live_loaded, **kwargs)
+    def counting(original):
+        def reader(warehouse, table_name, *args, every_live_loaded=False, **kwargs):
+            if not every_live_loaded:
+                checked.append(table_name)
+            return original(
+                warehouse, table_name, *args, every_live_loaded=every_live_loaded, **kwargs
+            )
 
-    monkeypatch.setattr(source_module, "carried_rows", carried_rows)
+        return reader
+
+    # A table replaced by the export (carried_rows) or merged into (deleted_records).
+    for name in ("carried_rows", "deleted_records"):
+        monkeypatch.setattr(source_module, name, counting(getattr(snapshot_module, name)))
     return checked
 
 

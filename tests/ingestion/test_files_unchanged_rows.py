@@ -1,10 +1,11 @@
 """A full export's rows that did not change keep the load that last changed them.
 
-Every row of a full export is written again (dlt's `replace`), but a row whose content equals
-the warehouse's row of the same key keeps that row's `_dlt_load_id`, so dbt staging's
-`loaded_at` (and the incremental models reading it) see only what changed; new and changed rows
-get the new load id; records the export no longer holds are still soft-deleted. Lineage
-(`_source_file`, `_source_row_number`) is not content: it says where the row was last read.
+A row of a full export whose content equals the warehouse's row of the same key is not written
+again: the table keeps that row and its `_dlt_load_id`, so dbt staging's `loaded_at` (and the
+incremental models reading it) see only what changed; new and changed rows are written with the
+new load id; records the export no longer holds are still soft-deleted. Lineage
+(`_source_file`, `_source_row_number`) is not content: an unchanged row keeps the file and line
+it was last written from.
 
 Checked on the demo company's export (tiny) and the same company one simulated day later, the
 changed rows computed independently with pandas from the two exports' files.
@@ -93,8 +94,12 @@ def test_a_second_load_of_the_same_export_keeps_every_load_id(
     warehouse_home: Path, today: Path
 ) -> None:
     first = load(DEMO_EXPORT, base_dir=str(today)).loads_ids[0]
-    second = load(DEMO_EXPORT, base_dir=str(today)).loads_ids[0]
+    again = load(DEMO_EXPORT, base_dir=str(today))
+    second = again.loads_ids[0]
 
+    written = _rows_written(again)
+    for entity in KEYED:
+        assert written.get(entity.entity, 0) == 0, "nothing changed: nothing written again"
     for entity in KEYED:
         load_ids = query(f"select distinct _dlt_load_id from {DATASET}.{entity.entity}")
         assert load_ids == [(first,)], entity.entity
@@ -105,6 +110,11 @@ def test_a_second_load_of_the_same_export_keeps_every_load_id(
     # Keyless entities (a quota plan) are replaced whole: nothing to compare by key.
     assert query(f"select distinct _dlt_load_id from {DATASET}.quotas") == [(second,)]
     assert accounting["quotas"][3] == 0
+
+
+def _rows_written(info) -> dict[str, int]:
+    """The rows a load wrote, by table (dlt's normalize counts)."""
+    return info.pipeline.last_trace.last_normalize_info.row_counts
 
 
 def _changed_rows(before: Path, after: Path, entity) -> set[int]:
@@ -126,7 +136,8 @@ def test_a_day_later_only_the_rows_that_changed_get_the_new_load_id(
     warehouse_home: Path, today: Path, tomorrow: Path
 ) -> None:
     first = load(DEMO_EXPORT, base_dir=str(today)).loads_ids[0]
-    second = load(DEMO_EXPORT, base_dir=str(tomorrow)).loads_ids[0]
+    next_day = load(DEMO_EXPORT, base_dir=str(tomorrow))
+    second = next_day.loads_ids[0]
 
     quarantined = query(
         f"select entity, row_number from {DATASET}.quarantine where load_id = ?", second
@@ -138,9 +149,17 @@ def test_a_day_later_only_the_rows_that_changed_get_the_new_load_id(
         assert _rows_of_load(entity.entity, second) == expected, entity.entity
         changed[entity.entity] = len(expected)
     accounting = _assert_accounting_holds(second)
+    written = _rows_written(next_day)
     for name, count in changed.items():
         _, loaded, _, unchanged = accounting[name]
         assert loaded - unchanged == count, name
+        # Written: the changed rows, and the records the export no longer holds (soft-deleted).
+        deleted = scalar(
+            f"select count(*) from {DATASET}.{name} where _deleted_at = "
+            f"(select max(loaded_at) from {DATASET}.load_accounting where load_id = ?)",
+            second,
+        )
+        assert written.get(name, 0) == count + deleted, name
     # The company moved on a day: some deals and activities changed, most did not.
     for name in ("deals", "activities"):
         _, loaded, _, unchanged = accounting[name]
@@ -185,7 +204,8 @@ def test_a_changed_value_gets_the_new_load_id_and_only_its_row(
     assert by_deal[lead_source_emptied][4] is None
     assert by_deal[reason_set][5] == "Budget"
     assert by_deal[unmapped_changed][0] == first, "a column the mapping does not read"
-    assert by_deal[moved][:2] == (first, 1), "kept its load id, lineage says where it is now"
+    moved_from = deals.index[deals["deal_id"] == moved][0] + 1
+    assert by_deal[moved][:2] == (first, moved_from), "unchanged: not written again"
     second_at = scalar(
         f"select max(loaded_at) from {DATASET}.load_accounting where load_id = ?", second
     )

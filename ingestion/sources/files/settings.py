@@ -223,8 +223,8 @@ LOAD_ID_COLUMN = "_dlt_load_id"
 # NULL while the latest full export holds it.
 DELETED_AT_COLUMN = "_deleted_at"
 # Keyed entities only: a 64-bit fingerprint of the row's content (every column but these
-# lineage columns), so that a full export's unchanged rows keep the load that last changed them
-# (unchanged.py). Stored as BIGINT: both destinations have it.
+# lineage columns), so that a full export's unchanged rows are not written again and keep the
+# load that last changed them (unchanged.py). Stored as BIGINT: both destinations have it.
 CONTENT_HASH_COLUMN = "_content_hash"
 LINEAGE_COLUMNS = (
     SOURCE_FILE_COLUMN,

@@ -1,19 +1,23 @@
 """Full exports as snapshots: the records of the warehouse that a new full export of the same
 dataset no longer holds are kept, marked deleted, never dropped.
 
-A full export is loaded with dlt's `replace` disposition, so its rows are written once, straight
-into the table (no staging copy, no merge). Before that, while the export is extracted, the
-table's current rows are read back and the ones the export does not load are yielded again
-beside it, unchanged but for `_deleted_at`:
+How depends on how the export is written (unchanged.py):
 
-- a record whose key is missing from the export is soft-deleted: `_deleted_at` is set to the
-  time of the load that first missed it (kept as it was if it was deleted before);
-- a record whose row in the export was quarantined (a bad value) keeps its last good version,
-  not deleted: the export still holds it.
+- Into a table that holds fingerprinted records, only the export's new and changed rows are
+  written, merged by key (dlt's `delete-insert` merge): every other row stays as it is. So the
+  rows yielded beside the export are only the live records it no longer holds (not loaded, and
+  not quarantined), each with `_deleted_at` set to the time of this load (`deleted_records`).
+- Into a table without (a first load, a refresh, a table loaded before fingerprints), the
+  export replaces the table (dlt's `replace`, truncate-and-insert): its rows are written once,
+  straight into the table, no staging copy. The table's current rows that the export does not
+  load are then yielded again beside it, unchanged but for `_deleted_at` (`carried_rows`): a
+  record whose key is missing from the export is soft-deleted (kept as it was if it was deleted
+  before); a record whose row in the export was quarantined (a bad value) keeps its last good
+  version, not deleted: the export still holds it.
 
-Those rows keep their `_dlt_load_id`, `_source_file` and `_source_row_number`: they say which
-load and which file last delivered them, and the rows of this load are exactly the rows it
-counted in `load_accounting`.
+Rows yielded again keep their `_dlt_load_id`, `_source_file` and `_source_row_number`: they say
+which load and which file last delivered them, and the rows of this load are exactly the rows it
+counted in `load_accounting` (less the unchanged ones).
 """
 
 from __future__ import annotations
@@ -150,7 +154,8 @@ def carried_rows(
     deleted_at: dt.datetime,
     every_live_loaded: bool = False,
 ) -> Iterator[pa.Table]:
-    """The previous rows of `table_name` whose key this load did not load, conformed to
+    """For a table this load replaces: the previous rows of `table_name` whose key this load did
+    not load, conformed to
     `schema` (the columns this load writes), with `_deleted_at` set on the ones the export no
     longer holds.
 
@@ -169,6 +174,34 @@ def carried_rows(
     if some_live_not_loaded:
         previous = warehouse.rows(table_name, deleted=False)
         yield from _carried(previous, schema, key_fields, loaded, quarantined, deleted_at)
+
+
+def deleted_records(
+    warehouse: WarehouseReader,
+    table_name: str,
+    schema: pa.Schema,
+    key_fields: tuple[str, ...],
+    loaded: KeySet,
+    quarantined: KeySet,
+    deleted_at: dt.datetime,
+    every_live_loaded: bool = False,
+) -> Iterator[pa.Table]:
+    """For a table this load merges into: the live records of `table_name` whose key this load
+    neither loaded nor quarantined, conformed to `schema`, with `_deleted_at` set. Nothing when
+    the caller knows that the export held every live record (`every_live_loaded`); else a
+    narrow read of the live keys first, and the live rows whole only when one is missing."""
+    if every_live_loaded:
+        return
+    with closing(warehouse.rows(table_name, list(key_fields), deleted=False)) as live_keys:
+        some_live_not_loaded = _any_not_loaded(live_keys, schema, key_fields, loaded)
+    if not some_live_not_loaded:
+        return
+    previous = warehouse.rows(table_name, deleted=False)
+    for rows in _carried(previous, schema, key_fields, loaded, quarantined, deleted_at):
+        # The quarantined ones keep their row as it is: the export still holds them.
+        gone = rows.filter(pc.is_valid(rows.column(DELETED_AT_COLUMN)))
+        if gone.num_rows:
+            yield gone
 
 
 def _any_not_loaded(

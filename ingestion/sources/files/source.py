@@ -4,9 +4,10 @@ One resource per mapped canonical entity (`deals`, `reps`, `accounts`, …), eac
 tables with canonical column names and types plus the file and row each record came from.
 
 An export is one dataset's (a mapping's `dataset`); a warehouse holds one dataset, and a load of
-another is refused. A full export of a keyed entity is a snapshot: it replaces the table in one
-write, and the records it no longer holds are kept, marked deleted (snapshot.py). An incremental
-export merges on the primary key and deletes nothing.
+another is refused. A full export of a keyed entity is a snapshot: the table then holds what it
+says, and the records it no longer holds are kept, marked deleted (snapshot.py); only the rows
+that changed since the table's last load are written (unchanged.py). An incremental export
+merges on the primary key and deletes nothing.
 
 Nothing is dropped silently: a value that does not parse, a missing required value or a
 repeated key sends its row to the `quarantine` table with the reason, and every file of every
@@ -74,9 +75,18 @@ from ingestion.sources.files.settings import (
     SOURCE_FILE_COLUMN,
     SOURCE_ROW_COLUMN,
 )
-from ingestion.sources.files.snapshot import RELEASE_AFTER_ROWS, WarehouseReader, carried_rows
+from ingestion.sources.files.snapshot import (
+    RELEASE_AFTER_ROWS,
+    WarehouseReader,
+    carried_rows,
+    deleted_records,
+)
 from ingestion.sources.files.unchanged import ContentStamp
 from ingestion.sources.load_bookkeeping import current_load, side_table
+
+# The source already quarantines repeated keys, so the staged rows are unique and the
+# destination need not deduplicate them again.
+MERGE_BY_KEY = {"disposition": "merge", "strategy": "delete-insert", "deduplicated": True}
 
 
 @dlt.source(name="files")
@@ -131,18 +141,12 @@ def entity_resource(mapping: Mapping, entity: EntityMapping) -> DltResource:
 
     write_disposition: Any = entity.write_disposition
     if entity.is_snapshot:
-        # The export is the whole entity: written once, straight into the table (dlt's default
-        # replace strategy on DuckDB, truncate-and-insert), with the records it no longer holds
-        # carried over as soft-deleted (snapshot.py).
+        # The export is the whole entity. Into a new table, written once, straight into the
+        # table (dlt's replace, truncate-and-insert on DuckDB); into a table that holds it
+        # already, only what changed is merged: the extraction sets which (extract_entity).
         write_disposition = "replace"
     elif write_disposition == "merge":
-        # The source already quarantines repeated keys, so the staged rows are unique and the
-        # destination need not deduplicate them again.
-        write_disposition = {
-            "disposition": "merge",
-            "strategy": "delete-insert",
-            "deduplicated": True,
-        }
+        write_disposition = MERGE_BY_KEY
     return dlt.resource(
         rows,
         name=entity.entity,
@@ -179,11 +183,6 @@ def extract_entity(base_dir: Path, entity: EntityMapping) -> Iterator[Any]:
         check_columns(export, entity, columns)
         columns_by_file[export] = columns
 
-    # Empty tables first: the entity and quarantine tables exist after every load, even when
-    # nothing loaded into them, so dbt sources and checks can rely on them.
-    yield _empty_table(_entity_schema(entity, []))
-    yield side_table(QUARANTINE_SCHEMA.empty_table(), QUARANTINE_TABLE)
-
     # One in-memory DuckDB per entity hashes its keys and rows (closed with the entity).
     hasher = duckdb.connect(":memory:")
     keys = _KeyTracker(entity, hasher) if entity.primary_key else None
@@ -191,11 +190,22 @@ def extract_entity(base_dir: Path, entity: EntityMapping) -> Iterator[Any]:
     warehouse = WarehouseReader()
     try:
         stamp = _content_stamp(entity, warehouse, hasher) if entity.primary_key else None
+        # A full export into a table that holds its records: only the changes are written.
+        merged = entity.is_snapshot and stamp is not None and stamp.holds_previous_versions()
+        # Empty tables first: the entity and quarantine tables exist after every load, even
+        # when nothing loaded into them, so dbt sources and checks can rely on them.
+        empty = _empty_table(_entity_schema(entity, []))
+        if entity.is_snapshot:
+            disposition = MERGE_BY_KEY if merged else "replace"
+            empty = dlt.mark.with_hints(empty, dlt.mark.make_hints(write_disposition=disposition))
+        yield empty
+        yield side_table(QUARANTINE_SCHEMA.empty_table(), QUARANTINE_TABLE)
         schema = yield from _extract_files(
             files, columns_by_file, entity, keys, stamp, load_id, loaded_at
         )
         if entity.is_snapshot and keys is not None:
-            yield from carried_rows(
+            deletions = deleted_records if merged else carried_rows
+            yield from deletions(
                 warehouse,
                 entity.entity,
                 schema,
@@ -220,12 +230,12 @@ def _content_stamp(
     entity: EntityMapping, warehouse: WarehouseReader, hasher: duckdb.DuckDBPyConnection
 ) -> ContentStamp:
     """Fingerprints for the rows of a keyed entity; for a full export, with the table's live
-    records read back first (key, fingerprint, load id: a narrow read), so that the export's
-    unchanged rows keep the load that last changed them (unchanged.py)."""
+    records read back first (key and fingerprint: a narrow read), so that the export's
+    unchanged rows are left out and keep the load that last changed them (unchanged.py)."""
     stamp = ContentStamp(entity.primary_key, hasher)
     if entity.is_snapshot:
         key_types = {name: ARROW_TYPES[_field_type(entity, name)] for name in entity.primary_key}
-        columns = [*entity.primary_key, CONTENT_HASH_COLUMN, LOAD_ID_COLUMN]
+        columns = [*entity.primary_key, CONTENT_HASH_COLUMN]
         stamp.read_previous(warehouse.rows(entity.entity, columns, deleted=False), key_types)
         if len(stamp.previous.key_hashes) >= RELEASE_AFTER_ROWS:
             # The read's batches and DuckDB's cache of the table (the reader released its
@@ -279,7 +289,7 @@ def _parsed_files(
                     batch, first_row, export, entity, passthrough, keys, stamp, load_id, loaded_at
                 )
                 rows_read += batch.num_rows
-                rows_loaded += result.loaded.num_rows
+                rows_loaded += result.loaded.num_rows + result.rows_unchanged
                 rows_quarantined += result.rows_quarantined
                 rows_unchanged += result.rows_unchanged
                 yield result.loaded
@@ -311,7 +321,8 @@ class _BatchResult:
     loaded: pa.Table
     quarantine: pa.Table
     rows_quarantined: int
-    # Of the loaded rows, those the warehouse already held unchanged (they keep its load id).
+    # Rows the export loads that the warehouse already held unchanged: not in `loaded`, not
+    # written again (the table keeps its row and the load id that last changed it).
     rows_unchanged: int
 
 
@@ -391,11 +402,12 @@ def _process_batch(
     else:  # the common batch: every row loads
         loaded_columns = [columns[name] for name in schema.names]
     loaded = pa.Table.from_arrays(loaded_columns, schema=schema)
+    quarantined = length - loaded.num_rows
     unchanged = 0
     if stamp is not None:
         loaded, unchanged = stamp.stamp(loaded, load_id, key_hashes)
     quarantine = _quarantine_table(problems, entity, export, rows, load_id, loaded_at)
-    return _BatchResult(loaded, quarantine, length - loaded.num_rows, unchanged)
+    return _BatchResult(loaded, quarantine, quarantined, unchanged)
 
 
 def _raw_values(batch: pa.RecordBatch, spec: FieldMapping, length: int) -> pa.Array:

@@ -1,18 +1,22 @@
-"""A full export's unchanged rows keep the load that last changed them.
+"""A full export's unchanged rows are not written again: they keep the load that last changed
+them.
 
-A full export is written with dlt's `replace` disposition: every record is written again by
-every load. If each row took the new load's `_dlt_load_id`, dbt staging's `loaded_at` would say
-that every record changed, and the incremental models would rebuild everything after a daily
-export. So every row of a keyed entity carries a fingerprint of its content (`_content_hash`),
-and before a full export's rows are yielded, the live records the table holds are read back
-narrowly (key, fingerprint, load id). A row of the export whose key the table holds with the
-same fingerprint is written with the load id it had; new and changed rows get this load's.
+A full export holds every record, but from one day to the next most records do not change. If
+each were written again with the new load's `_dlt_load_id`, dbt staging's `loaded_at` would say
+that every record changed (the incremental models would rebuild everything after a daily
+export), and the load would write the whole table every night. So every row of a keyed entity
+carries a fingerprint of its content (`_content_hash`), and before a full export's rows are
+yielded, the live records the table holds are read back narrowly (key and fingerprint). A row of
+the export whose key the table holds with the same fingerprint is unchanged and left out: the
+table keeps its row, with the load id, file and line of the load that last changed it. Only new
+and changed rows are written, merged into the table by key (snapshot.py says how deletions
+are). A table with no fingerprinted record (a first load, a refresh) is written whole.
 
 What counts as content: every column the row is written with but the lineage columns
 (`_source_file`, `_source_row_number`, `_dlt_load_id`, `_deleted_at`, `_content_hash`): the
 canonical fields (the key included), the extras, the passed-through columns. Lineage says where
-the current row was read, not what it says: an unchanged record that moved to another file or
-line is written with its new file and line, and keeps its load id. A record that was
+a row was read, not what it says: an unchanged record that moved to another file or line is
+unchanged, and its row keeps the file and line it was last written from. A record that was
 soft-deleted and comes back is changed (staging sees it live again), so only live records
 (`_deleted_at` NULL) are read back.
 
@@ -37,7 +41,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ingestion.sources.files.keys import hash_function, hash_keys, key_array
-from ingestion.sources.files.settings import CONTENT_HASH_COLUMN, LINEAGE_COLUMNS, LOAD_ID_COLUMN
+from ingestion.sources.files.settings import CONTENT_HASH_COLUMN, LINEAGE_COLUMNS
 
 _SEED = np.uint64(0x9E3779B97F4A7C15)
 _MIX_1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -95,23 +99,20 @@ def _mix(words: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class PreviousVersions:
-    """The live records a table holds, sorted by key hash: each one's content fingerprint and
-    the load that last changed it (a position in `load_ids`); which of them a row of this load
-    had the key hash of (`seen`, filled as rows are stamped); and how many live records were
-    left out for having no fingerprint (written before fingerprints existed)."""
+    """The live records a table holds, sorted by key hash, with each one's content fingerprint;
+    which of them a row of this load had the key hash of (`seen`, filled as rows are stamped);
+    and how many live records were left out for having no fingerprint (written before
+    fingerprints existed)."""
 
     key_hashes: np.ndarray
     content_hashes: np.ndarray
-    load_id_positions: np.ndarray
-    load_ids: pa.Array
     seen: np.ndarray
     unfingerprinted: int = 0
 
     @classmethod
     def none(cls, unfingerprinted: int = 0) -> PreviousVersions:
         empty = np.empty(0, dtype=np.uint64)
-        positions, load_ids = np.empty(0, dtype=np.int32), pa.array([], pa.string())
-        return cls(empty, empty, positions, load_ids, np.empty(0, dtype=bool), unfingerprinted)
+        return cls(empty, empty, np.empty(0, dtype=bool), unfingerprinted)
 
     @classmethod
     def read(
@@ -120,10 +121,9 @@ class PreviousVersions:
         key_types: dict[str, pa.DataType],
         hasher: RowHasher,
     ) -> PreviousVersions:
-        """From batches of the table's key columns, `_content_hash` and `_dlt_load_id`; only the
-        compact arrays are kept, never the keys (about 20 bytes a record)."""
-        key_hashes, content_hashes, positions = [], [], []
-        load_ids: dict[str, int] = {}
+        """From batches of the table's key columns and `_content_hash`; only the compact arrays
+        are kept, never the keys (about 17 bytes a record)."""
+        key_hashes, content_hashes = [], []
         unfingerprinted = 0
         for batch in batches:
             # A row written before fingerprints existed has none: it can only be changed.
@@ -142,13 +142,6 @@ class PreviousVersions:
             key_hashes.append(hasher.keys(keys))
             stored = rows.column(CONTENT_HASH_COLUMN).cast(pa.int64()).combine_chunks()
             content_hashes.append(stored.to_numpy())
-            batch_load_ids = rows.column(LOAD_ID_COLUMN).cast(pa.string()).combine_chunks()
-            distinct = pc.unique(batch_load_ids).to_pylist()
-            for load_id in distinct:
-                load_ids.setdefault(load_id, len(load_ids))
-            codes = np.array([load_ids[load_id] for load_id in distinct], dtype=np.int32)
-            index = pc.index_in(batch_load_ids, value_set=pa.array(distinct, pa.string()))
-            positions.append(codes[index.to_numpy(zero_copy_only=False)])
         if not key_hashes:
             return cls.none(unfingerprinted)
         all_keys = np.concatenate(key_hashes)
@@ -156,8 +149,6 @@ class PreviousVersions:
         return cls(
             all_keys[order],
             np.concatenate(content_hashes).view(np.uint64)[order],
-            np.concatenate(positions)[order],
-            pa.array(list(load_ids), pa.string()),
             np.zeros(len(all_keys), dtype=bool),
             unfingerprinted,
         )
@@ -170,14 +161,12 @@ class PreviousVersions:
         then checks the keys themselves."""
         return len(self.seen) > 0 and self.unfingerprinted == 0 and bool(self.seen.all())
 
-    def unchanged_load_ids(self, key_hashes: np.ndarray, fingerprints: np.ndarray) -> np.ndarray:
-        """For each row (its key's hash, its fingerprint), the position in `load_ids` of the
-        load that last changed the record when the table holds it with the same content; -1
-        for a new or changed record. Two keys with one hash only ever make a row changed.
-        Marks the records whose key hash a row has as `seen`."""
-        found = np.full(len(key_hashes), -1, dtype=np.int32)
+    def unchanged(self, key_hashes: np.ndarray, fingerprints: np.ndarray) -> np.ndarray:
+        """For each row (its key's hash, its fingerprint), whether the table holds the record
+        with the same content. Two keys with one hash only ever make a row changed. Marks the
+        records whose key hash a row has as `seen`."""
         if len(self.key_hashes) == 0 or len(key_hashes) == 0:
-            return found
+            return np.zeros(len(key_hashes), dtype=bool)
         # Sorted needles: numpy's binary search then only moves forward (five times faster).
         order = np.argsort(key_hashes)
         at = np.empty(len(key_hashes), dtype=np.int64)
@@ -185,14 +174,12 @@ class PreviousVersions:
         at = np.minimum(at, len(self.key_hashes) - 1)
         same_key = self.key_hashes[at] == key_hashes
         self.seen[at[same_key]] = True
-        same = same_key & (self.content_hashes[at] == fingerprints)
-        found[same] = self.load_id_positions[at[same]]
-        return found
+        return same_key & (self.content_hashes[at] == fingerprints)
 
 
 class ContentStamp:
-    """Sets each loaded row's `_content_hash`, and for a full export, gives the rows the table
-    already holds unchanged the load id that last changed them."""
+    """Sets each loaded row's `_content_hash`, and for a full export into a table that holds
+    fingerprinted records, leaves out the rows the table already holds unchanged."""
 
     def __init__(
         self, key_fields: tuple[str, ...], shared_hasher: duckdb.DuckDBPyConnection | None = None
@@ -215,31 +202,30 @@ class ContentStamp:
         (PreviousVersions.every_one_seen)."""
         return self.previous.every_one_seen()
 
+    def holds_previous_versions(self) -> bool:
+        """Whether the table held fingerprinted live records (read_previous): the export's
+        unchanged rows are then left out of the load."""
+        return len(self.previous.key_hashes) > 0
+
     def stamp(
         self, rows: pa.Table, load_id: str | None, key_hashes: np.ndarray | None = None
     ) -> tuple[pa.Table, int]:
-        """`rows` with their fingerprints and load ids, and how many kept an earlier load id.
-        `key_hashes`: the rows' key hashes when the caller has them (the duplicate check)."""
+        """`rows` with their fingerprints, less the unchanged ones (the table holds them with
+        the same content), and how many those were. `key_hashes`: the rows' key hashes when the
+        caller has them (the duplicate check)."""
         fingerprints = self.hasher.contents(rows)
         hash_at = rows.schema.get_field_index(CONTENT_HASH_COLUMN)
         rows = rows.set_column(
             hash_at, rows.schema.field(hash_at), pa.array(fingerprints.view(np.int64))
         )
-        if load_id is None or len(self.previous.key_hashes) == 0:
+        if load_id is None or not self.holds_previous_versions():
             return rows, 0
         if key_hashes is not None and len(key_hashes) != rows.num_rows:
             raise ValueError(f"{len(key_hashes)} key hashes for {rows.num_rows} rows")
         if key_hashes is None:
             keys = key_array([rows.column(name).combine_chunks() for name in self.key_fields])
             key_hashes = self.hasher.keys(keys)
-        earlier = self.previous.unchanged_load_ids(key_hashes, fingerprints)
-        kept = earlier >= 0
-        if not kept.any():
+        unchanged = self.previous.unchanged(key_hashes, fingerprints)
+        if not unchanged.any():
             return rows, 0
-        # Position 0 is this load; an unchanged row points at its earlier load id.
-        dictionary = pa.concat_arrays([pa.array([load_id], pa.string()), self.previous.load_ids])
-        indices = pa.array(np.where(kept, earlier + 1, 0).astype(np.int32))
-        load_id_at = rows.schema.get_field_index(LOAD_ID_COLUMN)
-        load_ids = pa.DictionaryArray.from_arrays(indices, dictionary)
-        rows = rows.set_column(load_id_at, rows.schema.field(load_id_at), load_ids)
-        return rows, int(kept.sum())
+        return rows.filter(pa.array(~unchanged)), int(unchanged.sum())
