@@ -19,6 +19,7 @@ import sys
 from decimal import Decimal
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
@@ -283,3 +284,32 @@ def test_the_fingerprint_reads_content_not_lineage_or_encoding() -> None:
         assert hasher.contents(swapped)[3] == fingerprints[3], "open/open: the same row"
     finally:
         hasher.close()
+
+
+class _CollidingHasher:
+    """Key hashes with only three values: nearly every record shares its key hash."""
+
+    def keys(self, keys: pa.Array) -> np.ndarray:
+        return np.array([int(key) % 3 for key in keys.to_pylist()], dtype=np.uint64)
+
+
+def test_records_sharing_a_key_hash_are_never_taken_for_unchanged_by_mistake() -> None:
+    """With colliding key hashes, a row is unchanged only when the record found under its hash
+    has its content; otherwise it counts as changed, and the export is not taken to hold every
+    record (so the keys themselves are checked for deletions)."""
+    from ingestion.sources.files.unchanged import PreviousVersions
+
+    keys = [str(n) for n in range(12)]
+    contents = np.arange(100, 112, dtype=np.int64)
+    table = pa.table({"deal_id": keys, "_content_hash": pa.array(contents)})
+    hasher = _CollidingHasher()
+    previous = PreviousVersions.read([table], {"deal_id": pa.string()}, hasher)
+
+    hashes = hasher.keys(pa.array(keys))
+    fingerprints = contents.view(np.uint64)
+    unchanged = previous.unchanged(hashes, fingerprints)
+    # Each hash finds one record of its three-way group: only that record's row can match.
+    assert unchanged.sum() == 3
+    assert not previous.every_one_seen()
+    changed_content = previous.unchanged(hashes, fingerprints + np.uint64(1))
+    assert not changed_content.any()

@@ -145,7 +145,9 @@ class PreviousVersions:
         if not key_hashes:
             return cls.none(unfingerprinted)
         all_keys = np.concatenate(key_hashes)
-        order = np.argsort(all_keys, kind="stable")
+        # Not a stable sort (half the time: 1.4 s instead of 2.9 s for 10M): records sharing a
+        # key hash, in either order, only ever make a row changed or a key checked.
+        order = np.argsort(all_keys)
         return cls(
             all_keys[order],
             np.concatenate(content_hashes).view(np.uint64)[order],
