@@ -425,3 +425,63 @@ def test_a_full_refresh_starts_the_table_over_from_the_export(
     table = _table("deals")
     assert len(table) == len(deals) - 5
     assert table["_deleted_at"].isna().all()
+
+
+@pytest.fixture
+def rows_read_back(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, bool | None, int]]:
+    """Each read of whole rows (every column) a load made: table, whether by key, rows read."""
+    reads: list[tuple[str, bool | None, int]] = []
+    original = snapshot_module.WarehouseReader.rows
+
+    def rows(self, table_name, columns=None, deleted=None, where_in=None):
+        count = 0
+        for batch in original(self, table_name, columns, deleted, where_in):
+            count += batch.num_rows
+            yield batch
+        if columns is None:
+            reads.append((table_name, where_in is not None, count))
+
+    monkeypatch.setattr(snapshot_module.WarehouseReader, "rows", rows)
+    return reads
+
+
+@pytest.mark.parametrize("by_key", [True, False])
+def test_records_a_full_export_no_longer_holds_are_read_back_by_key(
+    warehouse_home: Path,
+    demo_csv: Path,
+    tmp_path: Path,
+    rows_read_back: list,
+    monkeypatch: pytest.MonkeyPatch,
+    by_key: bool,
+) -> None:
+    """A few deleted records: only their rows are read back (by their first key value), not
+    every live row; beyond READ_BY_KEY_UP_TO values, every live row is, with the same result."""
+    if not by_key:
+        monkeypatch.setattr(snapshot_module, "READ_BY_KEY_UP_TO", 0)
+    load(DEMO_EXPORT, base_dir=str(demo_csv))
+    deals = _csv(demo_csv, "deals")
+    history = _csv(demo_csv, "deal_stage_history")
+    smaller = tmp_path / "smaller"
+    shutil.copytree(demo_csv, smaller)
+    gone_deals = list(deals["deal_id"].iloc[:2])
+    _write(deals.iloc[2:], smaller, "deals")
+    # One stage entry of a deal that keeps its others (a composite key: read by its deal).
+    _write(history.iloc[1:], smaller, "deal_stage_history")
+    rows_read_back.clear()
+    second = load(DEMO_EXPORT, base_dir=str(smaller)).loads_ids[0]
+
+    reads = {table: (keyed, count) for table, keyed, count in rows_read_back}
+    deal_id = history["deal_id"].iloc[0]
+    if by_key:
+        assert reads["deals"] == (True, 2)
+        entries_of_deal = int((history["deal_id"] == deal_id).sum())
+        assert reads["deal_stage_history"] == (True, entries_of_deal)
+    else:
+        assert reads["deals"] == (False, len(deals))
+        assert reads["deal_stage_history"] == (False, len(history))
+    table = _table("deals").set_index("deal_id")
+    assert (table.loc[gone_deals, "_deleted_at"] == _loaded_at(second)).all()
+    assert table.drop(index=gone_deals)["_deleted_at"].isna().all()
+    entries = _table("deal_stage_history")
+    assert int(entries["_deleted_at"].notna().sum()) == 1
+    assert entries.loc[entries["_deleted_at"].notna(), "deal_id"].tolist() == [deal_id]

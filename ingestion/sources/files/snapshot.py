@@ -39,6 +39,9 @@ from ingestion.sources.files.settings import DELETED_AT_COLUMN
 
 # Rows read back from the warehouse per batch.
 READ_BACK_ROWS = 250_000
+# Records a full export no longer holds are read back by their first key value up to this many
+# values (an IN list); beyond, every live row is read and filtered (deleted_records).
+READ_BY_KEY_UP_TO = 10_000
 # A read of at least this many rows releases the connection when it ends (WarehouseReader).
 RELEASE_AFTER_ROWS = 1_000_000
 
@@ -83,10 +86,15 @@ class WarehouseReader:
         return self._client
 
     def rows(
-        self, table_name: str, columns: list[str] | None = None, deleted: bool | None = None
+        self,
+        table_name: str,
+        columns: list[str] | None = None,
+        deleted: bool | None = None,
+        where_in: tuple[str, list[str]] | None = None,
     ) -> Iterator[pa.RecordBatch | pa.Table]:
         """The rows the destination holds in `table_name`, in batches: every column, or only
-        `columns`; every row, or (`deleted` False/True) only the live or soft-deleted ones.
+        `columns`; every row, or (`deleted` False/True) only the live or soft-deleted ones;
+        with `where_in` (a text column, its values), only the rows holding one of the values.
         Nothing when the table does not exist yet (or lacks one of `columns`), is dropped by
         this load (a refresh), or there is no dataset to read."""
         if table_name in _dropped_by_this_load():
@@ -104,14 +112,23 @@ class WarehouseReader:
             selected = (
                 "*" if columns is None else ", ".join(map(client.escape_column_name, columns))
             )
-            query = f"select {selected} from {qualified}"
+            conditions = []
             if deleted is not None:
                 if DELETED_AT_COLUMN not in held:  # a table from before soft deletes
                     if deleted:
                         return
                 else:
                     condition = "is not null" if deleted else "is null"
-                    query += f" where {client.escape_column_name(DELETED_AT_COLUMN)} {condition}"
+                    conditions.append(f"{client.escape_column_name(DELETED_AT_COLUMN)} {condition}")
+            if where_in is not None:
+                column, values = where_in
+                if not values:
+                    return
+                listed = ", ".join(_text_literal(value) for value in values)
+                conditions.append(f"{client.escape_column_name(column)} in ({listed})")
+            query = f"select {selected} from {qualified}"
+            if conditions:
+                query += " where " + " and ".join(conditions)
             for batch in _streamed(client, query):
                 read += batch.num_rows
                 yield batch
@@ -119,6 +136,12 @@ class WarehouseReader:
             return
         if read >= RELEASE_AFTER_ROWS:
             self.close()
+
+
+def _text_literal(value: str) -> str:
+    """A text value as an SQL string literal (standard quoting, as DuckDB and PostgreSQL read
+    it: a quote doubled, a backslash as itself)."""
+    return "'" + value.replace("'", "''") + "'"
 
 
 def _streamed(client: Any, query: str) -> Iterator[pa.RecordBatch | pa.Table]:
@@ -189,19 +212,47 @@ def deleted_records(
     """For a table this load merges into: the live records of `table_name` whose key this load
     neither loaded nor quarantined, conformed to `schema`, with `_deleted_at` set. Nothing when
     the caller knows that the export held every live record (`every_live_loaded`); else a
-    narrow read of the live keys first, and the live rows whole only when one is missing."""
+    narrow read of the live keys first, and then the rows of the missing ones: read by their
+    first key value (the other records sharing it are read too, and left out: they were
+    loaded), or, beyond READ_BY_KEY_UP_TO values, every live row."""
     if every_live_loaded:
         return
     with closing(warehouse.rows(table_name, list(key_fields), deleted=False)) as live_keys:
-        some_live_not_loaded = _any_not_loaded(live_keys, schema, key_fields, loaded)
-    if not some_live_not_loaded:
+        missing = _first_key_values_not_loaded(live_keys, schema, key_fields, loaded)
+    if missing == []:
         return
-    previous = warehouse.rows(table_name, deleted=False)
+    # The rows of the missing records' first key values (a few, by key), or every live row.
+    where_in = (key_fields[0], missing) if missing is not None else None
+    previous = warehouse.rows(table_name, deleted=False, where_in=where_in)
     for rows in _carried(previous, schema, key_fields, loaded, quarantined, deleted_at):
         # The quarantined ones keep their row as it is: the export still holds them.
         gone = rows.filter(pc.is_valid(rows.column(DELETED_AT_COLUMN)))
         if gone.num_rows:
             yield gone
+
+
+def _first_key_values_not_loaded(
+    batches: Iterator[pa.RecordBatch | pa.Table],
+    schema: pa.Schema,
+    key_fields: tuple[str, ...],
+    loaded: KeySet,
+) -> list[str] | None:
+    """The distinct first key values (text) of the records in `batches` this load did not load,
+    to read their rows back by key; None when that is not worth it (more than
+    READ_BY_KEY_UP_TO, or a first key field that is not text): then every live row is read."""
+    if not pa.types.is_string(schema.field(key_fields[0]).type):
+        return None if _any_not_loaded(batches, schema, key_fields, loaded) else []
+    missing: set[str] = set()
+    for batch in batches:
+        rows = pa.Table.from_batches([batch]) if isinstance(batch, pa.RecordBatch) else batch
+        parts = [rows.column(name).cast(schema.field(name).type) for name in key_fields]
+        keys = key_array([part.combine_chunks() for part in parts])
+        absent = ~loaded.contains(keys)
+        if absent.any():
+            missing.update(pc.filter(parts[0], pa.array(absent)).to_pylist())
+            if len(missing) > READ_BY_KEY_UP_TO or None in missing:
+                return None
+    return sorted(missing)
 
 
 def _any_not_loaded(
