@@ -178,9 +178,8 @@ def carried_rows(
     every_live_loaded: bool = False,
 ) -> Iterator[pa.Table]:
     """For a table this load replaces: the previous rows of `table_name` whose key this load did
-    not load, conformed to
-    `schema` (the columns this load writes), with `_deleted_at` set on the ones the export no
-    longer holds.
+    not load, conformed to `schema` (the columns this load writes), with `_deleted_at` set on
+    the ones the export no longer holds.
 
     The soft-deleted rows are read whole. The live ones only when a narrow read of their keys
     finds one that this load did not load: a nightly full export loads nearly every record, and
