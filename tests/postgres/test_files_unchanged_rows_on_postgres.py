@@ -8,12 +8,13 @@ the fingerprints stored there as BIGINT: a mismatch in either would make every r
 
 from __future__ import annotations
 
+import shutil
 from contextlib import closing
 from pathlib import Path
 
 import duckdb
 import pytest
-from marts_helpers import MAPPINGS, export_simulator, load_files
+from marts_helpers import MAPPINGS, export_simulator, load_files, read_csv, write_csv
 
 pytestmark = pytest.mark.postgres
 
@@ -64,3 +65,42 @@ def test_a_day_later_the_same_rows_change_on_postgresql_as_on_duckdb(
         with duckdb.connect(str(duckdb_home / "build.duckdb"), read_only=True) as connection:
             total = connection.execute(f"select count(*) from raw_files.{entity}").fetchone()[0]
         assert 0 < len(on_postgres[entity]) < total / 5, (entity, len(on_postgres[entity]), total)
+
+
+# The rows the latest load soft-deleted (the PostgreSQL database is the module's, shared with
+# the test above).
+_DELETED = " union all ".join(
+    f"select '{entity}' as entity, _source_row_number from raw_files.{entity} "
+    "where _deleted_at = (select max(loaded_at) from raw_files.load_accounting)"
+    for entity in ENTITIES
+)
+
+
+def test_records_an_export_no_longer_holds_are_deleted_alike_on_postgresql(
+    postgres_warehouse, tmp_path: Path
+) -> None:
+    """Two deals and one stage entry missing from the next export: both warehouses read their
+    rows back by key and mark the same rows deleted."""
+    import psycopg2
+
+    postgres_home, database = postgres_warehouse
+    today = export_simulator(tmp_path / "today", SEED, SCALE, AS_OF)
+    smaller = tmp_path / "smaller"
+    shutil.copytree(today, smaller)
+    deals = read_csv(today, "deals")
+    history = read_csv(today, "deal_stage_history")
+    write_csv(deals.iloc[2:], smaller, "deals")
+    write_csv(history.iloc[1:], smaller, "deal_stage_history")
+    duckdb_home = tmp_path / "duckdb_home"
+    for export in (today, smaller):
+        load_files(postgres_home, MAPPING, base_dir=export)
+        load_files(duckdb_home, MAPPING, base_dir=export)
+
+    with closing(psycopg2.connect(**database.psycopg_kwargs())) as connection:
+        cursor = connection.cursor()
+        cursor.execute(_DELETED)
+        on_postgres = sorted(cursor.fetchall())
+    with duckdb.connect(str(duckdb_home / "build.duckdb"), read_only=True) as connection:
+        on_duckdb = sorted(connection.execute(_DELETED).fetchall())
+    # The rows as the first export numbered them: the two first deals, the first stage entry.
+    assert on_postgres == on_duckdb == [("deal_stage_history", 1), ("deals", 1), ("deals", 2)]
