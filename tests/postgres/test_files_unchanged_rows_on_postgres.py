@@ -40,25 +40,34 @@ _ROWS = " union all ".join(
 )
 
 
-def test_a_day_later_the_same_rows_change_on_postgresql_as_on_duckdb(
-    postgres_warehouse, tmp_path: Path
-) -> None:
+def _load_both_and_query(
+    postgres_warehouse, duckdb_home: Path, exports: list[Path], sql: str
+) -> tuple[list[tuple], list[tuple]]:
+    """Load `exports` in turn into the PostgreSQL warehouse and into a DuckDB one at
+    `duckdb_home`, then the rows of `sql` on each: (on PostgreSQL, on DuckDB)."""
     import psycopg2
 
     postgres_home, database = postgres_warehouse
+    for export in exports:
+        load_files(postgres_home, MAPPING, base_dir=export)
+        load_files(duckdb_home, MAPPING, base_dir=export)
+    with closing(psycopg2.connect(**database.psycopg_kwargs())) as connection:
+        cursor = connection.cursor()
+        cursor.execute(sql)
+        on_postgres = cursor.fetchall()
+    with duckdb.connect(str(duckdb_home / "build.duckdb"), read_only=True) as connection:
+        on_duckdb = connection.execute(sql).fetchall()
+    return on_postgres, on_duckdb
+
+
+def test_a_day_later_the_same_rows_change_on_postgresql_as_on_duckdb(
+    postgres_warehouse, tmp_path: Path
+) -> None:
     today = export_simulator(tmp_path / "today", SEED, SCALE, AS_OF)
     tomorrow = export_simulator(tmp_path / "tomorrow", SEED, SCALE, AS_OF, "--advance-days", "1")
     duckdb_home = tmp_path / "duckdb_home"
-    for export in (today, tomorrow):
-        load_files(postgres_home, MAPPING, base_dir=export)
-        load_files(duckdb_home, MAPPING, base_dir=export)
-
-    with closing(psycopg2.connect(**database.psycopg_kwargs())) as connection:
-        cursor = connection.cursor()
-        cursor.execute(_ROWS)
-        on_postgres = _second_load_rows(cursor.fetchall())
-    with duckdb.connect(str(duckdb_home / "build.duckdb"), read_only=True) as connection:
-        on_duckdb = _second_load_rows(connection.execute(_ROWS).fetchall())
+    rows = _load_both_and_query(postgres_warehouse, duckdb_home, [today, tomorrow], _ROWS)
+    on_postgres, on_duckdb = (_second_load_rows(found) for found in rows)
 
     assert on_postgres == on_duckdb
     for entity in ("deals", "activities", "deal_stage_history"):
@@ -81,9 +90,6 @@ def test_records_an_export_no_longer_holds_are_deleted_alike_on_postgresql(
 ) -> None:
     """Two deals and one stage entry missing from the next export: both warehouses read their
     rows back by key and mark the same rows deleted."""
-    import psycopg2
-
-    postgres_home, database = postgres_warehouse
     today = export_simulator(tmp_path / "today", SEED, SCALE, AS_OF)
     smaller = tmp_path / "smaller"
     shutil.copytree(today, smaller)
@@ -91,16 +97,9 @@ def test_records_an_export_no_longer_holds_are_deleted_alike_on_postgresql(
     history = read_csv(today, "deal_stage_history")
     write_csv(deals.iloc[2:], smaller, "deals")
     write_csv(history.iloc[1:], smaller, "deal_stage_history")
-    duckdb_home = tmp_path / "duckdb_home"
-    for export in (today, smaller):
-        load_files(postgres_home, MAPPING, base_dir=export)
-        load_files(duckdb_home, MAPPING, base_dir=export)
-
-    with closing(psycopg2.connect(**database.psycopg_kwargs())) as connection:
-        cursor = connection.cursor()
-        cursor.execute(_DELETED)
-        on_postgres = sorted(cursor.fetchall())
-    with duckdb.connect(str(duckdb_home / "build.duckdb"), read_only=True) as connection:
-        on_duckdb = sorted(connection.execute(_DELETED).fetchall())
+    rows = _load_both_and_query(
+        postgres_warehouse, tmp_path / "duckdb_home", [today, smaller], _DELETED
+    )
+    on_postgres, on_duckdb = (sorted(found) for found in rows)
     # The rows as the first export numbered them: the two first deals, the first stage entry.
     assert on_postgres == on_duckdb == [("deal_stage_history", 1), ("deals", 1), ("deals", 2)]

@@ -181,21 +181,16 @@ def carried_rows(
     not load, conformed to `schema` (the columns this load writes), with `_deleted_at` set on
     the ones the export no longer holds.
 
-    The soft-deleted rows are read whole. The live ones only when a narrow read of their keys
-    finds one that this load did not load: a nightly full export loads nearly every record, and
-    reading every column of every row back to carry none of them cost more than the keys. No
-    read at all when the caller knows that the export held every live record
-    (`every_live_loaded`: the content stamp saw each one's key hash, unchanged.py)."""
+    The soft-deleted rows are read whole; of the live ones, only the rows of records this load
+    did not load (_live_rows_not_loaded). No read of the live ones at all when the caller knows
+    that the export held every live record (`every_live_loaded`: the content stamp saw each
+    one's key hash, unchanged.py)."""
     previous = warehouse.rows(table_name, deleted=True)
     yield from _carried(previous, schema, key_fields, loaded, quarantined, deleted_at)
     if every_live_loaded:
         return
-    # Closed when the search stops early: the connection serves one open result at a time.
-    with closing(warehouse.rows(table_name, list(key_fields), deleted=False)) as live_keys:
-        some_live_not_loaded = _any_not_loaded(live_keys, schema, key_fields, loaded)
-    if some_live_not_loaded:
-        previous = warehouse.rows(table_name, deleted=False)
-        yield from _carried(previous, schema, key_fields, loaded, quarantined, deleted_at)
+    previous = _live_rows_not_loaded(warehouse, table_name, schema, key_fields, loaded)
+    yield from _carried(previous, schema, key_fields, loaded, quarantined, deleted_at)
 
 
 def deleted_records(
@@ -210,24 +205,38 @@ def deleted_records(
 ) -> Iterator[pa.Table]:
     """For a table this load merges into: the live records of `table_name` whose key this load
     neither loaded nor quarantined, conformed to `schema`, with `_deleted_at` set. Nothing when
-    the caller knows that the export held every live record (`every_live_loaded`); else a
-    narrow read of the live keys first, and then the rows of the missing ones: read by their
-    first key value (the other records sharing it are read too, and left out: they were
-    loaded), or, beyond READ_BY_KEY_UP_TO values, every live row."""
+    the caller knows that the export held every live record (`every_live_loaded`); else read as
+    _live_rows_not_loaded reads them."""
     if every_live_loaded:
         return
-    with closing(warehouse.rows(table_name, list(key_fields), deleted=False)) as live_keys:
-        missing = _first_key_values_not_loaded(live_keys, schema, key_fields, loaded)
-    if missing == []:
-        return
-    # The rows of the missing records' first key values (a few, by key), or every live row.
-    where_in = (key_fields[0], missing) if missing is not None else None
-    previous = warehouse.rows(table_name, deleted=False, where_in=where_in)
+    previous = _live_rows_not_loaded(warehouse, table_name, schema, key_fields, loaded)
     for rows in _carried(previous, schema, key_fields, loaded, quarantined, deleted_at):
         # The quarantined ones keep their row as it is: the export still holds them.
         gone = rows.filter(pc.is_valid(rows.column(DELETED_AT_COLUMN)))
         if gone.num_rows:
             yield gone
+
+
+def _live_rows_not_loaded(
+    warehouse: WarehouseReader,
+    table_name: str,
+    schema: pa.Schema,
+    key_fields: tuple[str, ...],
+    loaded: KeySet,
+) -> Iterator[pa.RecordBatch | pa.Table]:
+    """Batches holding the live rows of `table_name` whose key this load did not load: a narrow
+    read of the live keys first (a nightly full export loads nearly every record, and reading
+    every column of every row back to find none cost more than the keys), then, when one is
+    missing, the rows of the missing records' first key values (the other records sharing one
+    come too; `_carried` leaves them out: they were loaded), or, beyond READ_BY_KEY_UP_TO
+    values, every live row."""
+    # Closed when the search stops early: the connection serves one open result at a time.
+    with closing(warehouse.rows(table_name, list(key_fields), deleted=False)) as live_keys:
+        missing = _first_key_values_not_loaded(live_keys, schema, key_fields, loaded)
+    if missing == []:
+        return
+    where_in = (key_fields[0], missing) if missing is not None else None
+    yield from warehouse.rows(table_name, deleted=False, where_in=where_in)
 
 
 def _first_key_values_not_loaded(
@@ -239,34 +248,21 @@ def _first_key_values_not_loaded(
     """The distinct first key values (text) of the records in `batches` this load did not load,
     to read their rows back by key; None when that is not worth it (more than
     READ_BY_KEY_UP_TO, or a first key field that is not text): then every live row is read."""
-    if not pa.types.is_string(schema.field(key_fields[0]).type):
-        return None if _any_not_loaded(batches, schema, key_fields, loaded) else []
+    text_key = pa.types.is_string(schema.field(key_fields[0]).type)
     missing: set[str] = set()
     for batch in batches:
         rows = pa.Table.from_batches([batch]) if isinstance(batch, pa.RecordBatch) else batch
         parts = [rows.column(name).cast(schema.field(name).type) for name in key_fields]
         keys = key_array([part.combine_chunks() for part in parts])
         absent = ~loaded.contains(keys)
-        if absent.any():
-            missing.update(pc.filter(parts[0], pa.array(absent)).to_pylist())
-            if len(missing) > READ_BY_KEY_UP_TO or None in missing:
-                return None
+        if not absent.any():
+            continue
+        if not text_key:
+            return None
+        missing.update(pc.filter(parts[0], pa.array(absent)).to_pylist())
+        if len(missing) > READ_BY_KEY_UP_TO or None in missing:
+            return None
     return sorted(missing)
-
-
-def _any_not_loaded(
-    batches: Iterator[pa.RecordBatch | pa.Table],
-    schema: pa.Schema,
-    key_fields: tuple[str, ...],
-    loaded: KeySet,
-) -> bool:
-    for batch in batches:
-        rows = pa.Table.from_batches([batch]) if isinstance(batch, pa.RecordBatch) else batch
-        parts = [rows.column(name).cast(schema.field(name).type) for name in key_fields]
-        keys = key_array([part.combine_chunks() for part in parts])
-        if not loaded.contains(keys).all():
-            return True
-    return False
 
 
 def _carried(
