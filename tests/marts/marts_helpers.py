@@ -235,12 +235,15 @@ INCREMENTAL_MODELS = (
     "core.fct_leads",
     "core.fct_activities",
     "core.fct_deal_stage_history",
+    "sales.lead_response_by_hour_weekday",
 )
 INCREMENTAL_SCHEMAS = ("core", "sales")
 # When a row was computed (and from which load): differs from a full refresh by design.
 INCREMENTAL_LINEAGE = {
     "fct_deal_versions": ["rebuilt_at", "previous_rebuilt_at", "changed_from_date"],
     "pipeline_snapshot_daily": ["source_loaded_at", "rebuilt_at"],
+    "fct_leads": ["changed_at"],
+    "lead_response_by_hour_weekday": ["rebuilt_at"],
 }
 # The nightly's dbt build (the files deals' dbt snapshot included), without its tests.
 INCREMENTAL_BUILD = (

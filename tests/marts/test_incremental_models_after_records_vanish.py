@@ -6,9 +6,11 @@ id that last delivered it (files-source.md): its `loaded_at` does not move, so a
 model that rebuilds only what was loaded since never sees it go. The tiny demo company's export
 is loaded and built; then the same day's export, without some activities (among them the first
 responses of some leads), some stage entries and property changes of deals that stay, and with
-one deal handed to another rep (its stage entries unchanged), is loaded as a full export and
-built incrementally; a `--full-refresh` must give every table of the core
-and sales marts row for row, but for the lineage columns that say when a row was computed.
+one deal handed to another rep (its stage entries unchanged), without some leads (every lead of
+one week among them, so lead_response_by_hour_weekday loses that week's period) and with a rep
+renamed, is loaded as a full export and built incrementally; a `--full-refresh` must give every
+table of the core and sales marts row for row, but for the lineage columns that say when a row
+was computed.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import datetime as dt
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from marts_helpers import (
     INCREMENTAL_BUILD,
@@ -29,6 +32,7 @@ from marts_helpers import (
     read,
     read_csv,
     run_dbt,
+    utc,
     write_csv,
 )
 
@@ -75,10 +79,28 @@ def vanished(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict
     others = sorted(set(deals["owner_id"]) - {deals.loc[moved, "owner_id"], ""})
     deals.loc[moved, "owner_id"] = others[0]
     write_csv(deals, smaller, "deals")
+    # Leads: every 50th, and every lead of the second week with leads (the week's period goes
+    # from the lead-response mart); the rep with the most leads left renamed.
+    leads = read_csv(today, "contacts")
+    created = utc(leads["created_at"]).dt.tz_localize(None).dt.date
+    weeks = pd.Series([day - dt.timedelta(days=day.weekday()) for day in created], index=leads.index)
+    gone_week = sorted(set(weeks))[1]
+    gone_leads = leads.index[(weeks == gone_week) | (leads.index % 50 == 0)]
+    write_csv(leads.drop(index=gone_leads), smaller, "contacts")
+    reps = read_csv(today, "reps")
+    busiest = leads.drop(index=gone_leads)["owner_id"].replace("", None).mode()[0]
+    renamed = reps.index[reps["rep_id"] == busiest][0]
+    reps.loc[renamed, "last_name"] = reps.loc[renamed, "last_name"] + "-Renamed"
+    write_csv(reps, smaller, "reps")
 
     load_files(home, MAPPING, base_dir=smaller)  # the mapping's own kind: a full export
     run_dbt(home, *INCREMENTAL_BUILD, dbt_vars=VARS, work_dir=work)
-    gone = {"activities": gone_activities, "first_responses": set(first_responses)}
+    gone = {
+        "activities": gone_activities,
+        "first_responses": set(first_responses),
+        "lead_week": {gone_week},
+        "renamed_rep": {reps.loc[renamed, "rep_id"]},
+    }
     return home, work, gone
 
 
@@ -96,6 +118,25 @@ def test_the_vanished_records_are_gone_from_the_core_marts(vanished) -> None:
         f"(select 'files:' || unnest([{ids}]))",
     )
     assert answered_by_gone["n"].iloc[0] == 0
+
+
+def test_the_lead_response_mart_lost_the_emptied_week_and_renamed_the_rep(vanished) -> None:
+    """The cases its incremental run handles apart: a period left without leads is deleted (the
+    post-hook), and a renamed rep's cells are rebuilt though none of its leads changed."""
+    home, _, gone = vanished
+    (week,) = gone["lead_week"]
+    (rep,) = gone["renamed_rep"]
+    cells = read(
+        home,
+        "select count(*) filter (where period_grain = 'week' and period_start_date = "
+        f"'{week.isoformat()}') as emptied_week, "
+        f"count(*) filter (where rep_id = 'files:{rep}') as rep_cells, "
+        f"count(*) filter (where rep_id = 'files:{rep}' and rep_name like '%-Renamed') as renamed "
+        "from sales.lead_response_by_hour_weekday",
+    ).iloc[0]
+    assert cells["emptied_week"] == 0
+    assert cells["rep_cells"] > 0
+    assert cells["renamed"] == cells["rep_cells"]
 
 
 def test_after_records_vanish_the_incremental_models_equal_a_full_refresh(vanished) -> None:

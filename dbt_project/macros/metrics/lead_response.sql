@@ -26,3 +26,21 @@
     {{ dbt.dateadd('day', var('lead_conversion_window_days'), created_at) }}
     >= {{ dbt.dateadd('day', 1, date_literal(as_of_date())) }}
 {%- endmacro %}
+
+{#- lead_response_by_hour_weekday's post-hook on an incremental run: delete the cells of the
+    periods no lead up to the as-of date is in any more (all their leads gone, or the as-of date
+    moved back); an incremental run rebuilds only periods that still hold leads. -#}
+{% macro delete_lead_response_periods_without_leads(relation) -%}
+    delete from {{ relation }}
+    where (period_grain, period_start_date) not in (
+        select distinct
+            periods.period_grain,
+            periods.period_start_date
+        from {{ ref('int_date_periods') }} as periods
+        inner join (
+            select distinct created_date from {{ ref('fct_leads') }}
+            where created_date <= {{ date_literal(as_of_date()) }}
+        ) as lead_days
+            on periods.date_day = lead_days.created_date
+    )
+{%- endmacro %}

@@ -10,7 +10,12 @@
     response (the as-of date moved, or its activity is gone) may have changed or whose
     conversion window closed (or opened), and drops the leads that are no longer leads
     (deleted, or reclassified); the result equals a full refresh.
-    After a change of a lead var (SLA, window, what a lead is), run with --full-refresh. -#}
+    After a change of a lead var (SLA, window, what a lead is), run with --full-refresh.
+
+    changed_at is when a run last changed the lead's row (any column but loaded_at): a rebuilt
+    lead whose row came out the same keeps its earlier one, so a mart built on the leads
+    (lead_response_by_hour_weekday) rebuilds the periods of the leads that changed, not of every
+    lead this model looked at again. -#}
 {%- set sla_minutes = var('lead_response_sla_minutes') -%}
 {%- set window_days = var('lead_conversion_window_days') -%}
 {{ config(
@@ -233,6 +238,35 @@ final as (
         source_system,
         loaded_at
     from enriched
+),
+
+{#- The columns compared to the previous row: every column of the model as it stands but the
+    lineage. Before this model had changed_at (an upgrade), every row counts as changed and
+    on_schema_change stops the run with dbt's message. -#}
+{%- set previous_columns = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list
+    if is_incremental() else [] -%}
+{%- set compared_columns = previous_columns | reject('in', ['loaded_at', 'changed_at']) | list -%}
+stamped as (
+    select
+        final.*,
+        {% if is_incremental() and 'changed_at' in previous_columns -%}
+            case
+                when
+                    previous_leads.lead_id is not null
+                    {%- for column in compared_columns %}
+                        and final.{{ column }} is not distinct from previous_leads.{{ column }}
+                    {%- endfor %}
+                    then previous_leads.changed_at
+                else {{ run_started_timestamp() }}
+            end
+        {%- else -%}
+            {{ run_started_timestamp() }}
+        {%- endif %} as changed_at
+    from final
+    {% if is_incremental() and 'changed_at' in previous_columns -%}
+        left join previous_leads
+            on final.lead_id = previous_leads.lead_id
+    {%- endif %}
 )
 
-select * from final
+select * from stamped
