@@ -246,26 +246,38 @@ final as (
 {%- set previous_columns = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list
     if is_incremental() else [] -%}
 {%- set compared_columns = previous_columns | reject('in', ['loaded_at', 'changed_at']) | list -%}
+{%- set compares_rows = is_incremental() and 'changed_at' in previous_columns -%}
+{% if compares_rows -%}
+previous_rows as (
+    -- The rebuilt leads' rows before this run, read again for them alone: a join to
+    -- previous_leads (every lead, materialised above) ran out of memory at 1 GB at 1,000 reps.
+    select previous.*
+    from {{ this }} as previous
+    inner join changed_leads
+        on previous.lead_id = changed_leads.lead_id
+),
+
+{% endif -%}
 stamped as (
     select
         final.*,
-        {% if is_incremental() and 'changed_at' in previous_columns -%}
+        {% if compares_rows -%}
             case
                 when
-                    previous_leads.lead_id is not null
+                    previous_rows.lead_id is not null
                     {%- for column in compared_columns %}
-                        and final.{{ column }} is not distinct from previous_leads.{{ column }}
+                        and final.{{ column }} is not distinct from previous_rows.{{ column }}
                     {%- endfor %}
-                    then previous_leads.changed_at
+                    then previous_rows.changed_at
                 else {{ run_started_timestamp() }}
             end
         {%- else -%}
             {{ run_started_timestamp() }}
         {%- endif %} as changed_at
     from final
-    {% if is_incremental() and 'changed_at' in previous_columns -%}
-        left join previous_leads
-            on final.lead_id = previous_leads.lead_id
+    {% if compares_rows -%}
+        left join previous_rows
+            on final.lead_id = previous_rows.lead_id
     {%- endif %}
 )
 
