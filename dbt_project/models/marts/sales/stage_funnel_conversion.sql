@@ -28,16 +28,15 @@ entries as (
     group by history.deal_id, history.pipeline_id, history.stage_id
 ),
 
-advanced as (
-    select distinct
-        entries.deal_id,
-        entries.stage_id
+deal_furthest_stages as (
+    -- A deal reached the next stage of an entry when it entered any later stage but a lost one:
+    -- when its furthest such stage lies beyond the entry. One aggregate per deal, where a join
+    -- of every entry to the deal's later entries made ten million pairs at 1,000 reps.
+    select
+        deal_id,
+        max(case when stage_status != 'lost' then stage_display_order end) as furthest_display_order
     from entries
-    inner join entries as later_entries
-        on
-            entries.deal_id = later_entries.deal_id
-            and entries.stage_display_order < later_entries.stage_display_order
-            and later_entries.stage_status != 'lost'
+    group by deal_id
 ),
 
 outcomes as (
@@ -52,14 +51,13 @@ outcomes as (
         entries.deal_id,
         deals.is_won,
         deals.is_lost,
-        advanced.deal_id is not null or deals.is_won as has_reached_next_stage
+        coalesce(deal_furthest_stages.furthest_display_order > entries.stage_display_order, false)
+        or deals.is_won as has_reached_next_stage
     from entries
     inner join deals
         on entries.deal_id = deals.deal_id
-    left join advanced
-        on
-            entries.deal_id = advanced.deal_id
-            and entries.stage_id = advanced.stage_id
+    inner join deal_furthest_stages
+        on entries.deal_id = deal_furthest_stages.deal_id
     where entries.stage_status = 'open'
 ),
 
