@@ -236,6 +236,7 @@ INCREMENTAL_MODELS = (
     "core.fct_activities",
     "core.fct_deal_stage_history",
     "sales.lead_response_by_hour_weekday",
+    "sales.pipeline_waterfall",
 )
 INCREMENTAL_SCHEMAS = ("core", "sales")
 # When a row was computed (and from which load): differs from a full refresh by design.
@@ -244,6 +245,7 @@ INCREMENTAL_LINEAGE = {
     "pipeline_snapshot_daily": ["source_loaded_at", "rebuilt_at"],
     "fct_leads": ["changed_at"],
     "lead_response_by_hour_weekday": ["rebuilt_at"],
+    "pipeline_waterfall": ["rebuilt_at"],
 }
 # The nightly's dbt build (the files deals' dbt snapshot included), without its tests.
 INCREMENTAL_BUILD = (

@@ -8,7 +8,6 @@
     the first snapshot of a rep who changed team since. A scalar subquery; only for incremental
     runs. -#}
 {% macro pipeline_snapshot_recompute_from(this_relation) -%}
-    {%- set last_run = '(select max(rebuilt_at) from ' ~ this_relation ~ ')' -%}
     coalesce((
         select min(candidate_date)
         from (
@@ -24,35 +23,76 @@
                 end as candidate_date
             from {{ this_relation }}
             union all
-            select
-                min(
-                    case
-                        when rewritten.previous_rebuilt_at > {{ last_run }} then rewritten.first_day
-                        else rewritten.changed_from_date
-                    end
-                ) as candidate_date
-            from (
-                select
-                    deal_id,
-                    min(valid_from_date) as first_day,
-                    min(changed_from_date) as changed_from_date,
-                    max(previous_rebuilt_at) as previous_rebuilt_at
-                from {{ ref('fct_deal_versions') }}
-                where rebuilt_at > {{ last_run }}
-                group by deal_id
-            ) as rewritten
-            union all
-            select min(deals.created_date) as candidate_date
-            from {{ ref('int_deals_unioned') }} as deals
-            where
-                deals.loaded_at > {{ incremental_loaded_since('rebuilt_at', this_relation) }}
-                and deals.deal_id not in (select deal_id from {{ ref('fct_deal_versions') }})
+            {{ deal_history_changed_from(this_relation) }}
             union all
             select min(snapshots.snapshot_date) as candidate_date
             from {{ this_relation }} as snapshots
             inner join {{ ref('dim_reps') }} as reps
                 on snapshots.rep_id = reps.rep_id
             where snapshots.team_id != reps.team_id
+        ) as candidates
+    ), {{ date_literal(calendar_start_date()) }})
+{%- endmacro %}
+
+{#- The deals' side of what an incremental run of a mart built on core.fct_deal_versions must
+    rebuild from, for a model whose rebuilt_at says when it last ran: per deal whose versions
+    were rewritten since, the first day whose state changed (changed_from_date; the deal's first
+    day when they were rewritten twice since, the first change being unknown then), and the
+    creation date of a deal reloaded since that left fct_deals (a record exception: its
+    versions are gone). Two selects of candidate_date joined by union all, for the caller's
+    min(). -#}
+{% macro deal_history_changed_from(this_relation) -%}
+    {%- set last_run = '(select max(rebuilt_at) from ' ~ this_relation ~ ')' -%}
+    select
+        min(
+            case
+                when rewritten.previous_rebuilt_at > {{ last_run }} then rewritten.first_day
+                else rewritten.changed_from_date
+            end
+        ) as candidate_date
+    from (
+        select
+            deal_id,
+            min(valid_from_date) as first_day,
+            min(changed_from_date) as changed_from_date,
+            max(previous_rebuilt_at) as previous_rebuilt_at
+        from {{ ref('fct_deal_versions') }}
+        where rebuilt_at > {{ last_run }}
+        group by deal_id
+    ) as rewritten
+    union all
+    select min(deals.created_date) as candidate_date
+    from {{ ref('int_deals_unioned') }} as deals
+    where
+        deals.loaded_at > {{ incremental_loaded_since('rebuilt_at', this_relation) }}
+        and deals.deal_id not in (select deal_id from {{ ref('fct_deal_versions') }})
+{%- endmacro %}
+
+{#- The first closing_date an incremental run of pipeline_waterfall must rebuild from (the
+    calendar start when the table is empty), evaluated by its pre-hook before it deletes every
+    row whose period closes on or after it: the periods in progress at its last run (always
+    rebuilt, so every run leaves its rebuilt_at, the cursor), the as-of date (a run for an
+    earlier day), the deals' changes (deal_history_changed_from: a period closing before a
+    deal's first changed day saw none of it), and the first period of a rep who changed team
+    since (a rep's pipeline is their current team's). -#}
+{% macro pipeline_waterfall_recompute_from(this_relation) -%}
+    coalesce((
+        select min(candidate_date)
+        from (
+            select max(closing_date) as candidate_date
+            from {{ this_relation }}
+            union all
+            select {{ date_literal(as_of_date()) }} as candidate_date
+            union all
+            {{ deal_history_changed_from(this_relation) }}
+            union all
+            select min(waterfall.closing_date) as candidate_date
+            from {{ this_relation }} as waterfall
+            left join {{ ref('dim_reps') }} as reps
+                on waterfall.rep_id = reps.rep_id
+            where
+                waterfall.waterfall_level = 'rep'
+                and waterfall.team_id is distinct from coalesce(reps.team_id, 'unassigned')
         ) as candidates
     ), {{ date_literal(calendar_start_date()) }})
 {%- endmacro %}

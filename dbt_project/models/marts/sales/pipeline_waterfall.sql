@@ -11,7 +11,22 @@
     re-enters (reopened). Movements out of the pipeline are negative. Pipeline goes to the
     owner on the day; a team's transfers are only those across teams, the company has none.
     Periods up to the as-of date, the one in progress labelled and to date. Definitions:
-    docs/metrics.md. -#}
+    docs/metrics.md.
+
+    Incremental: a run's pre-hook deletes every row whose period closes on or after the first
+    day that may have changed (pipeline_waterfall_recompute_from: the periods in progress, the
+    deals whose versions were rewritten, a rep who changed team), and the run builds each
+    grain's periods after the last one left, from the versions in force from the day before the
+    first of them on. Equal to a full refresh (tests/marts). -#}
+-- depends_on: {{ ref('int_deals_unioned') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key=['period_grain', 'period_start_date'],
+    on_schema_change='fail',
+    pre_hook="{% if is_incremental() %}delete from {{ this }} where closing_date >= "
+        ~ "{{ pipeline_waterfall_recompute_from(this) }}{% endif %}",
+) }}
 {%- set as_of = date_literal(as_of_date()) -%}
 {%- set movements = [
     'created', 'reopened', 'increased', 'decreased', 'pulled_in', 'pushed_out', 'won', 'lost',
@@ -30,6 +45,43 @@ reps as (
     select * from {{ ref('dim_reps') }}
 ),
 
+{% if is_incremental() -%}
+kept_periods as (
+    -- Each grain's last period the pre-hook left: this run builds the ones after it.
+    select
+        period_grain,
+        max(period_start_date) as last_kept_start_date
+    from {{ this }}
+    group by period_grain
+),
+
+{% endif -%}
+period_list as (
+    select distinct
+        periods.period_grain,
+        periods.period_start_date,
+        periods.period_end_date,
+        periods.period_label,
+        -- The days whose end-of-day pipeline opens and closes the period.
+        cast({{ dbt.dateadd('day', -1, 'periods.period_start_date') }} as date) as opening_date,
+        case when periods.period_end_date < {{ as_of }} then periods.period_end_date else {{ as_of }} end
+            as closing_date
+    from periods
+    {% if is_incremental() -%}
+        left join kept_periods
+            on periods.period_grain = kept_periods.period_grain
+    {%- endif %}
+    where
+        periods.period_grain in ('week', 'month', 'fiscal_quarter')
+        and periods.period_start_date <= {{ as_of }}
+        {% if is_incremental() -%}
+            and (
+                kept_periods.last_kept_start_date is null
+                or periods.period_start_date > kept_periods.last_kept_start_date
+            )
+        {%- endif %}
+),
+
 live_versions as (
     select
         versions.*,
@@ -38,22 +90,15 @@ live_versions as (
     from versions
     left join reps
         on versions.owner_rep_id = reps.rep_id
-    where not versions.is_deleted
-),
-
-period_list as (
-    select distinct
-        period_grain,
-        period_start_date,
-        period_end_date,
-        period_label,
-        -- The days whose end-of-day pipeline opens and closes the period.
-        cast({{ dbt.dateadd('day', -1, 'period_start_date') }} as date) as opening_date,
-        case when period_end_date < {{ as_of }} then period_end_date else {{ as_of }} end as closing_date
-    from periods
     where
-        period_grain in ('week', 'month', 'fiscal_quarter')
-        and period_start_date <= {{ as_of }}
+        not versions.is_deleted
+        {% if is_incremental() -%}
+            -- In force on or after the day before the first period built: every state those
+            -- periods open, close or change from (a change's previous state held the day
+            -- before it), and no older one.
+            and coalesce(versions.valid_to_date, {{ date_literal('9999-12-31') }})
+            >= (select min(opening_date) from period_list)
+        {%- endif %}
 ),
 
 transitions as (
@@ -96,6 +141,12 @@ period_transitions as (
         on
             transitions.change_date = periods.date_day
             and periods.period_grain in ('week', 'month', 'fiscal_quarter')
+    {% if is_incremental() -%}
+        inner join period_list
+            on
+                periods.period_grain = period_list.period_grain
+                and periods.period_start_date = period_list.period_start_date
+    {%- endif %}
     where transitions.change_date <= {{ as_of }}
 ),
 
@@ -330,7 +381,8 @@ final as (
         {{ safe_divide(
             '-levels.pushed_out',
             'levels.opening_pipeline + levels.created + levels.reopened + levels.pulled_in + levels.transferred_in'
-        ) }} as slipped_share
+        ) }} as slipped_share,
+        {{ run_started_timestamp() }} as rebuilt_at
     from levels
     inner join period_list
         on
