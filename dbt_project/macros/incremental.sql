@@ -23,3 +23,31 @@
 {% macro run_started_timestamp() -%}
     cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as {{ dbt.type_timestamp() }})
 {%- endmacro %}
+
+{#- The post-hook of an incremental intermediate model deletes the rows that records gone without
+    a reload left behind (deleted in the CRM, or missing from a later full export, which keeps them
+    soft-deleted with their old loaded_at). It cannot compare against the model itself: it
+    compares against what the enabled sources' staging holds now, written below once per model,
+    with the same ids and filters as the model's branches. NOT EXISTS: PostgreSQL runs a NOT IN
+    over a large subquery row by row. -#}
+
+{#- int_activities_unioned: the id of every activity the enabled sources hold. -#}
+{% macro canonical_activity_ids() -%}
+    {%- set queries = [] -%}
+    {%- if source_enabled('hubspot') -%}
+        {%- do queries.append(
+            'select ' ~ source_id('hubspot', 'engagement_id') ~ ' as activity_id from '
+            ~ ref('stg_hubspot__engagements') ~ ' where not is_deleted'
+        ) -%}
+    {%- endif -%}
+    {%- if source_enabled('files') -%}
+        {%- do queries.append(
+            'select ' ~ source_id('files', 'activity_id') ~ ' as activity_id from '
+            ~ ref('stg_files__activities')
+        ) -%}
+    {%- endif -%}
+    {%- if not queries -%}
+        {%- do queries.append('select cast(null as ' ~ dbt.type_string() ~ ') as activity_id where 1 = 0') -%}
+    {%- endif -%}
+    {{ queries | join(' union all ') }}
+{%- endmacro %}
