@@ -51,3 +51,22 @@
     {%- endif -%}
     {{ queries | join(' union all ') }}
 {%- endmacro %}
+
+{#- int_deal_property_history_unioned: every deal the enabled sources hold, with its last load
+    (each of its rows is loaded no earlier). -#}
+{% macro canonical_deal_loads() -%}
+    {%- set queries = [] -%}
+    {%- for source_name in enabled_of(['hubspot', 'files']) -%}
+        {%- do queries.append(
+            'select ' ~ source_id(source_name, 'deal_id') ~ ' as deal_id, loaded_at from '
+            ~ ref('stg_' ~ source_name ~ '__deals')
+        ) -%}
+    {%- endfor -%}
+    {%- if not queries -%}
+        {%- do queries.append(
+            'select cast(null as ' ~ dbt.type_string() ~ ') as deal_id, cast(null as '
+            ~ dbt.type_timestamp() ~ ') as loaded_at where 1 = 0'
+        ) -%}
+    {%- endif -%}
+    {{ queries | join(' union all ') }}
+{%- endmacro %}

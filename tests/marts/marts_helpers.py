@@ -231,6 +231,7 @@ def mart_tables(
 
 INCREMENTAL_MODELS = (
     "intermediate.int_activities_unioned",
+    "intermediate.int_deal_property_history_unioned",
     "core.fct_deal_versions",
     "sales.pipeline_snapshot_daily",
     "core.fct_leads",

@@ -4,13 +4,13 @@ simulated days of incremental loads.
 The tiny demo company's export is loaded through the files source and built; then, day after
 day, the company moves on one day and only what changed is loaded (as a CRM's incremental feed
 delivers it), with the hard cases of an incremental build slipped into the feed: a late-arriving
-stage change, a call logged late that is an old lead's first response, a deal and a lead that
-move owner, a deal that becomes a record exception and is
-fixed the next day, a row quarantined and fixed the next day, an FX rate corrected (which
-changes deals that were not reloaded), a deleted deal, and a rep who moves team. After each day
-the project is built incrementally as of that day. Then a `--full-refresh` of the same day must
-give every table of the core and sales marts row for row, but for the lineage columns that say
-when a row was computed."""
+stage change and amount change, a call logged late that is an old lead's first response, a deal
+and a lead that move owner, a deal that becomes a record exception and is fixed the next day, a
+row quarantined and fixed the next day, an FX rate corrected (which changes deals that were not
+reloaded), a deleted deal, and a rep who moves team. After each day the project is built
+incrementally as of that day. Then a `--full-refresh` of the same day must give every table of
+the intermediate layer and the core and sales marts row for row, but for the lineage columns
+that say when a row was computed."""
 
 from __future__ import annotations
 
@@ -133,6 +133,21 @@ def _edit_day(days: int, export_dir: Path, delta: Path, cases: dict[str, dict]) 
                     "stage_id": stage,
                     "entered_at": late_entered,
                     "exited_at": "",
+                }
+            ],
+        )
+        # A change of the same deal's amount that arrives only now too, at the same time (its
+        # field history rows are loaded no earlier than its deal, which is not reloaded).
+        _upsert(
+            delta,
+            "deal_property_history",
+            ("deal_id", "property", "changed_at"),
+            [
+                {
+                    "deal_id": late["deal_id"],
+                    "property": "amount",
+                    "value": "12345.67",
+                    "changed_at": late_entered,
                 }
             ],
         )
@@ -321,6 +336,7 @@ def test_the_hard_cases_reached_the_incremental_models(days_later) -> None:
     late = versions(1, "late")
     late_day = cases["late"]["entered"][:10]
     assert (late["valid_from_date"].astype(str).str[:10] == late_day).any(), "the late stage change"
+    assert (late["amount"] == 12345.67).any(), "the late amount change"
     assert (versions(1, "moved")["owner_rep_id"] == "files:" + cases["moved"]["owner"]).any()
     lead = read(
         home,
