@@ -33,3 +33,50 @@
 {% macro duckdb__get_delete_insert_merge_sql(target, source, unique_key, dest_columns, incremental_predicates) -%}
     {{ return(dbt.default__get_delete_insert_merge_sql(target, source, unique_key, dest_columns, incremental_predicates)) }}
 {%- endmacro %}
+
+{#- The post-hook of an incremental intermediate model deletes the rows that records gone without
+    a reload left behind (deleted in the CRM, or missing from a later full export, which keeps them
+    soft-deleted with their old loaded_at). It cannot compare against the model itself: it
+    compares against what the enabled sources' staging holds now, written below once per model,
+    with the same ids and filters as the model's branches. NOT EXISTS: PostgreSQL runs a NOT IN
+    over a large subquery row by row. -#}
+
+{#- int_activities_unioned: the id of every activity the enabled sources hold. -#}
+{% macro canonical_activity_ids() -%}
+    {%- set queries = [] -%}
+    {%- if source_enabled('hubspot') -%}
+        {%- do queries.append(
+            'select ' ~ source_id('hubspot', 'engagement_id') ~ ' as activity_id from '
+            ~ ref('stg_hubspot__engagements') ~ ' where not is_deleted'
+        ) -%}
+    {%- endif -%}
+    {%- if source_enabled('files') -%}
+        {%- do queries.append(
+            'select ' ~ source_id('files', 'activity_id') ~ ' as activity_id from '
+            ~ ref('stg_files__activities')
+        ) -%}
+    {%- endif -%}
+    {%- if not queries -%}
+        {%- do queries.append('select cast(null as ' ~ dbt.type_string() ~ ') as activity_id where 1 = 0') -%}
+    {%- endif -%}
+    {{ queries | join(' union all ') }}
+{%- endmacro %}
+
+{#- int_deal_property_history_unioned: every deal the enabled sources hold, with its last load
+    (each of its rows is loaded no earlier). -#}
+{% macro canonical_deal_loads() -%}
+    {%- set queries = [] -%}
+    {%- for source_name in enabled_of(['hubspot', 'files']) -%}
+        {%- do queries.append(
+            'select ' ~ source_id(source_name, 'deal_id') ~ ' as deal_id, loaded_at from '
+            ~ ref('stg_' ~ source_name ~ '__deals')
+        ) -%}
+    {%- endfor -%}
+    {%- if not queries -%}
+        {%- do queries.append(
+            'select cast(null as ' ~ dbt.type_string() ~ ') as deal_id, cast(null as '
+            ~ dbt.type_timestamp() ~ ') as loaded_at where 1 = 0'
+        ) -%}
+    {%- endif -%}
+    {{ queries | join(' union all ') }}
+{%- endmacro %}

@@ -230,6 +230,8 @@ def mart_tables(
 # --- incremental builds against a full refresh ---------------------------------------------------
 
 INCREMENTAL_MODELS = (
+    "intermediate.int_activities_unioned",
+    "intermediate.int_deal_property_history_unioned",
     "core.fct_deal_versions",
     "sales.pipeline_snapshot_daily",
     "core.fct_leads",
@@ -238,7 +240,8 @@ INCREMENTAL_MODELS = (
     "sales.lead_response_by_hour_weekday",
     "sales.pipeline_waterfall",
 )
-INCREMENTAL_SCHEMAS = ("core", "sales")
+# The intermediate schema too: its incremental models, and the tables built on them.
+INCREMENTAL_SCHEMAS = ("intermediate", "core", "sales")
 # When a row was computed (and from which load): differs from a full refresh by design.
 INCREMENTAL_LINEAGE = {
     "fct_deal_versions": ["rebuilt_at", "previous_rebuilt_at", "changed_from_date"],
@@ -255,7 +258,8 @@ INCREMENTAL_BUILD = (
 
 
 def incremental_marts(home: Path) -> dict[str, pd.DataFrame]:
-    """Every table of the core and sales marts, lineage columns left out, in a stable order."""
+    """Every table of the intermediate layer and the core and sales marts, lineage columns left
+    out, in a stable order."""
     return mart_tables(home, INCREMENTAL_SCHEMAS, INCREMENTAL_LINEAGE)
 
 

@@ -5,8 +5,9 @@ The tiny demo company's whole export is loaded and built; the next day's whole e
 incremental feed: every record again, as a nightly CSV drop delivers it) is loaded into the same
 warehouse and built incrementally. The unchanged records keep their load id, so the run rewrites
 the versions of the deals that changed only and the pipeline snapshot from the first day whose
-state changed; a `--full-refresh` of the same day must then give every table of the core and
-sales marts row for row, but for the lineage columns that say when a row was computed.
+state changed; a `--full-refresh` of the same day must then give every table of the intermediate
+layer and the core and sales marts row for row, but for the lineage columns that say when a row
+was computed.
 """
 
 from __future__ import annotations

@@ -1,15 +1,16 @@
 """The incremental models (and every mart built on them) equal a full refresh after several
 simulated days of incremental loads.
 
-The tiny demo company's export is loaded through the files source and built; then, day after
-day, the company moves on one day and only what changed is loaded (as a CRM's incremental feed
-delivers it), with the hard cases of an incremental build slipped into the feed: a late-arriving
-stage change, a call logged late that is an old lead's first response, a deal and a lead that
-move owner, a deal that becomes a record exception and is
-fixed the next day, a row quarantined and fixed the next day, an FX rate corrected (which
-changes deals that were not reloaded), a deleted deal, and a rep who moves team. After each day
-the project is built incrementally as of that day. Then a `--full-refresh` of the same day must
-give every table of the core and sales marts row for row, but for the lineage columns that say
+The tiny demo company's export is loaded through the files source and built; then, day after day,
+the company moves on one day and only what changed is loaded (as a CRM's incremental feed delivers
+it), with the hard cases of an incremental build slipped into the feed: a late-arriving stage change
+and amount change, a new deal without field history (its history is the deal snapshot's versions)
+that changes the next day, a call logged late that is an old lead's first response, a deal and a
+lead that move owner, a deal that becomes a record exception and is fixed the next day, a row
+quarantined and fixed the next day, an FX rate corrected (which changes deals that were not
+reloaded), a deleted deal, and a rep who moves team. After each day the project is built
+incrementally as of that day. Then a `--full-refresh` of the same day must give every table of the
+intermediate layer and the core and sales marts row for row, but for the lineage columns that say
 when a row was computed."""
 
 from __future__ import annotations
@@ -136,6 +137,29 @@ def _edit_day(days: int, export_dir: Path, delta: Path, cases: dict[str, dict]) 
                 }
             ],
         )
+        # A change of the same deal's amount that arrives only now too, at the same time (its
+        # field history rows are loaded no earlier than its deal, which is not reloaded).
+        _upsert(
+            delta,
+            "deal_property_history",
+            ("deal_id", "property", "changed_at"),
+            [
+                {
+                    "deal_id": late["deal_id"],
+                    "property": "amount",
+                    "value": "12345.67",
+                    "changed_at": late_entered,
+                }
+            ],
+        )
+        # A deal new today without field history: its history is the versions successive
+        # loads find (the deal snapshot); its amount changes tomorrow.
+        unrecorded = usd[4] | {
+            "deal_id": "9999999999",
+            "created_at": stamp,
+            "last_modified_at": stamp,
+        }
+        _upsert(delta, "deals", ("deal_id",), [unrecorded])
         # A deal handed to another rep today.
         moved |= {"owner_id": reps[0], "last_modified_at": stamp}
         _upsert(delta, "deals", ("deal_id",), [moved])
@@ -228,6 +252,7 @@ def _edit_day(days: int, export_dir: Path, delta: Path, cases: dict[str, dict]) 
             "quarantined": {"deal_id": quarantined["deal_id"]},
             "fx": {"deal_id": foreign[0]["deal_id"]},
             "late_call": {"lead_id": old_lead["contact_id"], "at": called_at},
+            "unrecorded": unrecorded,
         }
     elif days == 2:
         # Yesterday's record exception and quarantined row come back fixed, as the CRM has them.
@@ -255,6 +280,9 @@ def _edit_day(days: int, export_dir: Path, delta: Path, cases: dict[str, dict]) 
         )
         _upsert(delta, "reps", ("rep_id",), [rep | {"team_id": team, "updated_at": stamp}])
         cases["team"] = {"rep_id": f"files:{rep['rep_id']}", "team_id": f"files:{team}"}
+        # Yesterday's new deal without field history changes its amount: a second version.
+        unrecorded = cases["unrecorded"] | {"amount": "4321.00", "last_modified_at": stamp}
+        _upsert(delta, "deals", ("deal_id",), [unrecorded])
     # The last day brings only the company's own changes.
 
 
@@ -321,6 +349,14 @@ def test_the_hard_cases_reached_the_incremental_models(days_later) -> None:
     late = versions(1, "late")
     late_day = cases["late"]["entered"][:10]
     assert (late["valid_from_date"].astype(str).str[:10] == late_day).any(), "the late stage change"
+    assert (late["amount"] == 12345.67).any(), "the late amount change"
+    unrecorded = read(
+        home,
+        "select amount from intermediate.int_deal_property_history_unioned "
+        "where deal_id = 'files:9999999999' and property = 'amount' order by changed_at",
+    )
+    assert len(unrecorded) == 2, unrecorded
+    assert unrecorded["amount"].iloc[-1] == 4321, "the snapshot's second version"
     assert (versions(1, "moved")["owner_rep_id"] == "files:" + cases["moved"]["owner"]).any()
     lead = read(
         home,

@@ -2,17 +2,41 @@
     has them: one row per activity, with when it takes place (occurred_at) and when it was
     logged or booked in the CRM (logged_at, where the source says). A HubSpot engagement's lead,
     deal and account are the contact, deal and company it is associated with (the lowest id where
-    there are several). -#}
+    there are several).
+
+    Incremental (delete+insert on activity_id), like fct_activities: a run rewrites the
+    activities (re)loaded since its latest loaded_at (a HubSpot engagement's associations are
+    reloaded with it), and its post-hook deletes those the enabled sources no longer hold
+    (deleted, or missing from a later full export, which keeps them soft-deleted with their old
+    loaded_at), compared with the sources' staging (macro canonical_activity_ids), so the result
+    equals a full refresh. -#}
 {%- set sources = enabled_of(['hubspot', 'files']) -%}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='activity_id',
+    on_schema_change='fail',
+    post_hook="{% if is_incremental() %}delete from {{ this }} as target where not exists "
+        ~ "(select 1 from ({{ canonical_activity_ids() }}) as canonical "
+        ~ "where canonical.activity_id = target.activity_id){% endif %}",
+) }}
+{%- set loaded_since = incremental_loaded_since() if is_incremental() -%}
 with
 
 {% if 'hubspot' in sources -%}
 hubspot_engagements as (
     select * from {{ ref('stg_hubspot__engagements') }}
+    {%- if is_incremental() %}
+        where loaded_at > {{ loaded_since }}
+    {%- endif %}
 ),
 
 hubspot_associations as (
     select * from {{ ref('stg_hubspot__associations') }}
+    {%- if is_incremental() %}
+        -- Those of the engagements rewritten only, not every association.
+        where from_id in (select engagement_id from hubspot_engagements)
+    {%- endif %}
 ),
 
 hubspot_links as (
@@ -50,6 +74,9 @@ hubspot_activities as (
 {% if 'files' in sources -%}
 files_activities_source as (
     select * from {{ ref('stg_files__activities') }}
+    {%- if is_incremental() %}
+        where loaded_at > {{ loaded_since }}
+    {%- endif %}
 ),
 
 files_activities as (

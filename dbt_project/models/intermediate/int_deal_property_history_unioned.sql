@@ -5,8 +5,30 @@
     and for the rest the versions of the deal that successive loads found
     (snapshot_files__deals), which is the whole history of an export without such a file.
     The stage history is int_deal_stage_history_unioned. loaded_at is the later of the change's
-    and its deal's last load: a deal reloaded reloads its history. -#}
+    and its deal's last load: a deal reloaded reloads its history.
+
+    Incremental (delete+insert on deal_id): a run rewrites the whole history of every deal with
+    a row loaded since its latest loaded_at (the deal reloaded, or a change of its field history
+    loaded), computed from all of that deal's inputs as a full refresh computes it (the field
+    history decides per deal and property which versions count). What changes a deal's rows
+    always loads the deal or a change of its own: HubSpot's history arrives with its deal; a
+    snapshot version is taken when its deal's load changed a tracked value (the snapshot runs
+    before this model in a `dbt build`); a change a full export no longer holds stays in
+    staging. Its post-hook deletes the rows of a deal the enabled sources no longer hold, and
+    those older than their deal's last load (a deal reloaded without history left): every row
+    of a deal is loaded no earlier than the deal (macro canonical_deal_loads). The result
+    equals a full refresh. -#}
 {%- set sources = enabled_of(['hubspot', 'files']) -%}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='deal_id',
+    on_schema_change='fail',
+    post_hook="{% if is_incremental() %}delete from {{ this }} as target where not exists "
+        ~ "(select 1 from ({{ canonical_deal_loads() }}) as deals "
+        ~ "where deals.deal_id = target.deal_id and deals.loaded_at <= target.loaded_at){% endif %}",
+) }}
+{%- set loaded_since = incremental_loaded_since() if is_incremental() -%}
 with
 
 {% if 'hubspot' in sources -%}
@@ -30,6 +52,17 @@ files_deal_versions as (
 
 files_deals as (
     select * from {{ ref('stg_files__deals') }}
+),
+{%- endif %}
+
+{% if is_incremental() and 'files' in sources -%}
+files_changed_deals as (
+    -- Every row of a deal is loaded no earlier than the deal or its own field-history change.
+    select deal_id from files_deals
+    where loaded_at > {{ loaded_since }}
+    union
+    select deal_id from files_history_source
+    where loaded_at > {{ loaded_since }}
 ),
 {%- endif %}
 
@@ -64,6 +97,10 @@ hubspot_history as (
     from hubspot_history_source
     inner join hubspot_deals
         on hubspot_history_source.deal_id = hubspot_deals.deal_id
+    {%- if is_incremental() %}
+        -- Every row of a deal takes the deal's load.
+        where hubspot_deals.loaded_at > {{ loaded_since }}
+    {%- endif %}
 ),
 {%- endif %}
 
@@ -76,6 +113,16 @@ files_property_changes as (
         changed_at,
         loaded_at
     from files_history_source
+    {%- if is_incremental() %}
+        where deal_id in (select deal_id from files_changed_deals)
+    {%- endif %}
+),
+
+files_rebuilt_versions as (
+    select * from files_deal_versions
+    {%- if is_incremental() %}
+        where deal_id in (select deal_id from files_changed_deals)
+    {%- endif %}
 ),
 
 files_version_changes as (
@@ -92,7 +139,7 @@ files_version_changes as (
         {{ column }} as property_value,
         dbt_valid_from as changed_at,
         loaded_at
-    from files_deal_versions
+    from files_rebuilt_versions
     {%- if not loop.last %}
     union all
     {%- endif %}
