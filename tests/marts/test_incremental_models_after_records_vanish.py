@@ -83,7 +83,9 @@ def vanished(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict
     # from the lead-response mart); the rep with the most leads left renamed.
     leads = read_csv(today, "contacts")
     created = utc(leads["created_at"]).dt.tz_localize(None).dt.date
-    weeks = pd.Series([day - dt.timedelta(days=day.weekday()) for day in created], index=leads.index)
+    weeks = pd.Series(
+        [day - dt.timedelta(days=day.weekday()) for day in created], index=leads.index
+    )
     gone_week = sorted(set(weeks))[1]
     gone_leads = leads.index[(weeks == gone_week) | (leads.index % 50 == 0)]
     write_csv(leads.drop(index=gone_leads), smaller, "contacts")
