@@ -18,6 +18,13 @@
     lead this model looked at again. -#}
 {%- set sla_minutes = var('lead_response_sla_minutes') -%}
 {%- set window_days = var('lead_conversion_window_days') -%}
+{#- changed_at: the columns compared to the previous row, every column of the model as it
+    stands but the lineage. Before this model had changed_at (an upgrade), every row counts as
+    changed and on_schema_change stops the run with dbt's message. -#}
+{%- set previous_columns = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list
+    if is_incremental() else [] -%}
+{%- set compared_columns = previous_columns | reject('in', ['loaded_at', 'changed_at']) | list -%}
+{%- set compares_rows = is_incremental() and 'changed_at' in previous_columns -%}
 {{ config(
     materialized='incremental',
     incremental_strategy='delete+insert',
@@ -240,14 +247,7 @@ final as (
     from enriched
 ),
 
-{#- The columns compared to the previous row: every column of the model as it stands but the
-    lineage. Before this model had changed_at (an upgrade), every row counts as changed and
-    on_schema_change stops the run with dbt's message. -#}
-{%- set previous_columns = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list
-    if is_incremental() else [] -%}
-{%- set compared_columns = previous_columns | reject('in', ['loaded_at', 'changed_at']) | list -%}
-{%- set compares_rows = is_incremental() and 'changed_at' in previous_columns -%}
-{% if compares_rows -%}
+{% if compares_rows %}
 previous_rows as (
     -- The rebuilt leads' rows before this run, read again for them alone: a join to
     -- previous_leads (every lead, materialised above) ran out of memory at 1 GB at 1,000 reps.
@@ -256,8 +256,7 @@ previous_rows as (
     inner join changed_leads
         on previous.lead_id = changed_leads.lead_id
 ),
-
-{% endif -%}
+{% endif %}
 stamped as (
     select
         final.*,

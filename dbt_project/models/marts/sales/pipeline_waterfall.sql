@@ -74,7 +74,7 @@ period_list as (
     where
         periods.period_grain in ('week', 'month', 'fiscal_quarter')
         and periods.period_start_date <= {{ as_of }}
-        {% if is_incremental() -%}
+    {% if is_incremental() -%}
             and (
                 kept_periods.last_kept_start_date is null
                 or periods.period_start_date > kept_periods.last_kept_start_date
@@ -92,7 +92,7 @@ live_versions as (
         on versions.owner_rep_id = reps.rep_id
     where
         not versions.is_deleted
-        {% if is_incremental() -%}
+    {% if is_incremental() -%}
             -- In force on or after the day before the first period built: every state those
             -- periods open, close or change from (a change's previous state held the day
             -- before it), and no older one.
