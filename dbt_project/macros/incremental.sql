@@ -43,40 +43,30 @@
 
 {#- int_activities_unioned: the id of every activity the enabled sources hold. -#}
 {% macro canonical_activity_ids() -%}
-    {%- set queries = [] -%}
-    {%- if source_enabled('hubspot') -%}
-        {%- do queries.append(
-            'select ' ~ source_id('hubspot', 'engagement_id') ~ ' as activity_id from '
-            ~ ref('stg_hubspot__engagements') ~ ' where not is_deleted'
+    {%- set holdings = {
+        'hubspot': ('engagement_id', 'stg_hubspot__engagements', 'where not is_deleted'),
+        'files': ('activity_id', 'stg_files__activities', ''),
+    } -%}
+    {%- set relations = [] -%}
+    {%- for source_name in enabled_of(['hubspot', 'files']) -%}
+        {%- set id_column, model, condition = holdings[source_name] -%}
+        {%- do relations.append(
+            '(select ' ~ source_id(source_name, id_column) ~ ' as activity_id from ' ~ ref(model)
+            ~ ' ' ~ condition ~ ') as ' ~ source_name ~ '_activities'
         ) -%}
-    {%- endif -%}
-    {%- if source_enabled('files') -%}
-        {%- do queries.append(
-            'select ' ~ source_id('files', 'activity_id') ~ ' as activity_id from '
-            ~ ref('stg_files__activities')
-        ) -%}
-    {%- endif -%}
-    {%- if not queries -%}
-        {%- do queries.append('select cast(null as ' ~ dbt.type_string() ~ ') as activity_id where 1 = 0') -%}
-    {%- endif -%}
-    {{ queries | join(' union all ') }}
+    {%- endfor -%}
+    {{ union_sources(relations, [['activity_id', 'string']]) }}
 {%- endmacro %}
 
 {#- int_deal_property_history_unioned: every deal the enabled sources hold, with its last load
     (each of its rows is loaded no earlier). -#}
 {% macro canonical_deal_loads() -%}
-    {%- set queries = [] -%}
+    {%- set relations = [] -%}
     {%- for source_name in enabled_of(['hubspot', 'files']) -%}
-        {%- do queries.append(
-            'select ' ~ source_id(source_name, 'deal_id') ~ ' as deal_id, loaded_at from '
-            ~ ref('stg_' ~ source_name ~ '__deals')
+        {%- do relations.append(
+            '(select ' ~ source_id(source_name, 'deal_id') ~ ' as deal_id, loaded_at from '
+            ~ ref('stg_' ~ source_name ~ '__deals') ~ ') as ' ~ source_name ~ '_deals'
         ) -%}
     {%- endfor -%}
-    {%- if not queries -%}
-        {%- do queries.append(
-            'select cast(null as ' ~ dbt.type_string() ~ ') as deal_id, cast(null as '
-            ~ dbt.type_timestamp() ~ ') as loaded_at where 1 = 0'
-        ) -%}
-    {%- endif -%}
-    {{ queries | join(' union all ') }}
+    {{ union_sources(relations, [['deal_id', 'string'], ['loaded_at', 'timestamp']]) }}
 {%- endmacro %}
