@@ -91,3 +91,29 @@ def test_composite_keys_are_equal_exactly_when_their_parts_are() -> None:
     timestamp = dt.datetime(2023, 7, 3, 17, 9, 51, 949000, tzinfo=dt.UTC)
     key = key_array([pa.array(["9000000075"]), pa.array([timestamp])]).to_pylist()[0]
     assert len(key) == len("9000000075") + 1 + 8
+
+
+def test_the_filter_spares_most_lookups_of_absent_keys_a_search(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A load looks up every row's key and nearly all are new: the bitmap in front of the
+    sorted runs must answer most of those lookups itself, and still find every key present."""
+    searched: list[int] = []
+    search_runs = KeySet._search_runs
+
+    def counting(self: KeySet, keys: pa.Array, hashes: np.ndarray) -> np.ndarray:
+        searched.append(len(keys))
+        return search_runs(self, keys, hashes)
+
+    monkeypatch.setattr(KeySet, "_search_runs", counting)
+    keys = KeySet()
+    try:
+        for batch in range(40):  # the filter grows several times on the way
+            fresh = pa.array([f"deal-{batch}-{i}" for i in range(2_500)])
+            assert not keys.contains(fresh).any()
+            keys.add(fresh)
+        assert sum(searched) < 0.15 * 40 * 2_500  # 8-32 bits a key: 3-12 % searched
+        present = pa.array([f"deal-{batch}-{i}" for batch in (0, 17, 39) for i in (0, 1_234)])
+        assert keys.positions(present).tolist() == [0, 1_234, 42_500, 43_734, 97_500, 98_734]
+    finally:
+        keys.close()
