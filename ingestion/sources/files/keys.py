@@ -32,9 +32,9 @@ KEY_SEPARATOR = "\x1f"
 # Key store positions are 32-bit up to here (4 bytes a key fewer, 36 MB at the large demo's 9M
 # keys of deal property history), 64-bit beyond.
 NARROW_POSITIONS_UP_TO = np.iinfo(np.int32).max
-# The key set's membership filter: at least this many bits a key, 8 to 32 as it grows fourfold
-# (3-12 % of absent keys find their bit set and are searched for; 17 MB at the large demo's
-# 10.5M activities).
+# The key set's membership filter: at least this many bits a key, 8 to 16 as it doubles (6-12 %
+# of absent keys find their bit set and are searched for; 17 MB at the large demo's 10.5M
+# activities).
 FILTER_BITS_PER_KEY = 8
 
 
@@ -224,11 +224,10 @@ class KeySet:
 
     def _remember_in_filter(self, sorted_hashes: np.ndarray) -> None:
         """Set the bits of newly added hashes (sorted); a filter grown too full (more than one
-        key in FILTER_BITS_PER_KEY slots) grows fourfold until it is not, set again from every
-        run."""
+        key in FILTER_BITS_PER_KEY slots) doubles until it is not, set again from every run."""
         if self._size * FILTER_BITS_PER_KEY > (1 << self._filter_bits):
             while self._size * FILTER_BITS_PER_KEY > (1 << self._filter_bits):
-                self._filter_bits += 2
+                self._filter_bits += 1
             self._filter = np.zeros(1 << (self._filter_bits - 6), dtype=np.uint64)
             for run_hashes, _ in self._runs:
                 self._set_filter_bits(run_hashes)
