@@ -25,11 +25,7 @@
             union all
             {{ deal_history_changed_from(this_relation) }}
             union all
-            select min(snapshots.snapshot_date) as candidate_date
-            from {{ this_relation }} as snapshots
-            inner join {{ ref('dim_reps') }} as reps
-                on snapshots.rep_id = reps.rep_id
-            where snapshots.team_id != reps.team_id
+            {{ first_row_of_a_rep_whose_team_changed(this_relation, 'snapshot_date') }}
         ) as candidates
     ), {{ date_literal(calendar_start_date()) }})
 {%- endmacro %}
@@ -86,13 +82,24 @@
             union all
             {{ deal_history_changed_from(this_relation) }}
             union all
-            select min(waterfall.closing_date) as candidate_date
-            from {{ this_relation }} as waterfall
-            left join {{ ref('dim_reps') }} as reps
-                on waterfall.rep_id = reps.rep_id
-            where
-                waterfall.waterfall_level = 'rep'
-                and waterfall.team_id is distinct from coalesce(reps.team_id, 'unassigned')
+            {{ first_row_of_a_rep_whose_team_changed(
+                this_relation, 'closing_date', "built.waterfall_level = 'rep'"
+            ) }}
         ) as candidates
     ), {{ date_literal(calendar_start_date()) }})
+{%- endmacro %}
+
+{#- The earliest `date_column` of the rows of `this_relation` whose rep's team is no longer the
+    team they hold (a rep's rows are their current team's, 'unassigned' for a rep dim_reps no
+    longer holds, as the models build them), among those meeting `where` (a condition on the
+    alias `built`): a select of candidate_date for the callers' min(), shared by the snapshot
+    and the waterfall so that both see the same changes. -#}
+{% macro first_row_of_a_rep_whose_team_changed(this_relation, date_column, where=none) -%}
+    select min(built.{{ date_column }}) as candidate_date
+    from {{ this_relation }} as built
+    left join {{ ref('dim_reps') }} as reps
+        on built.rep_id = reps.rep_id
+    where
+        {% if where %}{{ where }} and {% endif -%}
+        built.team_id is distinct from coalesce(reps.team_id, 'unassigned')
 {%- endmacro %}
