@@ -83,22 +83,44 @@ daily_bookings as (
     group by owner_rep_id_at_close, closed_date
 ),
 
-period_bookings as (
+rep_days as (
+    -- The grid's days and the days a rep booked (a booking on a day outside the grid counts
+    -- towards the days after it), one row per rep and day.
     select
-        grid.snapshot_date,
-        grid.rep_id,
-        sum(case when daily_bookings.closed_date >= days.month_start_date then daily_bookings.bookings end)
-            as month_bookings_to_date,
-        sum(daily_bookings.bookings) as fiscal_quarter_bookings_to_date
+        rep_id,
+        snapshot_date
     from grid
+    union
+    select
+        rep_id,
+        closed_date as snapshot_date
+    from daily_bookings
+),
+
+period_bookings as (
+    -- Bookings to date in the day's month and fiscal quarter: running sums over each rep's
+    -- days, where a join of every grid day to the quarter's bookings so far made 12.7M rows
+    -- at 1,000 reps.
+    select
+        rep_days.rep_id,
+        rep_days.snapshot_date,
+        sum(daily_bookings.bookings) over (
+            partition by rep_days.rep_id, days.fiscal_quarter_start_date, days.month_start_date
+            order by rep_days.snapshot_date
+            rows between unbounded preceding and current row
+        ) as month_bookings_to_date,
+        sum(daily_bookings.bookings) over (
+            partition by rep_days.rep_id, days.fiscal_quarter_start_date
+            order by rep_days.snapshot_date
+            rows between unbounded preceding and current row
+        ) as fiscal_quarter_bookings_to_date
+    from rep_days
     inner join days
-        on grid.snapshot_date = days.date_day
-    inner join daily_bookings
+        on rep_days.snapshot_date = days.date_day
+    left join daily_bookings
         on
-            grid.rep_id = daily_bookings.rep_id
-            and days.fiscal_quarter_start_date <= daily_bookings.closed_date
-            and grid.snapshot_date >= daily_bookings.closed_date
-    group by grid.snapshot_date, grid.rep_id
+            rep_days.rep_id = daily_bookings.rep_id
+            and rep_days.snapshot_date = daily_bookings.closed_date
 ),
 
 assembled as (
