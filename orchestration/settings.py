@@ -32,8 +32,15 @@ def enabled_sources() -> list[str]:
 
 
 def dbt_vars() -> dict[str, object]:
-    """The dbt vars of every dbt invocation: the settings the marts share, validated."""
-    return current_settings().dbt_vars_for_run()
+    """The dbt vars of every dbt invocation: the settings the marts share, validated, but the
+    as-of day. dbt reads that from SALESPULSE_AS_OF_DATE (`Settings.export`) while it executes:
+    a var that changed every day made every nightly run parse the whole project again
+    (dbt_project/macros/as_of_date.sql)."""
+    return {
+        name: value
+        for name, value in current_settings().dbt_vars_for_run().items()
+        if name != "as_of_date"
+    }
 
 
 FULL_REFRESH_TAG = "salespulse/full_refresh"

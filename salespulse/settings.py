@@ -351,12 +351,18 @@ class Settings(BaseModel):
 
     def export(self, environ: dict[str, str] | None = None) -> None:
         """Hand the resolved warehouse to child processes (dbt reads SALESPULSE_HOME, the
-        warehouse kind and the PostgreSQL connection in profiles.yml) and to later
-        `load_settings()` calls in this process."""
+        warehouse kind and the PostgreSQL connection in profiles.yml, and the as-of day) and to
+        later `load_settings()` calls in this process."""
         environ = os.environ if environ is None else environ
         environ[f"{ENV_PREFIX}HOME"] = str(self.home)
         environ[env_name("warehouse")] = self.warehouse
         environ[env_name("duckdb_memory_limit")] = self.duckdb_memory_limit
+        # dbt reads the as-of day from the environment, not from --vars
+        # (dbt_project/macros/as_of_date.sql): unset means today.
+        if self.as_of_date:
+            environ[env_name("as_of_date")] = self.as_of_date.isoformat()
+        else:
+            environ.pop(env_name("as_of_date"), None)
         if self.demo:
             environ[f"{ENV_PREFIX}DEMO"] = "true"
         if self.warehouse == "postgres":

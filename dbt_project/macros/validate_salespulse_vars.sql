@@ -59,9 +59,12 @@
         {%- endif -%}
     {%- endfor -%}
 
-    {%- for name in ['as_of_date', 'calendar_start_date'] -%}
-        {%- set value = var(name) | string -%}
-        {%- if value and not modules.re.match('^[0-9]{4}-[0-9]{2}-[0-9]{2}$', value) -%}
+    {%- for name, value in [
+        ('as_of_date', var('as_of_date')),
+        ('calendar_start_date', var('calendar_start_date')),
+        ('SALESPULSE_AS_OF_DATE', as_of_date_from_environment()),
+    ] -%}
+        {%- if value and not modules.re.match('^[0-9]{4}-[0-9]{2}-[0-9]{2}$', value | string) -%}
             {%- do problems.append(name ~ " must be a YYYY-MM-DD date, not '" ~ value ~ "'") -%}
         {%- endif -%}
     {%- endfor -%}

@@ -31,12 +31,6 @@ _PROJECT_FOLDERS = ("models", "macros", "seeds", "tests", "snapshots", "analyses
 _PROJECT_FILES = ("dbt_project.yml", "profiles.yml", "packages.yml", "dependencies.yml")
 
 
-def parse_vars() -> dict[str, Any]:
-    """The vars the asset graph is parsed with: those of the runs, but the as-of day (a run's
-    reporting day changes what SQL computes, not which models exist)."""
-    return {name: value for name, value in dbt_vars().items() if name != "as_of_date"}
-
-
 def parse_args(vars_: dict[str, Any]) -> list[str]:
     return ["parse", "--quiet", "--vars", json.dumps(vars_, sort_keys=True)]
 
@@ -47,8 +41,9 @@ def manifest_folder(vars_: dict[str, Any]) -> Path:
     return MANIFESTS_DIR / digest
 
 
-# The settings of this process, as they stood when the asset graph was built from them.
-PARSE_VARS = parse_vars()
+# The settings of this process, as they stood when the asset graph was built from them: the vars
+# of every dbt step (the as-of day is not one of them).
+PARSE_VARS = dbt_vars()
 
 dbt_project = DbtProject(
     project_dir=DBT_PROJECT_DIR,
@@ -63,9 +58,9 @@ def prepare_manifest() -> Path:
     """Make the asset graph's manifest current for this process's settings; returns its path.
     One process parses a folder at a time (`dagster dev` and a run may start together).
 
-    The parse uses the run's own vars (the as-of day too, which changes no model), so that the
-    parse state it leaves beside the manifest is the one the run's first dbt step needs: that
-    step starts from it (`parse_state_beside_manifest`) instead of parsing the project again."""
+    The parse uses the run's own vars, so that the parse state it leaves beside the manifest is
+    the one the run's first dbt step needs: that step starts from it
+    (`parse_state_beside_manifest`) instead of parsing the project again."""
     manifest = Path(dbt_project.manifest_path)
     manifest.parent.mkdir(parents=True, exist_ok=True)
     with _exclusive(manifest.with_name(".parse.lock")):

@@ -1,0 +1,71 @@
+"""The as-of day reaches dbt in the environment (SALESPULSE_AS_OF_DATE), which dbt reads only while
+it executes, never as a var: dbt keeps a hash of the vars in its parse state and parses the whole
+project again when they change, so a var that changed every day made every nightly run parse
+~300 files again (dbt_project/macros/as_of_date.sql)."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ingestion import PROJECT_ROOT
+from orchestration.defs.transformation.assets import dbt_build_args
+from salespulse.settings import HOME_SETTINGS_FILE, load_settings
+
+DBT = str(Path(sys.executable).parent / "dbt")
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+
+
+def test_the_settings_hand_the_day_to_dbt_in_the_environment(tmp_path, monkeypatch):
+    (tmp_path / HOME_SETTINGS_FILE).write_text('as_of_date = "2026-06-30"\n')
+    environ = {"SALESPULSE_HOME": str(tmp_path)}
+    load_settings(environ).export(environ)
+    assert environ["SALESPULSE_AS_OF_DATE"] == "2026-06-30"
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    assert "as_of_date" not in json.loads(dbt_build_args()[-1])
+    # Without a day (today), no earlier process's day is handed on.
+    stale = {"SALESPULSE_HOME": str(tmp_path / "other"), "SALESPULSE_AS_OF_DATE": ""}
+    load_settings(stale).export(stale)
+    assert "SALESPULSE_AS_OF_DATE" not in stale
+
+
+def _dbt(tmp_path: Path, *args: str, as_of: str) -> subprocess.CompletedProcess:
+    """dbt on an empty warehouse in tmp_path, sharing one target folder (its parse state); each
+    call's debug log in logs-<as_of>/dbt.log."""
+    logs = tmp_path / f"logs-{as_of.replace('/', '')}"
+    return subprocess.run(
+        [DBT, *args, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
+         "--target-path", str(tmp_path / "target"), "--log-path", str(logs)],
+        env={**os.environ, "SALESPULSE_HOME": str(tmp_path), "SALESPULSE_AS_OF_DATE": as_of},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )  # fmt: skip
+
+
+@pytest.mark.integration
+def test_a_new_day_reaches_the_sql_and_keeps_dbts_parse_state(tmp_path):
+    parsed = _dbt(tmp_path, "parse", as_of="2026-06-30")
+    assert parsed.returncode == 0, parsed.stdout
+
+    next_day = _dbt(
+        tmp_path, "compile", "--inline", "select '{{ as_of_date() }}' as day", as_of="2026-07-01"
+    )
+    assert next_day.returncode == 0, next_day.stdout
+    assert "select '2026-07-01' as day" in next_day.stdout
+    # dbt parsed nothing again: reading the day while parsing would re-parse every model that
+    # reads it, and a var would re-parse the whole project.
+    log = (tmp_path / "logs-2026-07-01" / "dbt.log").read_text()
+    assert "Partial parsing enabled, no changes found, skipping parsing" in log
+
+    bad_day = _dbt(
+        tmp_path, "compile", "--inline", "select '{{ as_of_date() }}' as day", as_of="01/07/2026"
+    )
+    assert bad_day.returncode != 0
+    assert "SALESPULSE_AS_OF_DATE must be a YYYY-MM-DD date, not '01/07/2026'" in " ".join(
+        bad_day.stdout.split()
+    )
