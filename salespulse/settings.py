@@ -22,7 +22,7 @@ import os
 import re
 import tomllib
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal
@@ -325,6 +325,15 @@ class Settings(BaseModel):
         holds contact names and e-mails."""
         self.home.mkdir(mode=0o700, parents=True, exist_ok=True)
         return self.home
+
+    def reporting_day(self, now: datetime | None = None) -> date:
+        """The last day the marts report on: `as_of_date`, else today in the reporting time
+        zone, as dbt's `as_of_date()` macro resolves it (Python steps such as the forecast must
+        agree with the marts on the day)."""
+        if self.as_of_date:
+            return self.as_of_date
+        zone = ZoneInfo(self.reporting_timezone)
+        return (now.astimezone(zone) if now else datetime.now(zone)).date()
 
     def dbt_vars_for_run(self) -> dict[str, Any]:
         """The dbt vars every dbt invocation of this deployment passes: the settings the marts

@@ -1,22 +1,45 @@
-"""The as-of day reaches dbt in the environment (SALESPULSE_AS_OF_DATE), which dbt reads only while
-it executes, never as a var: dbt keeps a hash of the vars in its parse state and parses the whole
-project again when they change, so a var that changed every day made every nightly run parse
-~300 files again (dbt_project/macros/as_of_date.sql)."""
+"""The as-of day, the last day the marts report on: the Python steps resolve it as dbt does (today
+in the reporting time zone unless set), and it reaches dbt in the environment
+(SALESPULSE_AS_OF_DATE), which dbt reads only while it executes, never as a var: dbt keeps a hash
+of the vars in its parse state and parses the whole project again when they change, so a var
+that changed every day made every nightly run parse ~300 files again
+(dbt_project/macros/as_of_date.sql)."""
 
+import datetime as dt
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from ingestion import PROJECT_ROOT
+from orchestration.defs.forecast.assets import forecast_as_of
 from orchestration.defs.transformation.assets import dbt_build_args
 from salespulse.settings import HOME_SETTINGS_FILE, load_settings
 
 DBT = str(Path(sys.executable).parent / "dbt")
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+
+
+def test_the_day_is_todays_date_in_the_reporting_time_zone_unless_set(tmp_path):
+    environ = {"SALESPULSE_HOME": str(tmp_path), "SALESPULSE_REPORTING_TIMEZONE": "Pacific/Auckland"}
+    noon_in_utc = dt.datetime(2026, 11, 30, 12, 0, tzinfo=dt.UTC)  # 01:00 on 1 December there
+    assert load_settings(environ).reporting_day(noon_in_utc) == dt.date(2026, 12, 1)
+    environ["SALESPULSE_AS_OF_DATE"] = "2026-06-30"
+    assert load_settings(environ).reporting_day(noon_in_utc) == dt.date(2026, 6, 30)
+
+
+def test_the_forecast_is_made_as_of_the_marts_day(tmp_path, monkeypatch):
+    """It used UTC's date: a day off the marts' for part of every day in another zone."""
+    monkeypatch.setenv("SALESPULSE_HOME", str(tmp_path))
+    monkeypatch.delenv("SALESPULSE_AS_OF_DATE", raising=False)
+    # UTC+14 and UTC-12: at any hour, one of the two is not on UTC's date.
+    for zone in ("Pacific/Kiritimati", "Etc/GMT+12"):
+        monkeypatch.setenv("SALESPULSE_REPORTING_TIMEZONE", zone)
+        assert forecast_as_of() == dt.datetime.now(ZoneInfo(zone)).date()
 
 
 def test_the_settings_hand_the_day_to_dbt_in_the_environment(tmp_path, monkeypatch):

@@ -47,8 +47,10 @@ _MONTHLY_BOOKINGS = """
 
 
 def forecast_as_of() -> dt.date:
-    """The day the forecast is made on: SALESPULSE_AS_OF_DATE, or today (UTC)."""
-    return current_settings().as_of_date or dt.datetime.now(dt.UTC).date()
+    """The day the forecast is made on: the marts' as-of day (SALESPULSE_AS_OF_DATE, or today
+    in the reporting time zone; it was today in UTC, a day off the marts' for part of every day
+    in a zone other than UTC's)."""
+    return current_settings().reporting_day()
 
 
 def monthly_bookings() -> pd.DataFrame:
