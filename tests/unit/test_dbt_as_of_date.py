@@ -25,7 +25,10 @@ DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 
 
 def test_the_day_is_todays_date_in_the_reporting_time_zone_unless_set(tmp_path):
-    environ = {"SALESPULSE_HOME": str(tmp_path), "SALESPULSE_REPORTING_TIMEZONE": "Pacific/Auckland"}
+    environ = {
+        "SALESPULSE_HOME": str(tmp_path),
+        "SALESPULSE_REPORTING_TIMEZONE": "Pacific/Auckland",
+    }
     noon_in_utc = dt.datetime(2026, 11, 30, 12, 0, tzinfo=dt.UTC)  # 01:00 on 1 December there
     assert load_settings(environ).reporting_day(noon_in_utc) == dt.date(2026, 12, 1)
     environ["SALESPULSE_AS_OF_DATE"] = "2026-06-30"
