@@ -87,9 +87,10 @@ lead_deals as (
 
 lead_states as (
     -- Each lead's owner, team and conversion as they stand now (the conversion from the first
-    -- deal that names it where the source does not record one).
+    -- deal that names it where the source does not record one), and when it was created.
     select
         all_leads.lead_id,
+        all_leads.created_at,
         coalesce(all_leads.owner_rep_id, 'unassigned') as owner_rep_id,
         coalesce(reps.team_id, 'unassigned') as team_id,
         coalesce(all_leads.converted_at, lead_deals.first_deal_created_at) as converted_at
@@ -134,18 +135,16 @@ changed_leads as (
     -- or the conversion window closed (or opened: the as-of date moved back). Only the leads
     -- whose window flag flips: rebuilding every lead with an open window (the last 90 days of
     -- leads, 594k of 4.6M at the large demo size) changed nothing else of them.
-    select all_leads.lead_id
-    from all_leads
-    inner join lead_states
-        on all_leads.lead_id = lead_states.lead_id
+    select lead_states.lead_id
+    from lead_states
     left join previous_leads
-        on all_leads.lead_id = previous_leads.lead_id
+        on lead_states.lead_id = previous_leads.lead_id
     where
         previous_leads.lead_id is null
         or previous_leads.converted_at is distinct from lead_states.converted_at
         or previous_leads.team_id is distinct from lead_states.team_id
         or previous_leads.is_conversion_window_open
-        is distinct from ({{ lead_conversion_window_open('all_leads.created_at') }})
+        is distinct from ({{ lead_conversion_window_open('lead_states.created_at') }})
     union
     -- The first response: a rep touch now within the as-of date that was not before, or a
     -- response after it (the as-of date moved).
