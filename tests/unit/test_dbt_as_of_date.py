@@ -7,21 +7,16 @@ that changed every day made every nightly run parse ~300 files again
 
 import datetime as dt
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from dbt_by_hand import dbt_by_hand
 
-from ingestion import PROJECT_ROOT
 from orchestration.defs.forecast.assets import forecast_as_of
 from orchestration.defs.transformation.assets import dbt_build_args
 from salespulse.settings import HOME_SETTINGS_FILE, load_settings
-
-DBT = str(Path(sys.executable).parent / "dbt")
-DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 
 
 def test_the_day_is_todays_date_in_the_reporting_time_zone_unless_set(tmp_path):
@@ -60,17 +55,9 @@ def test_the_settings_hand_the_day_to_dbt_in_the_environment(tmp_path, monkeypat
 
 
 def _dbt(tmp_path: Path, *args: str, as_of: str) -> subprocess.CompletedProcess:
-    """dbt on an empty warehouse in tmp_path, sharing one target folder (its parse state); each
-    call's debug log in logs-<as_of>/dbt.log."""
-    logs = tmp_path / f"logs-{as_of.replace('/', '')}"
-    return subprocess.run(
-        [DBT, *args, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
-         "--target-path", str(tmp_path / "target"), "--log-path", str(logs)],
-        env={**os.environ, "SALESPULSE_HOME": str(tmp_path), "SALESPULSE_AS_OF_DATE": as_of},
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )  # fmt: skip
+    """dbt on an empty warehouse in tmp_path, each call's log in logs-<as_of>/dbt.log."""
+    logs = f"logs-{as_of.replace('/', '')}"
+    return dbt_by_hand(tmp_path, *args, env={"SALESPULSE_AS_OF_DATE": as_of}, logs=logs)
 
 
 @pytest.mark.integration

@@ -3,19 +3,11 @@
 off silently."""
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
-
-from ingestion import PROJECT_ROOT
+from dbt_by_hand import dbt_by_hand
 
 pytestmark = pytest.mark.integration
-
-DBT = str(Path(sys.executable).parent / "dbt")
-DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 
 
 def test_dbt_refuses_bad_vars_before_building_anything(tmp_path):
@@ -27,15 +19,9 @@ def test_dbt_refuses_bad_vars_before_building_anything(tmp_path):
         "as_of_date": "30/06/2026",
         "enabled_sources": ["hubspot", "salesforce"],
     }
-    result = subprocess.run(
-        [DBT, "build", "--select", "int_calendar_days", "--vars", json.dumps(bad_vars),
-         "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
-         "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs")],
-        env={**os.environ, "SALESPULSE_HOME": str(tmp_path)},
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )  # fmt: skip
+    result = dbt_by_hand(
+        tmp_path, "build", "--select", "int_calendar_days", "--vars", json.dumps(bad_vars)
+    )
 
     assert result.returncode != 0
     out = " ".join(result.stdout.split())

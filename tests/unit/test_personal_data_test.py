@@ -3,20 +3,12 @@ for, in any text column, and a column named like personal data, and never an id,
 period label; its cheap first condition (macro may_be_personal_data) lets every kind through."""
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import duckdb
 import pytest
-
-from ingestion import PROJECT_ROOT
+from dbt_by_hand import dbt_by_hand
 
 pytestmark = pytest.mark.integration
-
-DBT = str(Path(sys.executable).parent / "dbt")
-DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 
 PERSONAL = {
     "jane.doe@example.com": "e-mail address",
@@ -50,15 +42,9 @@ def test_the_personal_data_test_finds_each_kind_and_nothing_else(tmp_path):
         "{{ test_no_personal_data(api.Relation.create("
         "database='build', schema='examples', identifier='notes')) }}"
     )
-    shown = subprocess.run(
-        [DBT, "show", "--inline", test_sql, "--output", "json", "--limit", "1000",
-         "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
-         "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs")],
-        env={**os.environ, "SALESPULSE_HOME": str(tmp_path)},
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )  # fmt: skip
+    shown = dbt_by_hand(
+        tmp_path, "show", "--inline", test_sql, "--output", "json", "--limit", "1000"
+    )
     assert shown.returncode == 0, shown.stdout
     rows = json.loads(shown.stdout[shown.stdout.index("{") :])["show"]
 
