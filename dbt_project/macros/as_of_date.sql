@@ -1,6 +1,7 @@
 {#- The last reporting day: var as_of_date, else the environment's SALESPULSE_AS_OF_DATE, else
-    today in the reporting time zone. Resolved at compile time so that a run's every model agrees
-    on it. Returns a datetime.date.
+    today in the reporting time zone. Returns a datetime.date. The orchestration always passes its
+    run's day (orchestration/run_day.py), so every model and step of a run agrees on it, even when
+    the run crosses midnight (each model compiles when it starts).
 
     The orchestration passes the day in the environment, not as a var: dbt parses the whole
     project again whenever a var changes (its parse state keeps a hash of the vars), so a var

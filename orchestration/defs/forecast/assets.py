@@ -18,6 +18,7 @@ from ingestion.sources.forecast import (
     forecast_source,
 )
 from ingestion.warehouse import build_warehouse_connection
+from orchestration.run_day import run_reporting_day
 from orchestration.settings import BUILD_WAREHOUSE_POOL
 from salespulse.settings import current_settings
 
@@ -46,11 +47,10 @@ _MONTHLY_BOOKINGS = """
 """
 
 
-def forecast_as_of() -> dt.date:
-    """The day the forecast is made on: the marts' as-of day (SALESPULSE_AS_OF_DATE, or today
-    in the reporting time zone; it was today in UTC, a day off the marts' for part of every day
-    in a zone other than UTC's)."""
-    return current_settings().reporting_day()
+def forecast_as_of(context: AssetExecutionContext) -> dt.date:
+    """The day the forecast is made on: the marts' as-of day, the run's (orchestration/run_day;
+    it was today in UTC, a day off the marts' for part of every day in a zone other than UTC's)."""
+    return run_reporting_day(context)
 
 
 def monthly_bookings() -> pd.DataFrame:
@@ -80,7 +80,7 @@ def monthly_bookings() -> pd.DataFrame:
 def bookings_forecast(context: AssetExecutionContext):
     """Forecast monthly bookings and write the results to raw_forecast."""
     bookings = monthly_bookings()
-    as_of = forecast_as_of()
+    as_of = forecast_as_of(context)
     context.log.info(f"forecasting {bookings['series_id'].nunique()} series as of {as_of}")
     cache = TaskCache(current_settings().home / TASK_CACHE_FILE)
     source = forecast_source(bookings, as_of=as_of, horizon=FORECAST_HORIZON_MONTHS, cache=cache)

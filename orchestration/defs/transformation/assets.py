@@ -24,6 +24,7 @@ from orchestration.defs.transformation.project import dbt_project, parse_state_b
 from orchestration.defs.transformation.threads import dbt_threads
 from orchestration.defs.transformation.translator import SalesPulseDbtTranslator
 from orchestration.progress import PROGRESS_MARK
+from orchestration.run_day import as_of_day_in_environment, run_reporting_day
 from orchestration.settings import BUILD_WAREHOUSE_POOL, dbt_vars, is_full_refresh
 from salespulse.settings import current_settings
 
@@ -165,11 +166,13 @@ def _dbt_build(context: AssetExecutionContext, dbt: DbtCliResource):
     # profiles.yml reads SALESPULSE_HOME, which the settings exported when they were loaded.
     cache = partial_parse_cache(current_settings().home)
     target = invocation_target(context, cache)
-    invocation = dbt.cli(
-        dbt_build_args(full_refresh=is_full_refresh(context.run.tags)),
-        context=context,
-        target_path=target,
-    )
+    # The run's day, not today's: a run that crosses midnight builds every mart as of one day.
+    with as_of_day_in_environment(run_reporting_day(context)):
+        invocation = dbt.cli(
+            dbt_build_args(full_refresh=is_full_refresh(context.run.tags)),
+            context=context,
+            target_path=target,
+        )
     progress = BuildProgress(
         models=len(context.selected_asset_keys), tests=len(context.selected_asset_check_keys)
     )
