@@ -26,7 +26,8 @@ read the ratios of one run, never the seconds across runs):
 
 Prints each step's wall and CPU seconds, peak memory and the ratios against issue 17's targets
 (files step ≤ 2x the floor, nightly ≤ 3x, peak ≤ 2 GiB, intraday ≤ 10 % of nightly, one day
-later ≤ 20 % of full), and writes them as JSON with `--json`.
+later ≤ 20 % of full), and under each job its Dagster steps' seconds (from the run's event
+log: where a job's time went), and writes them as JSON with `--json`.
 """
 
 from __future__ import annotations
@@ -127,6 +128,28 @@ def measured(command: list[str], env: dict[str, str], log: Path) -> dict:
     return result
 
 
+def dagster_step_seconds(dagster_home: Path) -> dict[str, float]:
+    """Each step's seconds in the newest run of the Dagster instance at `dagster_home` (the
+    `salespulse` command's instance: $SALESPULSE_HOME/dagster), from its event log."""
+    from dagster import DagsterInstance
+    from dagster._core.instance.ref import InstanceRef
+
+    from orchestration.progress import RunSummary
+
+    with DagsterInstance.from_ref(InstanceRef.from_dir(str(dagster_home))) as instance:
+        newest = instance.get_runs(limit=1)
+        if not newest:
+            return {}
+        return RunSummary.from_event_log(instance, newest[0].run_id).step_seconds
+
+
+def measured_run(env: dict[str, str], log: Path) -> dict:
+    """`salespulse run` in the home of `env`, measured, with its Dagster steps' seconds."""
+    result = measured([SALESPULSE, "run"], env, log)
+    result["dagster_steps"] = dagster_step_seconds(Path(env["SALESPULSE_HOME"]) / "dagster")
+    return result
+
+
 def files_environment(home: Path, export_dir: Path, as_of: str) -> dict[str, str]:
     env = {**os.environ}
     env.pop("DAGSTER_HOME", None)
@@ -139,16 +162,22 @@ def files_environment(home: Path, export_dir: Path, as_of: str) -> dict[str, str
     }
 
 
+# The intraday job in an ephemeral instance; its steps' seconds go to the file argv[1] names.
 _INTRADAY = """
+import json, sys
 from salespulse.settings import load_settings
 load_settings().export()
 from dagster import DagsterInstance
 from orchestration.definitions import defs
 from orchestration.defs.transformation.project import prepare_manifest
+from orchestration.progress import RunSummary
 prepare_manifest()
+instance = DagsterInstance.ephemeral()
 result = defs.resolve_job_def("intraday_refresh").execute_in_process(
-    instance=DagsterInstance.ephemeral(), raise_on_error=False
+    instance=instance, raise_on_error=False
 )
+steps = RunSummary.from_event_log(instance, result.run_id).step_seconds
+open(sys.argv[1], "w").write(json.dumps(steps))
 raise SystemExit(0 if result.success else 1)
 """
 
@@ -181,12 +210,18 @@ def hubspot_runs(size: str, work: Path) -> dict:
             "SOURCES__HUBSPOT__BASE_URL": api.base_url,
             "SOURCES__HUBSPOT__ACCESS_TOKEN": TOKEN,
         }
-        nightly = measured([SALESPULSE, "run"], env, work / "hubspot_nightly.log")
+        nightly = measured_run(env, work / "hubspot_nightly.log")
         api.advance(1 / 24)
-        intraday = measured([sys.executable, "-c", _INTRADAY], env, work / "hubspot_intraday.log")
+        intraday_steps = work / "hubspot_intraday_steps.json"
+        intraday = measured(
+            [sys.executable, "-c", _INTRADAY, str(intraday_steps)],
+            env,
+            work / "hubspot_intraday.log",
+        )
+        intraday["dagster_steps"] = json.loads(intraday_steps.read_text())
         api.advance(23 / 24)
         env["SALESPULSE_AS_OF_DATE"] = (as_of + dt.timedelta(days=1)).isoformat()
-        one_day_later = measured([SALESPULSE, "run"], env, work / "hubspot_one_day_later.log")
+        one_day_later = measured_run(env, work / "hubspot_one_day_later.log")
     return {
         "hubspot_nightly": nightly,
         "intraday": intraday,
@@ -194,8 +229,18 @@ def hubspot_runs(size: str, work: Path) -> dict:
     }
 
 
+# Dagster steps shorter than this are left out of the printed breakdown (they stay in the JSON).
+SHORTEST_STEP_SHOWN = 1.0  # seconds
+
+
 def _line(label: str, step: dict) -> str:
-    return f"  {label:<44} {step['wall']:>8.1f} s  cpu {step['cpu']:>8.1f} s  peak {step['peak_mb']:>7,.0f} MB"
+    line = f"  {label:<44} {step['wall']:>8.1f} s  cpu {step['cpu']:>8.1f} s  peak {step['peak_mb']:>7,.0f} MB"
+    shown = [
+        f"{name} {seconds:.1f} s"
+        for name, seconds in step.get("dagster_steps", {}).items()
+        if seconds >= SHORTEST_STEP_SHOWN
+    ]
+    return line + ("\n    " + ", ".join(shown) if shown else "")
 
 
 def _ratio(label: str, value: float, target_key: str, share: bool = False) -> str:
@@ -220,11 +265,9 @@ def files_runs(size: str, exports_dir: Path | None, work: Path, results: dict) -
     steps["duckdb_floor"] = time_duckdb_floor(files, work / "floor.duckdb")
     steps["core_kpi_sql"] = time_core_kpis(work / "floor.duckdb")
     home = work / "home"
-    steps["nightly"] = measured(
-        [SALESPULSE, "run"], files_environment(home, today, AS_OF), work / "nightly.log"
-    )
-    steps["one_day_later"] = measured(
-        [SALESPULSE, "run"], files_environment(home, tomorrow, next_day), work / "one_day_later.log"
+    steps["nightly"] = measured_run(files_environment(home, today, AS_OF), work / "nightly.log")
+    steps["one_day_later"] = measured_run(
+        files_environment(home, tomorrow, next_day), work / "one_day_later.log"
     )
     return steps
 
