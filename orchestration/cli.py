@@ -217,8 +217,11 @@ def _run(args: argparse.Namespace) -> int:
                 print(f"Demo company serving on {demo_url}", flush=True)
             from orchestration.defs.transformation.project import prepare_manifest
 
-            print("Parsing the dbt project …", flush=True)
-            prepare_manifest()
+            prepare_manifest(
+                on_parse=lambda: print(
+                    "Parsing the dbt project (first run, or it changed) …", flush=True
+                )
+            )
             summary = _execute_nightly_job(settings, full_refresh, log_path)
     from orchestration.run_report import report_run
 

@@ -95,3 +95,24 @@ def test_a_step_starts_without_parse_state_when_none_exists(tmp_path, monkeypatc
     monkeypatch.setattr(assets, "parse_state_beside_manifest", lambda: tmp_path / "none.msgpack")
     target = assets.invocation_target(_step_context(), tmp_path / "partial_parse-home.msgpack")
     assert not (target / assets.PARTIAL_PARSE_FILE).exists()
+
+
+def test_the_start_says_it_parses_only_when_it_does(monkeypatch):
+    from orchestration.defs.transformation import project
+
+    parses, said = [], []
+    monkeypatch.setattr(
+        project.DbtCoreCliResource, "cli", lambda self, args, **_: parses.append(args) or _Done()
+    )
+    monkeypatch.setattr(project, "manifest_is_current", lambda *_: True)
+    project.prepare_manifest(on_parse=lambda: said.append("parsing"))
+    assert (parses, said) == ([], [])
+
+    monkeypatch.setattr(project, "manifest_is_current", lambda *_: False)
+    project.prepare_manifest(on_parse=lambda: said.append("parsing"))
+    assert said == ["parsing"] and [args[0] for args in parses] == ["parse"]
+
+
+class _Done:
+    def wait(self):
+        return self

@@ -13,7 +13,7 @@ not hold the enabled sources' models. Importing this module never runs dbt (exce
 import fcntl
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -54,9 +54,10 @@ dbt_project = DbtProject(
 dbt_project.prepare_if_dev()
 
 
-def prepare_manifest() -> Path:
+def prepare_manifest(on_parse: Callable[[], None] = lambda: None) -> Path:
     """Make the asset graph's manifest current for this process's settings; returns its path.
     One process parses a folder at a time (`dagster dev` and a run may start together).
+    `on_parse` is called just before a parse, when one is needed (to say why the start waits).
 
     The parse uses the run's own vars, so that the parse state it leaves beside the manifest is
     the one the run's first dbt step needs: that step starts from it
@@ -65,6 +66,7 @@ def prepare_manifest() -> Path:
     manifest.parent.mkdir(parents=True, exist_ok=True)
     with _exclusive(manifest.with_name(".parse.lock")):
         if not manifest_is_current(manifest, PARSE_VARS["enabled_sources"]):
+            on_parse()
             DbtCoreCliResource(project_dir=dbt_project, global_config_flags=dbt_global_flags()).cli(
                 parse_args(dbt_vars()), target_path=dbt_project.target_path
             ).wait()
