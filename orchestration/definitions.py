@@ -23,7 +23,7 @@ from orchestration.defs.ingestion.assets import raw_assets
 from orchestration.defs.publish.assets import mart_keys, serving_warehouse
 from orchestration.defs.transformation.assets import forecast_dbt_models, salespulse_dbt_models
 from orchestration.defs.transformation.project import dbt_project
-from orchestration.defs.transformation.resource import DbtCoreCliResource, dbt_global_flags
+from orchestration.defs.transformation.resource import dbt_steps_resource
 from orchestration.progress import step_progress_logger
 from salespulse.settings import current_settings
 
@@ -71,7 +71,7 @@ defs = Definitions(
     sensors=[alert_on_run_failure],
     resources={
         "dlt": DagsterDltResource(),
-        "dbt": DbtCoreCliResource(project_dir=dbt_project, global_config_flags=dbt_global_flags()),
+        "dbt": dbt_steps_resource(dbt_project),
     },
     # `console` is Dagster's default; `progress` prints one line per step for the CLI.
     loggers={"console": colored_console_logger, "progress": step_progress_logger},

@@ -98,11 +98,11 @@ def test_a_step_starts_without_parse_state_when_none_exists(tmp_path, monkeypatc
 
 
 def test_the_start_says_it_parses_only_when_it_does(monkeypatch):
-    from orchestration.defs.transformation import project
+    from orchestration.defs.transformation import project, resource
 
     parses, said = [], []
     monkeypatch.setattr(
-        project.DbtCoreCliResource, "cli", lambda self, args, **_: parses.append(args) or _Done()
+        resource.DbtCoreCliResource, "cli", lambda self, args, **_: parses.append(args) or _Done()
     )
     monkeypatch.setattr(project, "manifest_is_current", lambda *_: True)
     project.prepare_manifest(on_parse=lambda: said.append("parsing"))

@@ -143,9 +143,10 @@ def invocation_target(context: AssetExecutionContext, cache: Path) -> Path:
         shutil.rmtree(old, ignore_errors=True)
     target = folder / name
     target.mkdir()
-    # A new warehouse home has no state of its own yet: the manifest's parse, made by this run
-    # when the project changed (a fresh clone), is the one its first step needs. dbt re-parses
-    # whatever does not match (another home's parse: the profile's path differs).
+    # A new warehouse home has no state of its own yet: the manifest's parse (made by this run
+    # when the project changed, or by any run with the same vars in another home: dbt runs in
+    # the home, so every home has the same profile) is the one its first step needs. dbt
+    # re-parses whatever does not match.
     seed = cache if cache.exists() else parse_state_beside_manifest()
     if seed.exists():
         shutil.copyfile(seed, target / PARTIAL_PARSE_FILE)

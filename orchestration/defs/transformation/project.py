@@ -21,7 +21,7 @@ from typing import Any
 from dagster_dbt import DbtProject
 
 from ingestion import PROJECT_ROOT
-from orchestration.defs.transformation.resource import DbtCoreCliResource, dbt_global_flags
+from orchestration.defs.transformation.resource import dbt_steps_resource
 from orchestration.settings import dbt_vars
 from salespulse.settings import KNOWN_SOURCES
 
@@ -67,8 +67,9 @@ def prepare_manifest(on_parse: Callable[[], None] = lambda: None) -> Path:
     with _exclusive(manifest.with_name(".parse.lock")):
         if not manifest_is_current(manifest, PARSE_VARS["enabled_sources"]):
             on_parse()
-            DbtCoreCliResource(project_dir=dbt_project, global_config_flags=dbt_global_flags()).cli(
-                parse_args(dbt_vars()), target_path=dbt_project.target_path
+            # Absolute: dbt runs in the warehouse home, and puts a relative log path there.
+            dbt_steps_resource(dbt_project).cli(
+                parse_args(dbt_vars()), target_path=manifest.parent
             ).wait()
     return manifest
 

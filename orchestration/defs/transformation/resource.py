@@ -15,6 +15,9 @@ console's lines, not dbt's default debug level: at debug dbt logs every query, c
 node context as JSON, 15 MB for one nightly dbt step at the demo's small size, and its four
 threads queue on the log file's lock (about 2 of the step's 23 s, docs/operations.md).
 `DBT_LOG_LEVEL_FILE=debug` gives the full log back.
+
+The steps run dbt as `salespulse-dbt` (dbt_in_home.py): dbt started in the warehouse home, so
+that every home shares one profile and one parse state.
 """
 
 import os
@@ -39,9 +42,21 @@ class DbtCoreCliResource(DbtCliResource):
 
 
 FILE_LOG_LEVEL_ENV = "DBT_LOG_LEVEL_FILE"
+# [project.scripts] in pyproject.toml; beside `dbt` in the environment's bin folder.
+DBT_IN_HOME_EXECUTABLE = "salespulse-dbt"
 
 
 def dbt_global_flags(environ: Mapping[str, str] = os.environ) -> list[str]:
     """The flags before every dbt command of the steps: dbt's file log at the info level,
     unless DBT_LOG_LEVEL_FILE chooses another (dbt reads that variable itself)."""
     return [] if environ.get(FILE_LOG_LEVEL_ENV) else ["--log-level-file", "info"]
+
+
+def dbt_steps_resource(project: Any) -> DbtCoreCliResource:
+    """The resource every dbt step and the manifest's parse use: dbt in the warehouse home,
+    with the steps' global flags."""
+    return DbtCoreCliResource(
+        project_dir=project,
+        dbt_executable=DBT_IN_HOME_EXECUTABLE,
+        global_config_flags=dbt_global_flags(),
+    )
