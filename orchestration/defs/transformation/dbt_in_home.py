@@ -14,20 +14,22 @@ SALESPULSE_DBT_DUCKDB_PATH says otherwise, which only this entry point sets.
 
 import os
 import sys
+from collections.abc import MutableMapping
 
-HOME_ENV = "SALESPULSE_HOME"
-DUCKDB_PATH_ENV = "SALESPULSE_DBT_DUCKDB_PATH"
-BUILD_WAREHOUSE_FILE = "build.duckdb"
+from salespulse.settings import BUILD_FILE, env_name
+
+HOME_ENV = env_name("home")
+DUCKDB_PATH_ENV = env_name("dbt_duckdb_path")
 
 
-def enter_home(environ: dict[str, str] | os._Environ = os.environ) -> None:
+def enter_home(environ: MutableMapping[str, str] = os.environ) -> None:
     """Make the warehouse home the working directory and name the build warehouse relative
     to it. Every path dbt is given by the steps (project, profiles, target, log) is absolute."""
     home = environ.get(HOME_ENV)
     if not home:
         sys.exit(f"salespulse-dbt: {HOME_ENV} is not set (the salespulse settings export it)")
     os.chdir(home)
-    environ[DUCKDB_PATH_ENV] = BUILD_WAREHOUSE_FILE
+    environ[DUCKDB_PATH_ENV] = BUILD_FILE
 
 
 def main() -> None:
