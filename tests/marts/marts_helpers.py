@@ -7,6 +7,7 @@ test modules import these helpers by name, as tests/ingestion does with files_he
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -25,7 +26,6 @@ import pytest
 from ingestion import PROJECT_ROOT
 from salespulse.settings import load_settings
 
-DBT = Path(sys.executable).parent / "dbt"
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 MAPPINGS = PROJECT_ROOT / "ingestion" / "mappings"
 CENT = Decimal("0.01")
@@ -146,11 +146,37 @@ def rep_ids(owner_ids: pd.Series) -> pd.Series:
 WITHOUT_FORECAST = ("--exclude", "tag:forecast+")
 
 
+# dbt's parse state of each set of vars, shared by every test's run_dbt (and kept for the next
+# session: dbt checks the files, vars, profile and environment it was parsed with and parses again
+# only what changed). Without it each call parsed the whole project again, 8-10 s of a tiny build's
+# 25: every test has a target of its own, and a var that changed (the as-of day) forced a full
+# parse. Gitignored, like the asset graph's parse in target/dagster.
+PARSE_STATES = DBT_PROJECT_DIR / "target" / "test-parse-states"
+SALESPULSE_DBT = Path(sys.executable).parent / "salespulse-dbt"
+
+
 def run_dbt(home: Path, *args: str, dbt_vars: dict[str, Any], work_dir: Path) -> str:
-    """Run dbt on the warehouse in `home`; its target and logs go to `work_dir`, never to the
-    project (the orchestration reads the project's manifest). Fails the test on a non-zero exit."""
+    """Run dbt on the warehouse in `home`, as the nightly job's steps do: `salespulse-dbt`
+    (started in the home, so every home has one profile) with the as-of day in the environment
+    (SALESPULSE_AS_OF_DATE, not a var, which would make dbt parse again on every new day). Its
+    target and logs go to `work_dir`, never to the project (the orchestration reads the
+    project's manifest); it starts from the shared parse state of its vars. Fails the test on a
+    non-zero exit."""
+    dbt_vars = dict(dbt_vars)
+    env = {**os.environ, "SALESPULSE_HOME": str(home)}
+    if "as_of_date" in dbt_vars:
+        env["SALESPULSE_AS_OF_DATE"] = str(dbt_vars.pop("as_of_date"))
+    settings = load_settings(env)
+    settings.export(env)  # the home's warehouse (DuckDB, or PostgreSQL) for dbt
+    target = work_dir / "target"
+    shared_state = _shared_parse_state(settings.warehouse, dbt_vars)
+    state = target / "partial_parse.msgpack"
+    if shared_state.exists() and not state.exists():
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(shared_state, state)
+    home.mkdir(parents=True, exist_ok=True)  # salespulse-dbt starts in it
     command = [
-        str(DBT),
+        str(SALESPULSE_DBT),
         *args,
         "--vars",
         json.dumps(dbt_vars),
@@ -159,21 +185,23 @@ def run_dbt(home: Path, *args: str, dbt_vars: dict[str, Any], work_dir: Path) ->
         "--profiles-dir",
         str(DBT_PROJECT_DIR),
         "--target-path",
-        str(work_dir / "target"),
+        str(target),
         "--log-path",
         str(work_dir / "logs"),
     ]
-    env = {**os.environ, "SALESPULSE_HOME": str(home)}
-    load_settings(env).export(env)  # the home's warehouse (DuckDB, or PostgreSQL) for dbt
-    result = subprocess.run(
-        command,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stdout[-6000:]
+    if state.exists():  # atomic: another xdist worker may be reading the shared one
+        shared_state.parent.mkdir(parents=True, exist_ok=True)
+        staged = shared_state.with_suffix(f".{os.getpid()}.tmp")
+        shutil.copyfile(state, staged)
+        os.replace(staged, shared_state)
     return result.stdout
+
+
+def _shared_parse_state(warehouse: str, dbt_vars: dict[str, Any]) -> Path:
+    key = json.dumps({"warehouse": warehouse, "vars": dbt_vars}, sort_keys=True)
+    return PARSE_STATES / f"{hashlib.sha256(key.encode()).hexdigest()[:16]}.msgpack"
 
 
 def read(home: Path, sql: str) -> pd.DataFrame:
