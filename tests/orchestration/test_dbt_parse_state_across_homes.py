@@ -5,18 +5,26 @@ DuckDB file named by its absolute path, dbt found "profile has changed" in every
 import json
 import os
 import shutil
+import subprocess
+import sys
 
 import pytest
 
 from orchestration.defs.transformation import dbt_in_home
 from orchestration.defs.transformation.assets import PARTIAL_PARSE_FILE
-from orchestration.defs.transformation.project import dbt_project, parse_args
+from orchestration.defs.transformation.project import (
+    DBT_PROJECT_DIR,
+    dbt_project,
+    manifest_folder,
+    parse_args,
+)
 from orchestration.defs.transformation.resource import dbt_steps_resource
+from salespulse.settings import load_settings
 
 PARSE_VARS = {"enabled_sources": ["hubspot", "typeform"], "reporting_currency": "USD"}
 
 
-def _parse_in(home, monkeypatch, seed=None) -> dict:
+def _parse_in(home, monkeypatch, seed=None, parse_vars=PARSE_VARS) -> dict:
     """`dbt parse` as the steps run it, in `home`, optionally from another parse's state;
     returns dbt's perf_info.json and its log."""
     monkeypatch.setenv("SALESPULSE_HOME", str(home))
@@ -24,7 +32,7 @@ def _parse_in(home, monkeypatch, seed=None) -> dict:
     target.mkdir(parents=True)
     if seed is not None:
         shutil.copyfile(seed, target / PARTIAL_PARSE_FILE)
-    dbt_steps_resource(dbt_project).cli(parse_args(PARSE_VARS), target_path=target).wait()
+    dbt_steps_resource(dbt_project).cli(parse_args(parse_vars), target_path=target).wait()
     perf = json.loads((target / "perf_info.json").read_text())
     return {"parsed": perf["parsed_path_count"], "log": (target / "dbt.log").read_text()}
 
@@ -43,6 +51,44 @@ def test_a_new_home_reuses_the_parse_made_in_another(tmp_path, monkeypatch):
     assert sorted(p.name for p in (tmp_path / "second home").iterdir()) == ["target"]
 
 
+@pytest.mark.integration
+def test_dagster_devs_parse_on_load_is_the_one_the_steps_start_from(tmp_path, monkeypatch):
+    """`dagster dev` parses the project when it loads the definitions: DbtProject's own
+    prepare_if_dev parsed with plain `dbt`, whose profile differs from the steps', so the
+    first step after it parsed the whole project again."""
+    settings = {  # a combination no other test uses: its manifest folder is this test's own
+        "SALESPULSE_SOURCES": "typeform",
+        "SALESPULSE_REPORTING_CURRENCY": "NZD",
+        "SALESPULSE_DBT_VARS": json.dumps({"fiscal_year_start_month": 7}),
+    }
+    dev_vars = load_settings({**os.environ, **settings}).dbt_vars_for_run()
+    del dev_vars["as_of_date"]
+    folder = DBT_PROJECT_DIR / manifest_folder(dev_vars)
+    shutil.rmtree(folder, ignore_errors=True)
+    try:
+        dev_home = tmp_path / "dev home"  # not there yet, as in a fresh clone
+        load = subprocess.run(
+            [sys.executable, "-c", "import orchestration.definitions"],
+            env={**os.environ, **settings, "DAGSTER_IS_DEV_CLI": "1", "SALESPULSE_HOME": str(dev_home)},
+            capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+        assert load.returncode == 0, load.stderr[-3000:]
+        assert (folder / "manifest.json").exists()
+
+        for name, value in settings.items():
+            monkeypatch.setenv(name, value)
+        step = _parse_in(
+            tmp_path / "step home",
+            monkeypatch,
+            seed=folder / PARTIAL_PARSE_FILE,
+            parse_vars=dev_vars,
+        )
+        assert "Unable to do partial parsing" not in step["log"]
+        assert step["parsed"] == 0
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def test_salespulse_dbt_enters_the_home_and_names_the_build_warehouse_relative_to_it(
     tmp_path, monkeypatch
 ):
@@ -52,6 +98,12 @@ def test_salespulse_dbt_enters_the_home_and_names_the_build_warehouse_relative_t
 
     assert os.getcwd() == str(tmp_path)
     assert environ[dbt_in_home.DUCKDB_PATH_ENV] == "build.duckdb"
+
+
+def test_salespulse_dbt_makes_a_new_home(tmp_path, monkeypatch):
+    monkeypatch.chdir("/")
+    dbt_in_home.enter_home({"SALESPULSE_HOME": str(tmp_path / "new")})
+    assert os.getcwd() == str(tmp_path / "new")
 
 
 def test_salespulse_dbt_refuses_to_start_without_a_home(monkeypatch):

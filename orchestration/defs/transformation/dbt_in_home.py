@@ -28,6 +28,7 @@ def enter_home(environ: MutableMapping[str, str] = os.environ) -> None:
     home = environ.get(HOME_ENV)
     if not home:
         sys.exit(f"salespulse-dbt: {HOME_ENV} is not set (the salespulse settings export it)")
+    os.makedirs(home, exist_ok=True)  # a new home: dbt creates its warehouse file in it
     os.chdir(home)
     environ[DUCKDB_PATH_ENV] = BUILD_FILE
 

@@ -6,8 +6,8 @@ builds (or lacks models it does). Each set of parse vars therefore has a target 
 own, `target/dagster/<digest of the vars>/`: whoever parsed last (`dagster dev`, a run with other
 sources) never replaces another settings' manifest, and dbt by hand parses into `target/`.
 `prepare_manifest()` re-parses when the manifest is missing, older than a project file, or does
-not hold the enabled sources' models. Importing this module never runs dbt (except under
-`dagster dev`, which parses on load).
+not hold the enabled sources' models. Importing this module never runs dbt, except under
+`dagster dev`, which makes the manifest current on load (as the steps run dbt: see the end).
 """
 
 import fcntl
@@ -19,11 +19,12 @@ from pathlib import Path
 from typing import Any
 
 from dagster_dbt import DbtProject
+from dagster_dbt.dbt_project import using_dagster_dev
 
 from ingestion import PROJECT_ROOT
 from orchestration.defs.transformation.resource import dbt_steps_resource
 from orchestration.settings import dbt_vars
-from salespulse.settings import KNOWN_SOURCES
+from salespulse.settings import KNOWN_SOURCES, current_settings
 
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 MANIFESTS_DIR = Path("target") / "dagster"
@@ -51,7 +52,6 @@ dbt_project = DbtProject(
     target_path=manifest_folder(PARSE_VARS),
     prepare_project_cli_args=parse_args(PARSE_VARS),
 )
-dbt_project.prepare_if_dev()
 
 
 def prepare_manifest(on_parse: Callable[[], None] = lambda: None) -> Path:
@@ -107,3 +107,13 @@ def _exclusive(lock_path: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+# `dagster dev` parses the project when it loads the definitions. DbtProject.prepare_if_dev would
+# parse on every load with plain `dbt`, whose parse state (the DuckDB file named by its absolute
+# path) is not the steps': the first step after it parsed the whole project again. This parses
+# as the steps run dbt, and only when the manifest is not current (in the warehouse home, which
+# `dagster dev` has not been told of yet: definitions.py exports the settings after its imports).
+if using_dagster_dev():
+    current_settings().export()
+    prepare_manifest()
