@@ -1,7 +1,7 @@
 """The orchestration's fixed policy (the writers' pool, the schedules' clock, run tags), and the
 deployment settings it reads through `salespulse.settings`, the one reader of SALESPULSE_*."""
 
-from salespulse.settings import current_settings
+from salespulse.settings import Settings, current_settings
 
 BUILD_WAREHOUSE_POOL = "build_warehouse"  # DuckDB allows one writer: every writer runs in this pool
 NIGHTLY_JOB = "nightly_refresh"  # the job the schedule and `salespulse run` run
@@ -31,14 +31,14 @@ def enabled_sources() -> list[str]:
     return list(current_settings().sources)
 
 
-def dbt_vars() -> dict[str, object]:
-    """The dbt vars of every dbt invocation: the settings the marts share, validated, but the
-    as-of day. dbt reads that from SALESPULSE_AS_OF_DATE (`Settings.export`) while it executes:
-    a var that changed every day made every nightly run parse the whole project again
-    (dbt_project/macros/as_of_date.sql)."""
+def dbt_vars(settings: Settings | None = None) -> dict[str, object]:
+    """The dbt vars of every dbt invocation (of this process's settings, or `settings`): the
+    settings the marts share, validated, but the as-of day. dbt reads that from
+    SALESPULSE_AS_OF_DATE (`Settings.export`) while it executes: a var that changed every day
+    made every nightly run parse the whole project again (dbt_project/macros/as_of_date.sql)."""
     return {
         name: value
-        for name, value in current_settings().dbt_vars_for_run().items()
+        for name, value in (settings or current_settings()).dbt_vars_for_run().items()
         if name != "as_of_date"
     }
 

@@ -24,7 +24,8 @@ import pandas as pd
 import pytest
 
 from ingestion import PROJECT_ROOT
-from salespulse.settings import load_settings
+from orchestration.defs.transformation.parse_state import keep_parse_state, seed_parse_state
+from salespulse.settings import env_name, load_settings
 
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 MAPPINGS = PROJECT_ROOT / "ingestion" / "mappings"
@@ -165,16 +166,12 @@ def run_dbt(home: Path, *args: str, dbt_vars: dict[str, Any], work_dir: Path) ->
     dbt_vars = dict(dbt_vars)
     env = {**os.environ, "SALESPULSE_HOME": str(home)}
     if "as_of_date" in dbt_vars:
-        env["SALESPULSE_AS_OF_DATE"] = str(dbt_vars.pop("as_of_date"))
+        env[env_name("as_of_date")] = str(dbt_vars.pop("as_of_date"))
     settings = load_settings(env)
     settings.export(env)  # the home's warehouse (DuckDB, or PostgreSQL) for dbt
     target = work_dir / "target"
     shared_state = _shared_parse_state(settings.warehouse, dbt_vars)
-    state = target / "partial_parse.msgpack"
-    if shared_state.exists() and not state.exists():
-        target.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(shared_state, state)
-    home.mkdir(parents=True, exist_ok=True)  # salespulse-dbt starts in it
+    seed_parse_state(target, shared_state)
     command = [
         str(SALESPULSE_DBT),
         *args,
@@ -191,11 +188,7 @@ def run_dbt(home: Path, *args: str, dbt_vars: dict[str, Any], work_dir: Path) ->
     ]
     result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stdout[-6000:]
-    if state.exists():  # atomic: another xdist worker may be reading the shared one
-        shared_state.parent.mkdir(parents=True, exist_ok=True)
-        staged = shared_state.with_suffix(f".{os.getpid()}.tmp")
-        shutil.copyfile(state, staged)
-        os.replace(staged, shared_state)
+    keep_parse_state(target, shared_state)  # whole: another xdist worker may be reading it
     return result.stdout
 
 

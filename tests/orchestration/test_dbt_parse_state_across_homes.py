@@ -11,7 +11,7 @@ import sys
 import pytest
 
 from orchestration.defs.transformation import dbt_in_home
-from orchestration.defs.transformation.assets import PARTIAL_PARSE_FILE
+from orchestration.defs.transformation.parse_state import PARTIAL_PARSE_FILE
 from orchestration.defs.transformation.project import (
     DBT_PROJECT_DIR,
     dbt_project,
@@ -19,6 +19,7 @@ from orchestration.defs.transformation.project import (
     parse_args,
 )
 from orchestration.defs.transformation.resource import dbt_steps_resource
+from orchestration.settings import dbt_vars
 from salespulse.settings import load_settings
 
 PARSE_VARS = {"enabled_sources": ["hubspot", "typeform"], "reporting_currency": "USD"}
@@ -61,8 +62,7 @@ def test_dagster_devs_parse_on_load_is_the_one_the_steps_start_from(tmp_path, mo
         "SALESPULSE_REPORTING_CURRENCY": "NZD",
         "SALESPULSE_DBT_VARS": json.dumps({"fiscal_year_start_month": 7}),
     }
-    dev_vars = load_settings({**os.environ, **settings}).dbt_vars_for_run()
-    del dev_vars["as_of_date"]
+    dev_vars = dbt_vars(load_settings({**os.environ, **settings}))
     folder = DBT_PROJECT_DIR / manifest_folder(dev_vars)
     shutil.rmtree(folder, ignore_errors=True)
     try:

@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+from orchestration.defs.transformation.parse_state import PARTIAL_PARSE_FILE
 from orchestration.defs.transformation.project import manifest_folder, manifest_is_current
 
 
@@ -82,11 +83,11 @@ def test_a_new_homes_first_dbt_step_starts_from_the_manifests_parse_state(tmp_pa
     home_state = tmp_path / "partial_parse-home.msgpack"  # none yet: a new home
 
     target = assets.invocation_target(_step_context(), home_state)
-    assert (target / assets.PARTIAL_PARSE_FILE).read_bytes() == b"the manifest's parse"
+    assert (target / PARTIAL_PARSE_FILE).read_bytes() == b"the manifest's parse"
 
     home_state.write_bytes(b"the home's own parse")  # kept by its earlier steps: preferred
     target = assets.invocation_target(_step_context(), home_state)
-    assert (target / assets.PARTIAL_PARSE_FILE).read_bytes() == b"the home's own parse"
+    assert (target / PARTIAL_PARSE_FILE).read_bytes() == b"the home's own parse"
 
 
 def test_a_step_starts_without_parse_state_when_none_exists(tmp_path, monkeypatch):
@@ -94,7 +95,7 @@ def test_a_step_starts_without_parse_state_when_none_exists(tmp_path, monkeypatc
 
     monkeypatch.setattr(assets, "parse_state_beside_manifest", lambda: tmp_path / "none.msgpack")
     target = assets.invocation_target(_step_context(), tmp_path / "partial_parse-home.msgpack")
-    assert not (target / assets.PARTIAL_PARSE_FILE).exists()
+    assert not (target / PARTIAL_PARSE_FILE).exists()
 
 
 def test_the_start_says_it_parses_only_when_it_does(monkeypatch):

@@ -2,7 +2,6 @@
 
 import hashlib
 import json
-import os
 import shutil
 import signal
 import subprocess
@@ -20,6 +19,7 @@ from dagster import (
 )
 from dagster_dbt import DbtCliInvocation, DbtCliResource, dbt_assets
 
+from orchestration.defs.transformation.parse_state import keep_parse_state, seed_parse_state
 from orchestration.defs.transformation.project import dbt_project, parse_state_beside_manifest
 from orchestration.defs.transformation.threads import dbt_threads
 from orchestration.defs.transformation.translator import SalesPulseDbtTranslator
@@ -115,9 +115,6 @@ def with_progress(
     context.log.info(f"{PROGRESS_MARK}{progress.line()}")
 
 
-PARTIAL_PARSE_FILE = "partial_parse.msgpack"
-
-
 def partial_parse_cache(home: Path) -> Path:
     """dbt's parse state for this warehouse and these settings (dbt checks it against the
     project files, the vars and the profile before it reuses any of it, and parses afresh when
@@ -147,20 +144,8 @@ def invocation_target(context: AssetExecutionContext, cache: Path) -> Path:
     # when the project changed, or by any run with the same vars in another home: dbt runs in
     # the home, so every home has the same profile) is the one its first step needs. dbt
     # re-parses whatever does not match.
-    seed = cache if cache.exists() else parse_state_beside_manifest()
-    if seed.exists():
-        shutil.copyfile(seed, target / PARTIAL_PARSE_FILE)
+    seed_parse_state(target, cache if cache.exists() else parse_state_beside_manifest())
     return target
-
-
-def keep_parse_state(target: Path, cache: Path) -> None:
-    """The state dbt left after the step, for the next step (replaced whole: a reader never
-    sees half a file)."""
-    state = target / PARTIAL_PARSE_FILE
-    if state.exists():
-        staged = cache.with_name(f".{cache.name}.{uuid.uuid4().hex}")
-        shutil.copyfile(state, staged)
-        os.replace(staged, cache)
 
 
 def _dbt_build(context: AssetExecutionContext, dbt: DbtCliResource):

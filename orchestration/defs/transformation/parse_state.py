@@ -1,0 +1,32 @@
+"""dbt's parse state (`partial_parse.msgpack`), carried from one dbt invocation to the next.
+
+dbt checks a state against the project files, the vars, the profile and the environment before
+it reuses any of it, and parses afresh whatever changed, so a state from another invocation can
+cost a parse but never a wrong build. Each invocation has a target folder of its own; it starts
+from a kept state and leaves its own for the next.
+"""
+
+import os
+import shutil
+import uuid
+from pathlib import Path
+
+PARTIAL_PARSE_FILE = "partial_parse.msgpack"
+
+
+def seed_parse_state(target: Path, seed: Path) -> None:
+    """Start the dbt invocation whose target is `target` from the state in `seed`, if any."""
+    if seed.exists():
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(seed, target / PARTIAL_PARSE_FILE)
+
+
+def keep_parse_state(target: Path, cache: Path) -> None:
+    """The state dbt left in `target`, kept in `cache` for the next invocation (replaced whole:
+    a reader, in this process or another, never sees half a file)."""
+    state = target / PARTIAL_PARSE_FILE
+    if state.exists():
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        staged = cache.with_name(f".{cache.name}.{uuid.uuid4().hex}")
+        shutil.copyfile(state, staged)
+        os.replace(staged, cache)
