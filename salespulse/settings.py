@@ -366,6 +366,11 @@ class Settings(BaseModel):
         environ[f"{ENV_PREFIX}HOME"] = str(self.home)
         environ[env_name("warehouse")] = self.warehouse
         environ[env_name("duckdb_memory_limit")] = self.duckdb_memory_limit
+        # dbt_project.yml's source switches fall back to SALESPULSE_SOURCES, and dbt parses the
+        # whole project again when an environment variable it read there changed: exported,
+        # it has the same value in every process whose settings name the same sources, wherever
+        # they were set (the environment, the home file, --demo's default).
+        environ[env_name("sources")] = ",".join(self.sources)
         # dbt reads the as-of day from the environment, not from --vars
         # (dbt_project/macros/as_of_date.sql): unset means today.
         if self.as_of_date:

@@ -20,7 +20,7 @@ from orchestration.defs.transformation.project import (
 )
 from orchestration.defs.transformation.resource import dbt_steps_resource
 from orchestration.settings import dbt_vars
-from salespulse.settings import load_settings
+from salespulse.settings import HOME_SETTINGS_FILE, load_settings
 
 PARSE_VARS = {"enabled_sources": ["hubspot", "typeform"], "reporting_currency": "USD"}
 
@@ -87,6 +87,32 @@ def test_dagster_devs_parse_on_load_is_the_one_the_steps_start_from(tmp_path, mo
         assert step["parsed"] == 0
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.mark.integration
+def test_where_the_sources_were_set_does_not_cost_a_parse(tmp_path, monkeypatch):
+    """dbt_project.yml's source switches read SALESPULSE_SOURCES when the vars do not name the
+    sources, so dbt parses the whole project again when its value changed, though the vars
+    decide: a run whose sources came from its home file (or --demo's default) parsed again
+    after one that named them in the environment (the demo after the test suite, 7-10 s)."""
+    sources = PARSE_VARS["enabled_sources"]
+    monkeypatch.setenv("SALESPULSE_SOURCES", ",".join(sources))
+    load_settings({**os.environ, "SALESPULSE_HOME": str(tmp_path / "first home")}).export()
+    first = _parse_in(tmp_path / "first home", monkeypatch)
+    assert first["parsed"] > 100
+
+    monkeypatch.delenv("SALESPULSE_SOURCES")
+    second_home = tmp_path / "second home"
+    second_home.mkdir()
+    (second_home / HOME_SETTINGS_FILE).write_text(f"sources = {json.dumps(sources)}\n")
+    settings = load_settings({**os.environ, "SALESPULSE_HOME": str(second_home)})
+    assert list(settings.sources) == sources
+    settings.export()
+    state = tmp_path / "first home" / "target" / PARTIAL_PARSE_FILE
+    second = _parse_in(second_home, monkeypatch, seed=state)
+
+    assert "Unable to do partial parsing" not in second["log"]
+    assert second["parsed"] == 0
 
 
 def test_salespulse_dbt_enters_the_home_and_names_the_build_warehouse_relative_to_it(

@@ -178,6 +178,7 @@ def test_export_hands_the_resolved_home_to_child_processes(tmp_path):
         "SALESPULSE_HOME": str(tmp_path),
         "SALESPULSE_WAREHOUSE": "duckdb",
         "SALESPULSE_DUCKDB_MEMORY_LIMIT": "1GB",
+        "SALESPULSE_SOURCES": "hubspot,typeform,files",
         "SALESPULSE_DEMO": "true",
     }
     assert load_settings(environ).demo
