@@ -3,10 +3,7 @@ simulator's own truth, and the guarantees of write-audit-publish."""
 
 import hashlib
 import json
-import os
 import re
-import subprocess
-import sys
 from decimal import Decimal
 from pathlib import Path
 
@@ -14,6 +11,7 @@ import duckdb
 import pandas as pd
 import pytest
 from dagster import AssetCheckSeverity, AssetKey, AssetSelection, DagsterInstance
+from dbt_runs import run_dbt
 
 from ingestion.warehouse import (
     build_warehouse_connection,
@@ -179,31 +177,10 @@ def test_a_failing_blocking_check_stops_publication_and_keeps_the_old_serving_fi
 
 def test_dbt_unit_tests_of_the_metric_formulas_pass(published_copy, tmp_path):
     """Production runs exclude dbt unit tests; here they run against a built warehouse."""
-    home = published_copy
-    dbt = Path(sys.executable).parent / "dbt"
-    project_dir = Path(__file__).resolve().parents[2] / "dbt_project"
-
-    result = subprocess.run(
-        [
-            str(dbt),
-            "test",
-            "--select",
-            "test_type:unit",
-            "--profiles-dir",
-            str(project_dir),
-            "--project-dir",
-            str(project_dir),
-            "--target-path",
-            str(tmp_path / "target"),
-        ],
-        env={**os.environ, "SALESPULSE_HOME": str(home)},
-        capture_output=True,
-        text=True,
-        timeout=300,
+    output = run_dbt(
+        published_copy, "test", "--select", "test_type:unit", dbt_vars={}, work_dir=tmp_path
     )
-
-    assert result.returncode == 0, result.stdout[-3000:]
-    assert "ERROR=0" in result.stdout and "PASS=0 " not in result.stdout
+    assert "ERROR=0" in output and "PASS=0 " not in output
 
 
 def test_lead_response_and_conversion_from_hubspot_match_the_simulators_truth(

@@ -10,21 +10,18 @@ are exactly what the portal's records say, computed here from the records themse
 changed records' old rows are gone from the raw tables, not only out of staging's sight."""
 
 import datetime as dt
-import json
 import logging
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import duckdb
 import pytest
+from dbt_runs import run_dbt
 from hubspot_portal import TOKEN, HubSpotPortal, crm_record
 
-from ingestion import PROJECT_ROOT
 from ingestion.pipelines import run_source
 from ingestion.sources.hubspot.records import HISTORY_CHILD
 from ingestion.warehouse import build_warehouse_path
+
+HUBSPOT_ONLY = {"enabled_sources": ["hubspot"]}
 
 pytestmark = pytest.mark.integration
 
@@ -231,19 +228,8 @@ def test_a_record_read_again_replaces_its_child_rows(home, portal):
 
 def test_staging_reads_the_current_child_rows(home, tmp_path):
     """dbt's staging of associations and stage history, built on the reloaded warehouse."""
-    dbt_dir = PROJECT_ROOT / "dbt_project"
     selected = "stg_hubspot__associations stg_hubspot__deal_stage_history"
-    build = subprocess.run(
-        [str(Path(sys.executable).parent / "dbt"), "run", "--select", *selected.split(),
-         "--vars", json.dumps({"enabled_sources": ["hubspot"]}),
-         "--project-dir", str(dbt_dir), "--profiles-dir", str(dbt_dir),
-         "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs")],
-        env={**os.environ, "SALESPULSE_HOME": str(home)},
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )  # fmt: skip
-    assert build.returncode == 0, build.stdout[-3000:]
+    run_dbt(home, "run", "--select", *selected.split(), dbt_vars=HUBSPOT_ONLY, work_dir=tmp_path)
     (schema,) = query(
         "select schema_name from duckdb_views() where view_name = 'stg_hubspot__associations'"
     )[0]

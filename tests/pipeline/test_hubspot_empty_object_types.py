@@ -7,21 +7,17 @@ Every object table exists after every load with all its columns, so dbt staging,
 and the next load find it; dbt's HubSpot staging builds on it (tested here with `dbt build`,
 and in the nightly job by tests/orchestration/test_nightly_refresh_on_a_sparse_portal.py)."""
 
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import duckdb
 import pytest
+from dbt_runs import run_dbt
 from hubspot_portal import TOKEN, HubSpotPortal, crm_record, owner
 
-from ingestion import PROJECT_ROOT
 from ingestion.pipelines import build_pipeline, run_source
 from ingestion.sources.hubspot.settings import CRM_OBJECTS
 from ingestion.warehouse import build_warehouse_path
 from orchestration.defs.checks.row_accounting import latest_load_verdict
+
+HUBSPOT_ONLY = {"enabled_sources": ["hubspot"]}
 
 pytestmark = pytest.mark.integration
 
@@ -144,31 +140,8 @@ def test_the_first_load_creates_every_object_table_even_without_records(home):
 
 
 def test_hubspot_staging_builds_without_companies_calls_teams_or_associations(home, tmp_path):
-    dbt_dir = PROJECT_ROOT / "dbt_project"
-    build = subprocess.run(
-        [
-            str(Path(sys.executable).parent / "dbt"),
-            "build",
-            "--select",
-            "staging.hubspot",
-            "--vars",
-            json.dumps({"enabled_sources": ["hubspot"]}),
-            "--project-dir",
-            str(dbt_dir),
-            "--profiles-dir",
-            str(dbt_dir),
-            "--target-path",
-            str(tmp_path / "target"),
-            "--log-path",
-            str(tmp_path / "logs"),
-        ],
-        env={**os.environ, "SALESPULSE_HOME": str(home)},
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    run_dbt(home, "build", "--select", "staging.hubspot", dbt_vars=HUBSPOT_ONLY, work_dir=tmp_path)
 
-    assert build.returncode == 0, build.stdout[-3000:]
     with duckdb.connect(str(build_warehouse_path()), read_only=True) as con:
         views = con.execute(
             "select view_name, schema_name from duckdb_views() "
