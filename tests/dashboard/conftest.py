@@ -17,6 +17,7 @@ TOKEN = "dashboard-test-token"
 @pytest.fixture(scope="session")
 def published_home(tmp_path_factory, demo_company) -> Path:
     """SALESPULSE_HOME of a warehouse that the nightly job refreshed and published."""
+    from orchestration.defs.transformation.parse_state import FULL_PARSE_WARNING
     from orchestration.defs.transformation.project import prepare_manifest
     from orchestration.demo_company import demo_company_environment
     from simulator.exports import export
@@ -40,6 +41,8 @@ def published_home(tmp_path_factory, demo_company) -> Path:
         )
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-3000:]
     assert "Open the dashboard: python3 -m uv run --locked salespulse dashboard" in run.stdout
+    # One parse of the project per run: each dbt step started from the one the run made.
+    assert FULL_PARSE_WARNING not in run.stderr, run.stderr[-3000:]
     # The run parsed the dbt project into the shared target folder with every source enabled;
     # parse it back for this process's settings, which the other tests' asset graph is built on.
     prepare_manifest()

@@ -11,7 +11,7 @@ import sys
 import pytest
 
 from orchestration.defs.transformation import dbt_in_home
-from orchestration.defs.transformation.parse_state import PARTIAL_PARSE_FILE
+from orchestration.defs.transformation.parse_state import PARTIAL_PARSE_FILE, full_parse_reason
 from orchestration.defs.transformation.project import (
     DBT_PROJECT_DIR,
     dbt_project,
@@ -35,18 +35,23 @@ def _parse_in(home, monkeypatch, seed=None, parse_vars=PARSE_VARS) -> dict:
         shutil.copyfile(seed, target / PARTIAL_PARSE_FILE)
     dbt_steps_resource(dbt_project).cli(parse_args(parse_vars), target_path=target).wait()
     perf = json.loads((target / "perf_info.json").read_text())
-    return {"parsed": perf["parsed_path_count"], "log": (target / "dbt.log").read_text()}
+    return {
+        "parsed": perf["parsed_path_count"],
+        "full_parse": full_parse_reason(target / "dbt.log"),
+    }
 
 
 @pytest.mark.integration
 def test_a_new_home_reuses_the_parse_made_in_another(tmp_path, monkeypatch):
     first = _parse_in(tmp_path / "first home", monkeypatch)
     assert first["parsed"] > 100  # the whole project
+    # (with no state at all, or dagster-dbt's copy of the one dbt by hand left in target/)
+    assert first["full_parse"] is not None
 
     state = tmp_path / "first home" / "target" / PARTIAL_PARSE_FILE
     second = _parse_in(tmp_path / "second home", monkeypatch, seed=state)
 
-    assert "Unable to do partial parsing" not in second["log"]
+    assert second["full_parse"] is None
     assert second["parsed"] == 0
     # dbt ran in the home and wrote nothing there but what it was told to.
     assert sorted(p.name for p in (tmp_path / "second home").iterdir()) == ["target"]
@@ -83,7 +88,7 @@ def test_dagster_devs_parse_on_load_is_the_one_the_steps_start_from(tmp_path, mo
             seed=folder / PARTIAL_PARSE_FILE,
             parse_vars=dev_vars,
         )
-        assert "Unable to do partial parsing" not in step["log"]
+        assert step["full_parse"] is None
         assert step["parsed"] == 0
     finally:
         shutil.rmtree(folder, ignore_errors=True)
@@ -101,6 +106,12 @@ def test_where_the_sources_were_set_does_not_cost_a_parse(tmp_path, monkeypatch)
     first = _parse_in(tmp_path / "first home", monkeypatch)
     assert first["parsed"] > 100
 
+    # The state's environment differs from the second process's: the whole project again.
+    differing = tmp_path / "first home" / "target" / PARTIAL_PARSE_FILE
+    monkeypatch.setenv("SALESPULSE_SOURCES", "hubspot")
+    reparsed = _parse_in(tmp_path / "third home", monkeypatch, seed=differing)
+    assert reparsed["full_parse"] == "env vars used in dbt_project.yml have changed"
+
     monkeypatch.delenv("SALESPULSE_SOURCES")
     second_home = tmp_path / "second home"
     second_home.mkdir()
@@ -111,7 +122,7 @@ def test_where_the_sources_were_set_does_not_cost_a_parse(tmp_path, monkeypatch)
     state = tmp_path / "first home" / "target" / PARTIAL_PARSE_FILE
     second = _parse_in(second_home, monkeypatch, seed=state)
 
-    assert "Unable to do partial parsing" not in second["log"]
+    assert second["full_parse"] is None
     assert second["parsed"] == 0
 
 

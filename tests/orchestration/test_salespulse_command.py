@@ -20,6 +20,7 @@ import requests
 
 from ingestion import PROJECT_ROOT
 from ingestion.sources.files import load_mapping
+from orchestration.defs.transformation.parse_state import FULL_PARSE_WARNING
 
 pytestmark = pytest.mark.e2e
 
@@ -164,6 +165,7 @@ def test_the_readmes_commands_in_order_all_succeed_and_leave_nothing_behind(tmp_
     assert "Top reps by bookings:" in out
     assert "✓ serving__warehouse" in err
     assert "models done" in err  # the dbt step's progress
+    assert FULL_PARSE_WARNING not in err  # each dbt step started from the run's parse
     lines = out.splitlines()
     table = lines.index(next(line for line in lines if "rows by source" in line))
     assert [line.split()[0] for line in lines[table + 1 : table + 4]] == [
@@ -190,6 +192,7 @@ def test_the_readmes_commands_in_order_all_succeed_and_leave_nothing_behind(tmp_
     # 3. The demo again: its manifest is its own, whatever `dagster dev` parsed.
     again = _salespulse("run", "--demo", "--demo-scale", "tiny", env=demo_env)
     assert again.returncode == 0, again.stderr[-3000:]
+    assert FULL_PARSE_WARNING not in again.stderr  # nor from the parse `dagster dev` made
 
     # 4. dbt by hand, as the README says, on the demo's warehouse: it builds, and says plainly
     #    which sources it builds and which raw schemas it leaves out.

@@ -19,7 +19,12 @@ from dagster import (
 )
 from dagster_dbt import DbtCliInvocation, DbtCliResource, dbt_assets
 
-from orchestration.defs.transformation.parse_state import keep_parse_state, seed_parse_state
+from orchestration.defs.transformation.parse_state import (
+    FULL_PARSE_WARNING,
+    full_parse_reason,
+    keep_parse_state,
+    seed_parse_state,
+)
 from orchestration.defs.transformation.project import dbt_project, parse_state_beside_manifest
 from orchestration.defs.transformation.threads import dbt_threads
 from orchestration.defs.transformation.translator import SalesPulseDbtTranslator
@@ -167,6 +172,10 @@ def _dbt_build(context: AssetExecutionContext, dbt: DbtCliResource):
     finally:
         if invocation.process.returncode is not None and invocation.process.returncode >= 0:
             keep_parse_state(target, cache)  # dbt ended by itself: its state is whole
+            # Every step should start from a kept parse (docs/operations.md, "dbt's parse
+            # state"): say so on the console when one did not, and why.
+            if reason := full_parse_reason(target / "dbt.log"):
+                context.log.warning(f"{PROGRESS_MARK}{FULL_PARSE_WARNING} ({reason})")
 
 
 @dbt_assets(

@@ -6,12 +6,15 @@ cost a parse but never a wrong build. Each invocation has a target folder of its
 from a kept state and leaves its own for the next.
 """
 
+import json
 import os
 import shutil
 import uuid
 from pathlib import Path
 
 PARTIAL_PARSE_FILE = "partial_parse.msgpack"
+# What a dbt step logs when dbt could not start from the state it was given.
+FULL_PARSE_WARNING = "dbt parsed the whole project again"
 
 
 def seed_parse_state(target: Path, seed: Path) -> None:
@@ -30,3 +33,19 @@ def keep_parse_state(target: Path, cache: Path) -> None:
         staged = cache.with_name(f".{cache.name}.{uuid.uuid4().hex}")
         shutil.copyfile(state, staged)
         os.replace(staged, cache)
+
+
+def full_parse_reason(dbt_log: Path) -> str | None:
+    """Why dbt parsed the whole project instead of starting from its parse state, as its JSON
+    file log says (event UnableToPartialParse, at the info level); None when it did not, or
+    when the log cannot tell. Reads only as far as the end of the parse ("Found N models")."""
+    try:
+        with open(dbt_log) as lines:
+            for line in lines:
+                if '"UnableToPartialParse"' in line:
+                    return json.loads(line)["data"]["reason"]
+                if '"FoundStats"' in line:
+                    return None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return None

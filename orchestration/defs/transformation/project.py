@@ -115,8 +115,7 @@ def _exclusive(lock_path: Path) -> Iterator[None]:
 # `dagster dev` parses the project when it loads the definitions. DbtProject.prepare_if_dev would
 # parse on every load with plain `dbt`, whose parse state (the DuckDB file named by its absolute
 # path) is not the steps': the first step after it parsed the whole project again. This parses
-# as the steps run dbt, and only when the manifest is not current (in the warehouse home, which
-# `dagster dev` has not been told of yet: definitions.py exports the settings after its imports).
+# as the steps run dbt, and only when the manifest is not current (prepare_manifest exports the
+# settings first: definitions.py exports them only after its imports).
 if using_dagster_dev():
-    current_settings().export()
     prepare_manifest()
