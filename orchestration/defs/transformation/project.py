@@ -67,8 +67,9 @@ def prepare_manifest(on_parse: Callable[[], None] = lambda: None) -> Path:
     with _exclusive(manifest.with_name(".parse.lock")):
         if not manifest_is_current(manifest, PARSE_VARS["enabled_sources"]):
             on_parse()
-            # The environment every run exports (the parse state records the variables that
-            # dbt_project.yml read, SALESPULSE_SOURCES, and a step whose differ parses again).
+            # In the environment every run exports: the parse state records the variables
+            # dbt_project.yml read (SALESPULSE_SOURCES), and a step whose values differ parses
+            # the whole project again.
             current_settings().export()
             # Absolute: dbt runs in the warehouse home, and puts a relative log path there.
             dbt_steps_resource(dbt_project).cli(
