@@ -15,7 +15,7 @@
         'owner_rep_id', 'forecast_category', 'is_deleted',
     ],
     updated_at='changed_at',
-    enabled=('files' in (var('enabled_sources', env_var('SALESPULSE_SOURCES', 'hubspot')) | string | lower)),
+    enabled=source_enabled('files'),
 ) }}
 select
     deal_id,

@@ -25,7 +25,6 @@ from dbt_runs import run_dbt
 from ingestion import PROJECT_ROOT
 from salespulse.settings import load_settings
 
-DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 MAPPINGS = PROJECT_ROOT / "ingestion" / "mappings"
 CENT = Decimal("0.01")
 

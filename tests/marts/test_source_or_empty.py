@@ -18,7 +18,8 @@ import sys
 from pathlib import Path
 
 import duckdb
-from marts_helpers import DBT_PROJECT_DIR, read
+from dbt_runs import DBT_PROJECT_DIR
+from marts_helpers import read
 
 from salespulse.settings import load_settings
 
