@@ -15,7 +15,11 @@
 {%- endmacro %}
 
 {% macro default__to_reporting_date(utc_column) -%}
-    cast(({{ utc_column }} at time zone 'UTC') at time zone '{{ var("reporting_timezone") }}' as date)
+    {%- if reporting_timezone_is_utc() -%}
+        cast({{ utc_column }} as date)
+    {%- else -%}
+        cast(({{ utc_column }} at time zone 'UTC') at time zone '{{ var("reporting_timezone") }}' as date)
+    {%- endif -%}
 {%- endmacro %}
 
 {#- The wall-clock time in the reporting time zone of a naive UTC timestamp (naive): its hour is
@@ -25,5 +29,19 @@
 {%- endmacro %}
 
 {% macro default__to_reporting_timestamp(utc_column) -%}
-    (({{ utc_column }} at time zone 'UTC') at time zone '{{ var("reporting_timezone") }}')
+    {%- if reporting_timezone_is_utc() -%}
+        ({{ utc_column }})
+    {%- else -%}
+        (({{ utc_column }} at time zone 'UTC') at time zone '{{ var("reporting_timezone") }}')
+    {%- endif -%}
+{%- endmacro %}
+
+{#- True when the reporting time zone is UTC itself (the default): a naive UTC timestamp is then
+    already the wall-clock time there, and the two conversions are left out. They cost DuckDB
+    about 0.1 µs a row, a second for the 10M activities of the large demo on every read that
+    buckets them by day, against nothing for the cast; the result is the same to the
+    microsecond (the unit tests test_int_leads_unioned_reporting_day_in_*). Other spellings of UTC
+    ('GMT', 'Zulu') take the general path: slower, never different. -#}
+{% macro reporting_timezone_is_utc() -%}
+    {{ return(var('reporting_timezone') | string in ['UTC', 'Etc/UTC']) }}
 {%- endmacro %}
