@@ -1,9 +1,10 @@
 {#- One row per deal and stage entered, with when it was left, the next stage, the time spent in
     it, and the stage's place in the funnel. Incremental: a run rebuilds the whole history of
     every deal whose history or whose deal record (its owner is on every entry) was (re)loaded
-    since the last run, or that lost an entry without a reload (missing from a later full
-    export), and drops the deals left without history (delete+insert on deal_id), so the result
-    equals a full refresh. After a change of the seed stage_map, run with --full-refresh. -#}
+    since the last run, that lost an entry without a reload (missing from a later full export),
+    or that went through a stage whose label, funnel order or status changed (every entry
+    carries them), and drops the deals left without history (delete+insert on deal_id), so the
+    result equals a full refresh. -#}
 {#- The post-hook's NOT EXISTS: PostgreSQL runs a NOT IN over a large subquery row by row. -#}
 {{ config(
     materialized='incremental',
@@ -45,6 +46,20 @@ changed_deals as (
             and previous.stage_id = history.stage_id
             and previous.entered_at = history.entered_at
     where history.deal_id is null
+    union
+    -- A stage changed without a reload of the deals that went through it: renamed or reordered
+    -- in the CRM or by the seed stage_map, or a files stage, whose order and status follow the
+    -- deals in it (int_deal_stages_unioned).
+    select previous.deal_id
+    from {{ this }} as previous
+    left join stages
+        on
+            previous.pipeline_id = stages.pipeline_id
+            and previous.stage_id = stages.stage_id
+    where
+        previous.stage_label is distinct from stages.stage_label
+        or previous.stage_display_order is distinct from stages.display_order
+        or previous.stage_status is distinct from stages.status
 ),
 {%- endif %}
 

@@ -15,12 +15,14 @@
     since the last run (the deal, its property or stage history), of those that lost a stage
     entry since without a reload (int_deal_stage_history_removed), of the deals that entered or
     left fct_deals (a record exception fixed or raised) and of those whose versions no longer
-    match fct_deals or the stages (an FX rate or a win probability that changed without a
-    reload); a deal whose rebuilt versions equal its old ones is not rewritten. Each rewritten
+    match fct_deals or the stages (an FX rate, a win probability or, before the close, a
+    stage's status that changed without a reload); a deal whose rebuilt versions equal its old
+    ones is not rewritten. Each rewritten
     deal records the first day its versions changed (changed_from_date), so that
     pipeline_snapshot_daily rebuilds only the days from there. The result equals a full refresh
     but for the three bookkeeping columns (rebuilt_at, previous_rebuilt_at, changed_from_date).
-    After a change of the seed stage_map or of a stage's status, run with --full-refresh. -#}
+    After a change of the seed stage_map (it can change a files deal's own status), run with
+    --full-refresh. -#}
 {%- set properties = [
     'stage_id', 'amount', 'expected_close_date', 'owner_rep_id', 'forecast_category',
 ] -%}
@@ -93,7 +95,8 @@ changed_deals as (
     where previous_versions.deal_id is null
     union
     -- Changed without a reload: the FX rate (a rate corrected or carried from a nearer day), the
-    -- deletion flag or the pipeline of the deal, or the win probability of a stage it was in.
+    -- deletion flag or the pipeline of the deal, the win probability of a stage it was in, or
+    -- that stage's status before the close.
     select previous_versions.deal_id
     from previous_versions
     inner join all_deals
@@ -108,6 +111,14 @@ changed_deals as (
         or previous_versions.is_deleted is distinct from all_deals.is_deleted
         or previous_versions.pipeline_id is distinct from all_deals.pipeline_id
         or previous_versions.stage_win_probability is distinct from stages.win_probability
+        -- Before its close a version's status is its stage's (a files stage's follows the deals
+        -- in it); from the close on it is the deal's, reloaded with it.
+        or (
+            not coalesce(previous_versions.valid_from_date >= all_deals.closed_date, false)
+            and previous_versions.status is distinct from (
+                case when stages.status in ('won', 'lost') then stages.status else 'open' end
+            )
+        )
 ),
 
 {%- endif %}
