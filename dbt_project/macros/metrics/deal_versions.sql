@@ -15,3 +15,16 @@
     amount_reporting, weighted_amount_reporting, expected_close_date, owner_rep_id, forecast_category,
     is_deleted
 {%- endmacro %}
+
+{% macro deal_version_is_finally_closed(valid_from_date, closed_date) -%}
+    {#- A version of core.fct_deal_versions from the deal's close on: the deal as fct_deals has
+        it (its status, stage, amount, owner at close). fct_deal_versions builds versions with
+        it and compares its previous ones with it. -#}
+    ({{ closed_date }} is not null and {{ valid_from_date }} >= {{ closed_date }})
+{%- endmacro %}
+
+{% macro deal_status_in_stage(stage_status) -%}
+    {#- A version's status before the deal's close: a closed stage's (closed then, reopened
+        since), else open. -#}
+    case when {{ stage_status }} in ('won', 'lost') then {{ stage_status }} else 'open' end
+{%- endmacro %}

@@ -114,10 +114,9 @@ changed_deals as (
         -- Before its close a version's status is its stage's (a files stage's follows the deals
         -- in it); from the close on it is the deal's, reloaded with it.
         or (
-            not coalesce(previous_versions.valid_from_date >= all_deals.closed_date, false)
-            and previous_versions.status is distinct from (
-                case when stages.status in ('won', 'lost') then stages.status else 'open' end
-            )
+            not {{ deal_version_is_finally_closed('previous_versions.valid_from_date', 'all_deals.closed_date') }}
+            and previous_versions.status
+            is distinct from {{ deal_status_in_stage('stages.status') }}
         )
 ),
 
@@ -272,7 +271,8 @@ states as (
     select
         recorded.deal_id,
         recorded.valid_from_date,
-        deals.closed_date is not null and recorded.valid_from_date >= deals.closed_date as is_finally_closed,
+        {{ deal_version_is_finally_closed('recorded.valid_from_date', 'deals.closed_date') }}
+            as is_finally_closed,
         case
             when recorded.has_history_stage_id = 1 then recorded.recorded_stage_id else deals.stage_id
         end as history_stage_id,
@@ -315,9 +315,7 @@ resolved as (
         case when states.is_finally_closed then deals.stage_id else states.history_stage_id end as stage_id,
         case
             when states.is_finally_closed then deals.status
-            -- A closed stage before the close date: closed then (reopened since).
-            when history_stages.status in ('won', 'lost') then history_stages.status
-            else 'open'
+            else {{ deal_status_in_stage('history_stages.status') }}
         end as status,
         case when states.is_finally_closed then deals.amount else states.history_amount end as amount,
         case
