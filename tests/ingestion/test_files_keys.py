@@ -117,3 +117,36 @@ def test_the_filter_spares_most_lookups_of_absent_keys_a_search(
         assert keys.positions(present).tolist() == [0, 1_234, 42_500, 43_734, 97_500, 98_734]
     finally:
         keys.close()
+
+
+@pytest.mark.parametrize("expected", [None, 100_000], ids=["growing", "expected"])
+def test_a_key_set_told_how_many_keys_to_expect_sets_each_key_in_its_filter_once(
+    expected: int | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full export into a table of N records: the filter sized for N before the first batch
+    is never set again from every run as it grows (work that grows with the table), and the
+    answers stay exact."""
+    bits_set: list[int] = []
+    set_filter_bits = KeySet._set_filter_bits
+
+    def counting(self: KeySet, sorted_hashes: np.ndarray) -> None:
+        bits_set.append(len(sorted_hashes))
+        set_filter_bits(self, sorted_hashes)
+
+    monkeypatch.setattr(KeySet, "_set_filter_bits", counting)
+    keys = KeySet()
+    try:
+        if expected is not None:
+            keys.expect(expected)
+        for batch in range(40):
+            fresh = pa.array([f"deal-{batch}-{i}" for i in range(2_500)])
+            assert not keys.contains(fresh).any()
+            keys.add(fresh)
+        present = pa.array([f"deal-{batch}-{i}" for batch in (0, 17, 39) for i in (0, 1_234)])
+        assert keys.positions(present).tolist() == [0, 1_234, 42_500, 43_734, 97_500, 98_734]
+    finally:
+        keys.close()
+    if expected is None:
+        assert sum(bits_set) > 2 * 100_000  # set again from every run at each doubling
+    else:
+        assert sum(bits_set) == 100_000

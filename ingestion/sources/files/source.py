@@ -190,6 +190,9 @@ def extract_entity(base_dir: Path, entity: EntityMapping) -> Iterator[Any]:
     warehouse = WarehouseReader()
     try:
         stamp = _content_stamp(entity, warehouse, hasher) if entity.primary_key else None
+        if keys is not None and stamp is not None and entity.is_snapshot:
+            # A full export holds about the records the table holds: size the key set for them.
+            keys.loaded.expect(stamp.previous_record_count())
         # A full export into a table that holds its records: only the changes are written.
         merged = entity.is_snapshot and stamp is not None and stamp.holds_previous_versions()
         # Empty tables first: the entity and quarantine tables exist after every load, even

@@ -204,6 +204,10 @@ class ContentStamp:
         (PreviousVersions.every_one_seen)."""
         return self.previous.every_one_seen()
 
+    def previous_record_count(self) -> int:
+        """How many live records the table held (read_previous), fingerprinted or not."""
+        return len(self.previous.key_hashes) + self.previous.unfingerprinted
+
     def holds_previous_versions(self) -> bool:
         """Whether the table held fingerprinted live records (read_previous): the export's
         unchanged rows are then left out of the load."""
