@@ -285,6 +285,13 @@ def ratios_of(steps: dict) -> dict:
             "one_day_later_share_of_full": steps["one_day_later"]["wall"]
             / steps["nightly"]["wall"],
         }
+        dagster_steps = steps["one_day_later"].get("dagster_steps", {})
+        if {"files", "serving__warehouse"} <= dagster_steps.keys():
+            # Two steps whose work does not shrink with the day's changes: a full export is
+            # read whole, and the publish writes every mart into a new serving file and Parquet.
+            ratios["one_day_later_files_and_publish_share_of_full"] = (
+                dagster_steps["files"] + dagster_steps["serving__warehouse"]
+            ) / steps["nightly"]["wall"]
     if "intraday" in steps:
         ratios["intraday_share_of_nightly"] = (
             steps["intraday"]["wall"] / steps["hubspot_nightly"]["wall"]
@@ -339,6 +346,9 @@ def report(size: str, results: dict) -> None:
                 share=True,
             )
         )
+    if "one_day_later_files_and_publish_share_of_full" in ratios:
+        share = ratios["one_day_later_files_and_publish_share_of_full"]
+        print(f"  {'  of which the files step and the publish':<44} {share:>9.0%}")
     if "intraday_share_of_nightly" in ratios:
         print(
             _ratio(
