@@ -293,7 +293,10 @@ class _CollidingHasher:
         return np.array([int(key) % 3 for key in keys.to_pylist()], dtype=np.uint64)
 
 
-def test_records_sharing_a_key_hash_are_never_taken_for_unchanged_by_mistake() -> None:
+@pytest.mark.parametrize("sorted_by_caller", [False, True], ids=["own-sort", "caller-sort"])
+def test_records_sharing_a_key_hash_are_never_taken_for_unchanged_by_mistake(
+    sorted_by_caller: bool,
+) -> None:
     """With colliding key hashes, a row is unchanged only when the record found under its hash
     has its content; otherwise it counts as changed, and the export is not taken to hold every
     record (so the keys themselves are checked for deletions)."""
@@ -307,9 +310,13 @@ def test_records_sharing_a_key_hash_are_never_taken_for_unchanged_by_mistake() -
 
     hashes = hasher.keys(pa.array(keys))
     fingerprints = contents.view(np.uint64)
-    unchanged = previous.unchanged(hashes, fingerprints)
+    # The duplicate check hands the stamp the hashes' argsort (ties in any order).
+    order = np.argsort(hashes, kind="stable")[::-1].copy() if sorted_by_caller else None
+    if order is not None:
+        order = order[np.argsort(hashes[order], kind="stable")]
+    unchanged = previous.unchanged(hashes, fingerprints, order)
     # Each hash finds one record of its three-way group: only that record's row can match.
     assert unchanged.sum() == 3
     assert not previous.every_one_seen()
-    changed_content = previous.unchanged(hashes, fingerprints + np.uint64(1))
+    changed_content = previous.unchanged(hashes, fingerprints + np.uint64(1), order)
     assert not changed_content.any()

@@ -148,13 +148,16 @@ class KeySet:
     def hash(self, keys: pa.Array) -> np.ndarray:
         return hash_keys(self._hasher, keys)
 
-    def add(self, keys: pa.Array, hashes: np.ndarray | None = None) -> None:
-        """Remember `keys` (distinct, and none of them already here)."""
+    def add(
+        self, keys: pa.Array, hashes: np.ndarray | None = None, order: np.ndarray | None = None
+    ) -> None:
+        """Remember `keys` (distinct, and none of them already here); `order` is the argsort of
+        `hashes` when the caller has it."""
         if len(keys) == 0:
             return
         hashes = self.hash(keys) if hashes is None else hashes
         # Not stable (a fifth of the time): keys sharing a hash are told apart by comparing them.
-        order = np.argsort(hashes)
+        order = np.argsort(hashes) if order is None else order
         if self._size + len(keys) > NARROW_POSITIONS_UP_TO and self._positions is np.int32:
             self._positions = np.int64  # every run's positions widen
             self._runs = [(run, positions.astype(np.int64)) for run, positions in self._runs]

@@ -163,14 +163,17 @@ class PreviousVersions:
         then checks the keys themselves."""
         return len(self.seen) > 0 and self.unfingerprinted == 0 and bool(self.seen.all())
 
-    def unchanged(self, key_hashes: np.ndarray, fingerprints: np.ndarray) -> np.ndarray:
+    def unchanged(
+        self, key_hashes: np.ndarray, fingerprints: np.ndarray, order: np.ndarray | None = None
+    ) -> np.ndarray:
         """For each row (its key's hash, its fingerprint), whether the table holds the record
         with the same content. Two keys with one hash only ever make a row changed. Marks the
-        records whose key hash a row has as `seen`."""
+        records whose key hash a row has as `seen`. `order`: the argsort of `key_hashes`, when
+        the caller has it."""
         if len(self.key_hashes) == 0 or len(key_hashes) == 0:
             return np.zeros(len(key_hashes), dtype=bool)
         # Sorted needles: numpy's binary search then only moves forward (five times faster).
-        order = np.argsort(key_hashes)
+        order = np.argsort(key_hashes) if order is None else order
         at = np.empty(len(key_hashes), dtype=np.int64)
         at[order] = np.searchsorted(self.key_hashes, key_hashes[order])
         at = np.minimum(at, len(self.key_hashes) - 1)
@@ -214,11 +217,15 @@ class ContentStamp:
         return len(self.previous.key_hashes) > 0
 
     def stamp(
-        self, rows: pa.Table, load_id: str | None, key_hashes: np.ndarray | None = None
+        self,
+        rows: pa.Table,
+        load_id: str | None,
+        key_hashes: np.ndarray | None = None,
+        key_order: np.ndarray | None = None,
     ) -> tuple[pa.Table, int]:
         """`rows` with their fingerprints, less the unchanged ones (the table holds them with
         the same content), and how many those were. `key_hashes`: the rows' key hashes when the
-        caller has them (the duplicate check)."""
+        caller has them (the duplicate check), and `key_order` their argsort."""
         fingerprints = self.hasher.contents(rows)
         hash_at = rows.schema.get_field_index(CONTENT_HASH_COLUMN)
         rows = rows.set_column(
@@ -230,8 +237,8 @@ class ContentStamp:
             raise ValueError(f"{len(key_hashes)} key hashes for {rows.num_rows} rows")
         if key_hashes is None:
             keys = key_array([rows.column(name).combine_chunks() for name in self.key_fields])
-            key_hashes = self.hasher.keys(keys)
-        unchanged = self.previous.unchanged(key_hashes, fingerprints)
+            key_hashes, key_order = self.hasher.keys(keys), None
+        unchanged = self.previous.unchanged(key_hashes, fingerprints, key_order)
         if not unchanged.any():
             return rows, 0
         return rows.filter(pa.array(~unchanged)), int(unchanged.sum())
