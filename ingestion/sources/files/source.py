@@ -540,7 +540,8 @@ class _KeyTracker:
         ordered = hashes[order]
         if np.any(ordered[1:] == ordered[:-1]):  # maybe a key twice in this batch: exactly
             repeated |= self._repeated_within(candidate_keys)
-        if repeated.any():  # the rare batch: the loaded rows' hashes sorted on their own
+        any_repeated = bool(repeated.any())
+        if any_repeated:  # the rare batch: the loaded rows' hashes sorted on their own
             new = np.flatnonzero(~repeated)
             candidate_keys, hashes = pc.take(candidate_keys, pa.array(new)), hashes[new]
             order = np.argsort(hashes)
@@ -550,9 +551,8 @@ class _KeyTracker:
         self._files.append(file)
         self._file_starts.append(len(self.loaded) - len(new))
         self._rows.append(rows.to_numpy()[index[new]].astype(np.int32))
-        if not repeated.any():
-            return [], hashes, order
-        return [self._describe(values, key, index[repeated])], hashes, order
+        problems = [self._describe(values, key, index[repeated])] if any_repeated else []
+        return problems, hashes, order
 
     def note_quarantined(self, values: dict[str, pa.Array], mask: pa.Array) -> None:
         """Remember the keys of rows quarantined for a bad value (their keys are valid)."""
