@@ -86,8 +86,33 @@ def test_a_new_homes_first_dbt_step_starts_from_the_manifests_parse_state(tmp_pa
     assert (target / PARTIAL_PARSE_FILE).read_bytes() == b"the manifest's parse"
 
     home_state.write_bytes(b"the home's own parse")  # kept by its earlier steps: preferred
+    os.utime(manifest_parse, (1_000, 1_000))
     target = assets.invocation_target(_step_context(), home_state)
     assert (target / PARTIAL_PARSE_FILE).read_bytes() == b"the home's own parse"
+
+
+def test_a_homes_parse_state_older_than_the_manifests_gives_way_to_it(tmp_path, monkeypatch):
+    """A project file changed since the home's last dbt step (or the home is new at the path
+    of an old one): the start parsed the project again for the asset graph, and the home's own
+    state would cost its step a second parse of the whole project ("a project config has
+    changed")."""
+    from orchestration.defs.transformation import assets
+
+    home_state = tmp_path / "partial_parse-home.msgpack"
+    home_state.write_bytes(b"the home's parse, before the project changed")
+    os.utime(home_state, (1_000, 1_000))
+    manifest_parse = tmp_path / "partial_parse.msgpack"
+    manifest_parse.write_bytes(b"the manifest's parse, after it")
+    monkeypatch.setattr(assets, "parse_state_beside_manifest", lambda: manifest_parse)
+
+    target = assets.invocation_target(_step_context(), home_state)
+    assert (target / PARTIAL_PARSE_FILE).read_bytes() == b"the manifest's parse, after it"
+
+    manifest_parse.unlink()  # none beside the manifest (parsed by hand elsewhere): the home's
+    target = assets.invocation_target(_step_context(), home_state)
+    assert (
+        target / PARTIAL_PARSE_FILE
+    ).read_bytes() == b"the home's parse, before the project changed"
 
 
 def test_a_step_starts_without_parse_state_when_none_exists(tmp_path, monkeypatch):

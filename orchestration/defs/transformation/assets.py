@@ -21,6 +21,7 @@ from dagster_dbt import DbtCliInvocation, DbtCliResource, dbt_assets
 
 from orchestration.defs.transformation.parse_state import (
     FULL_PARSE_WARNING,
+    freshest_parse_state,
     full_parse_reason,
     keep_parse_state,
     seed_parse_state,
@@ -145,11 +146,11 @@ def invocation_target(context: AssetExecutionContext, cache: Path) -> Path:
         shutil.rmtree(old, ignore_errors=True)
     target = folder / name
     target.mkdir()
-    # A new warehouse home has no state of its own yet: the manifest's parse (made by this run
-    # when the project changed, or by any run with the same vars in another home: dbt runs in
-    # the home, so every home has the same profile) is the one its first step needs. dbt
-    # re-parses whatever does not match.
-    seed_parse_state(target, cache if cache.exists() else parse_state_beside_manifest())
+    # A new warehouse home has no state of its own yet, and a home's own predates a change to
+    # the project: the manifest's parse (made by this run when the project changed, or by any
+    # run with the same vars in another home: dbt runs in the home, so every home has the same
+    # profile) is the one its step needs. dbt re-parses whatever does not match.
+    seed_parse_state(target, freshest_parse_state(cache, parse_state_beside_manifest()))
     return target
 
 

@@ -24,6 +24,23 @@ def seed_parse_state(target: Path, seed: Path) -> None:
         shutil.copyfile(seed, target / PARTIAL_PARSE_FILE)
 
 
+def freshest_parse_state(home_state: Path, manifest_state: Path) -> Path:
+    """The state a home's next dbt step starts from: the home's own, kept by its last step,
+    unless the manifest's parse is newer. That parse happens when a project file changed since
+    (or the home has none yet), and dbt would parse the whole project again from the home's
+    older state: after every change to the project, and in a new home at the path of an old one
+    (a test's recycled temporary folder)."""
+    try:
+        home_written = home_state.stat().st_mtime
+    except FileNotFoundError:
+        return manifest_state
+    try:
+        manifest_written = manifest_state.stat().st_mtime
+    except FileNotFoundError:
+        return home_state
+    return manifest_state if manifest_written > home_written else home_state
+
+
 def keep_parse_state(target: Path, cache: Path) -> None:
     """The state dbt left in `target`, kept in `cache` for the next invocation (replaced whole:
     a reader, in this process or another, never sees half a file)."""
