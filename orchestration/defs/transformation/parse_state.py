@@ -30,15 +30,15 @@ def freshest_parse_state(home_state: Path, manifest_state: Path) -> Path:
     (or the home has none yet), and dbt would parse the whole project again from the home's
     older state: after every change to the project, and in a new home at the path of an old one
     (a test's recycled temporary folder)."""
+    return manifest_state if _written_at(manifest_state) > _written_at(home_state) else home_state
+
+
+def _written_at(path: Path) -> float:
+    """When the file was last written; before everything when there is none."""
     try:
-        home_written = home_state.stat().st_mtime
+        return path.stat().st_mtime
     except FileNotFoundError:
-        return manifest_state
-    try:
-        manifest_written = manifest_state.stat().st_mtime
-    except FileNotFoundError:
-        return home_state
-    return manifest_state if manifest_written > home_written else home_state
+        return float("-inf")
 
 
 def keep_parse_state(target: Path, cache: Path) -> None:
