@@ -45,6 +45,22 @@ def slow_project(tmp_path) -> Path:
     return tmp_path
 
 
+@pytest.fixture
+def quick_project(tmp_path) -> Path:
+    """A one-model dbt project on its own DuckDB file."""
+    project = tmp_path / "quick"
+    (project / "models").mkdir(parents=True)
+    (project / "dbt_project.yml").write_text(
+        "name: quick\nversion: '1.0.0'\nconfig-version: 2\nprofile: quick\n"
+    )
+    (project / "profiles.yml").write_text(
+        "quick:\n  target: duckdb\n  outputs:\n    duckdb:\n      type: duckdb\n"
+        f"      path: {project / 'quick.duckdb'}\n      threads: 1\n"
+    )
+    (project / "models" / "one.sql").write_text("select 1 as id\n")
+    return project
+
+
 @pytest.mark.integration
 def test_a_step_that_fails_mid_build_ends_dbt_and_leaves_the_warehouse_unlocked(slow_project):
     """The failure of the README's command order, reproduced: the asset graph's manifest does
@@ -228,32 +244,52 @@ def _file_log_levels(target: Path) -> set[str]:
 
 @pytest.mark.integration
 @pytest.mark.parametrize("chosen", [None, "debug"])
-def test_dbts_file_log_is_written_at_the_info_level_unless_chosen(tmp_path, monkeypatch, chosen):
+def test_dbts_file_log_is_written_at_the_info_level_unless_chosen(
+    quick_project, monkeypatch, chosen
+):
     """At dbt's default debug level its file log held every query and connection event (15 MB
     for one nightly step at the demo size, its threads queuing on the file's lock); the steps
     write it at the info level, and DBT_LOG_LEVEL_FILE still chooses."""
     from orchestration.defs.transformation.resource import DbtCoreCliResource, dbt_global_flags
 
-    (tmp_path / "models").mkdir()
-    (tmp_path / "dbt_project.yml").write_text(
-        "name: quick\nversion: '1.0.0'\nconfig-version: 2\nprofile: quick\n"
-    )
-    (tmp_path / "profiles.yml").write_text(
-        "quick:\n  target: duckdb\n  outputs:\n    duckdb:\n      type: duckdb\n"
-        f"      path: {tmp_path / 'quick.duckdb'}\n      threads: 1\n"
-    )
-    (tmp_path / "models" / "one.sql").write_text("select 1 as id\n")
     if chosen:
         monkeypatch.setenv("DBT_LOG_LEVEL_FILE", chosen)
     else:
         monkeypatch.delenv("DBT_LOG_LEVEL_FILE", raising=False)
     resource = DbtCoreCliResource(
-        project_dir=str(tmp_path), dbt_executable=DBT, global_config_flags=dbt_global_flags()
+        project_dir=str(quick_project), dbt_executable=DBT, global_config_flags=dbt_global_flags()
     )
-    target = tmp_path / "target"
+    target = quick_project / "target"
 
     assert resource.cli(["run"], target_path=target, raise_on_error=False).wait().is_successful()
 
     levels = _file_log_levels(target)
     assert "info" in levels
     assert ("debug" in levels) == (chosen == "debug")
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("chosen", [None, "true"])
+def test_the_build_writes_no_json_artifacts_unless_chosen(
+    quick_project, tmp_path, monkeypatch, chosen
+):
+    """Each step wrote the whole manifest twice, the semantic manifest twice, run_results.json
+    and graph.gpickle (about 2 s of one core a step) for files nothing reads; dbt's parse state,
+    which the next step starts from, is written either way, and DBT_WRITE_JSON still chooses."""
+    from orchestration.defs.transformation.assets import dbt_build_args
+    from orchestration.defs.transformation.resource import DbtCoreCliResource
+
+    monkeypatch.setenv("SALESPULSE_HOME", str(tmp_path / "home"))
+    if chosen:
+        monkeypatch.setenv("DBT_WRITE_JSON", chosen)
+    else:
+        monkeypatch.delenv("DBT_WRITE_JSON", raising=False)
+    resource = DbtCoreCliResource(project_dir=str(quick_project), dbt_executable=DBT)
+    target = quick_project / "target"
+
+    build = resource.cli(dbt_build_args(), target_path=target, raise_on_error=False).wait()
+
+    assert build.is_successful()
+    assert (target / "partial_parse.msgpack").is_file()
+    for artifact in ("manifest.json", "semantic_manifest.json", "run_results.json"):
+        assert (target / artifact).exists() == bool(chosen), artifact
