@@ -69,6 +69,14 @@ def _failure(source_name: str, outcome: Path, returncode: int) -> ExtractionFail
         )
 
 
+def without_streamlit() -> None:
+    """dlt's secrets provider, when it finds no secrets.toml, imports Streamlit to look for a
+    running Streamlit app's secrets (about 0.25 s, a sixth of this process's imports). This
+    process never runs inside a Streamlit app, where alone dlt would read them, so the import
+    is refused (Python's `sys.modules[name] = None`): dlt finds the same nothing, sooner."""
+    sys.modules.setdefault("streamlit", None)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m ingestion.extract_process", description=__doc__
@@ -78,6 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--refresh")
     parser.add_argument("--outcome", type=Path, required=True)
     args = parser.parse_args(argv)
+    without_streamlit()
     from ingestion.pipelines import extract_source  # after the arguments: a quick usage error
 
     try:

@@ -2,6 +2,11 @@
 its normalize and load stages in the caller's: the same rows land, the normalize step's counts
 reach Dagster's metadata, and a failure says why and whether a retry may cure it."""
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import duckdb
 import pytest
 
@@ -11,6 +16,8 @@ from ingestion.sources.hubspot.client import HubSpotClient
 from ingestion.warehouse import build_warehouse_path
 
 pytestmark = pytest.mark.integration
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 def _refuse_in_this_process(*args, **kwargs):
@@ -78,3 +85,30 @@ def test_an_unreachable_api_fails_as_transient(warehouse_home, monkeypatch):
 
     assert failure.value.is_transient is True
     assert "extraction of hubspot failed" in str(failure.value)
+
+
+def test_the_child_process_does_not_import_streamlit(tmp_path):
+    """dlt imports Streamlit, to look for its secrets, whenever no secrets.toml exists (0.25 s
+    of every extraction's start); the child, never a Streamlit app, refuses that import."""
+    probe = (
+        "import sys\n"
+        "from ingestion.extract_process import without_streamlit\n"
+        "if sys.argv[1] == 'refused':\n"
+        "    without_streamlit()\n"
+        "import dlt\n"
+        "assert dlt.secrets.get('sources.nowhere.token') is None\n"
+        "print(sys.modules.get('streamlit') is not None)\n"
+    )
+    imported = {}
+    for case in ("refused", "as dlt does"):
+        # No .dlt folder in the working directory: dlt's providers find no secrets.toml.
+        run = subprocess.run(
+            [sys.executable, "-c", probe, case],
+            cwd=tmp_path,
+            env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
+            capture_output=True,
+            text=True,
+        )
+        assert run.returncode == 0, run.stderr[-2000:]
+        imported[case] = run.stdout.strip()
+    assert imported == {"refused": "False", "as dlt does": "True"}
