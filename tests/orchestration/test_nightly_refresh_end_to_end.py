@@ -395,3 +395,23 @@ def test_the_pipeline_waterfall_from_hubspot_history_equals_the_simulators_truth
         mart_cents = merged[column].map(lambda v: Decimal(str(v)).quantize(Decimal("0.01")))
         wrong = merged[mart_cents != merged[f"{column}_truth"].map(Decimal)]
         assert wrong.empty, (column, wrong[[*key, column, f"{column}_truth"]].head())
+
+
+def test_every_raw_tables_materialization_counts_its_rows(first_run):
+    """The volume check compares `dagster/row_count` across runs: each raw table's count, as
+    the warehouse holds it after the load."""
+    result, home = first_run
+    counted = {
+        event.asset_key: event.materialization.metadata["dagster/row_count"].value
+        for event in result.get_asset_materialization_events()
+        if event.asset_key.path[0].startswith("raw_")
+    }
+    assert AssetKey(["raw_hubspot", "deals"]) in counted  # the shared run loads HubSpot's
+    if load_settings().warehouse == "postgres":
+        reader = build_warehouse_connection()
+    else:
+        reader = duckdb.connect(str(home / "build.duckdb"), read_only=True)
+    with reader as con:
+        for key, count in counted.items():
+            schema, table = key.path
+            assert con.execute(f'select count(*) from "{schema}"."{table}"').fetchone()[0] == count

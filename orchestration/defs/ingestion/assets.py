@@ -45,15 +45,16 @@ def raw_asset_key(source_name: str, resource_name: str) -> AssetKey:
 
 def with_row_counts(results: Iterable[MaterializeResult]) -> Iterator[MaterializeResult]:
     """Adds each raw table's total row count (dagster/row_count), which the volume check
-    compares across runs, to dlt's materializations."""
-    for result in results:  # dlt yields these once its load has finished
-        schema, table = result.asset_key.path
-        with build_warehouse_connection(read_only=False) as con:
+    compares across runs, to dlt's materializations. One connection for all of them: opening
+    the build warehouse takes about 26 ms at the demo's size, a count under 1 ms."""
+    with build_warehouse_connection(read_only=False) as con:
+        for result in results:  # dlt yields these once its load has finished
+            schema, table = result.asset_key.path
             (count,) = con.execute(f'select count(*) from "{schema}"."{table}"').fetchone()
-        yield MaterializeResult(
-            asset_key=result.asset_key,
-            metadata={**(result.metadata or {}), "dagster/row_count": count},
-        )
+            yield MaterializeResult(
+                asset_key=result.asset_key,
+                metadata={**(result.metadata or {}), "dagster/row_count": count},
+            )
 
 
 def describing_source(source_name: str) -> DltSource:
