@@ -31,7 +31,7 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT / "bench"))
 
-from bench_scale import SALESPULSE, dagster_step_seconds, measured  # noqa: E402
+from bench_scale import measured_run  # noqa: E402
 
 SCALES = ("tiny", "small", "medium", "large")
 
@@ -50,11 +50,7 @@ def demo_run(home: Path, scale: str, extra_env: dict[str, str]) -> dict:
     env = {**os.environ, **extra_env, "SALESPULSE_HOME": str(home)}
     env.pop("DAGSTER_HOME", None)  # the command's own instance, in the home
     home.mkdir(parents=True)
-    result = measured(
-        [SALESPULSE, "run", "--demo", "--scale", scale], env, home.with_suffix(".log")
-    )
-    result["dagster_steps"] = dagster_step_seconds(home / "dagster")
-    return result
+    return measured_run(env, home.with_suffix(".log"), "--demo", "--scale", scale)
 
 
 def summary(runs: list[dict]) -> dict[str, list[float]]:

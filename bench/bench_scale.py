@@ -143,9 +143,10 @@ def dagster_step_seconds(dagster_home: Path) -> dict[str, float]:
         return RunSummary.from_event_log(instance, newest[0].run_id).step_seconds
 
 
-def measured_run(env: dict[str, str], log: Path) -> dict:
-    """`salespulse run` in the home of `env`, measured, with its Dagster steps' seconds."""
-    result = measured([SALESPULSE, "run"], env, log)
+def measured_run(env: dict[str, str], log: Path, *run_args: str) -> dict:
+    """`salespulse run [run_args]` in the home of `env`, measured, with its Dagster steps'
+    seconds."""
+    result = measured([SALESPULSE, "run", *run_args], env, log)
     result["dagster_steps"] = dagster_step_seconds(Path(env["SALESPULSE_HOME"]) / "dagster")
     return result
 
