@@ -33,7 +33,7 @@ sys.path.insert(0, str(PROJECT_ROOT / "bench"))
 
 from bench_scale import measured_run  # noqa: E402
 
-SCALES = ("tiny", "small", "medium", "large")
+from orchestration.cli import DEMO_DEFAULT_SCALE, DEMO_SCALES  # noqa: E402
 
 
 def variable(text: str) -> tuple[str, str]:
@@ -99,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--runs", type=int, default=3, help="runs per side (default 3)")
-    parser.add_argument("--scale", choices=SCALES, default="small")
+    parser.add_argument("--scale", choices=DEMO_SCALES, default=DEMO_DEFAULT_SCALE)
     parser.add_argument(
         "--against",
         type=variable,
